@@ -1,0 +1,6 @@
+/**
+ * Kli8nt in-cluster controllers.
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,74 @@
+import {
+  CustomObjectsApi,
+  KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+
+/** The field manager under which every kli8nt controller applies objects. */
+export const FIELD_MANAGER = 'kli8nt';
+
+/**
+ * Server-side apply: creates or updates the object to exactly the fields we
+ * own, idempotently. `force` takes over fields another manager set, since the
+ * controller is the source of truth for what it owns.
+ */
+export async function applyObject<T extends KubernetesObject>(
+  api: KubernetesObjectApi,
+  desired: T,
+): Promise<T> {
+  return api.patch(
+    desired,
+    undefined,
+    undefined,
+    FIELD_MANAGER,
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+}
+
+/** True when a client-node error is the API server's 404. */
+export function isNotFound(error: unknown): boolean {
+  return (error as { code?: number })?.code === 404;
+}
+
+/** True when a client-node error is the API server's 409. */
+export function isConflict(error: unknown): boolean {
+  return (error as { code?: number })?.code === 409;
+}
+
+/** Names a custom resource for the status helpers. */
+export interface CustomResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Server-side applies `status` through the /status subresource, so status
+ * writes never touch spec and the API server bumps no generation.
+ */
+export async function applyStatus(
+  api: CustomObjectsApi,
+  ref: CustomResourceRef,
+  kind: string,
+  status: object,
+): Promise<void> {
+  await api.patchNamespacedCustomObjectStatus(
+    {
+      ...ref,
+      body: {
+        apiVersion: `${ref.group}/${ref.version}`,
+        kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+        status,
+      },
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+  );
+}
