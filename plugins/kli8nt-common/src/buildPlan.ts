@@ -1,0 +1,101 @@
+import { z } from 'zod/v4';
+
+/**
+ * The stacks the detector recognises. `dockerfile` means the repository
+ * brings its own Dockerfile, which is used as is.
+ *
+ * @public
+ */
+export const STACKS = [
+  'dockerfile',
+  'node',
+  'python',
+  'go',
+  'java',
+  'ruby',
+  'php',
+  'rust',
+  'dotnet',
+  'static',
+] as const;
+
+/** @public */
+export type Stack = (typeof STACKS)[number];
+
+/**
+ * Package managers / build tools the detector can plan an install with.
+ * `yarn` is Yarn classic (1.x), `yarn-berry` is Yarn 2 and later.
+ *
+ * @public
+ */
+export const PACKAGE_MANAGERS = [
+  'npm',
+  'yarn',
+  'yarn-berry',
+  'pnpm',
+  'bun',
+  'pip',
+  'poetry',
+  'uv',
+  'pipenv',
+  'go',
+  'maven',
+  'gradle',
+  'bundler',
+  'composer',
+  'cargo',
+  'dotnet',
+] as const;
+
+/** @public */
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+
+const NO_NUL = /^[^\u0000]*$/;
+
+/**
+ * A command as an argument vector (exec form): the first element is the
+ * program, no shell is involved unless the program is a shell.
+ */
+const commandSchema = z
+  .array(z.string().max(4096).regex(NO_NUL, 'must not contain NUL'))
+  .min(1)
+  .max(64);
+
+/**
+ * The result of stack detection: what the repository is, how it is
+ * installed, built and started, and the Dockerfile that builds it.
+ *
+ * @public
+ */
+export const buildPlanSchema = z.object({
+  stack: z.enum(STACKS),
+  /** e.g. `nextjs`, `nuxt`, `remix`, `express`, `vite`, `django`, `fastapi`, `flask`, `spring-boot`, `rails`, `rack`. */
+  framework: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,63}$/)
+    .optional(),
+  packageManager: z.enum(PACKAGE_MANAGERS).optional(),
+  installCommand: commandSchema.optional(),
+  buildCommand: commandSchema.optional(),
+  startCommand: commandSchema.optional(),
+  /** The port the container listens on; the `PORT` env var is set to it. */
+  port: z.number().int().min(1).max(65535),
+  /** Path of the Dockerfile relative to the repository root. */
+  dockerfilePath: z.string().min(1).max(1024).regex(NO_NUL),
+  /** false when the repository brings its own Dockerfile. */
+  generated: z.boolean(),
+  /** Dockerfile text (the repository's own when `generated` is false). */
+  dockerfile: z.string().max(1024 * 1024),
+  /** Generated .dockerignore text; absent when the Dockerfile is the repository's own. */
+  dockerignore: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
+  /** Images named in FROM lines, in order. */
+  baseImages: z.array(z.string().max(512)).max(32),
+  /** Human-readable remarks about choices made (e.g. "start command from Procfile"). */
+  notes: z.array(z.string().max(1024)).max(32),
+});
+
+/** @public */
+export type BuildPlan = z.infer<typeof buildPlanSchema>;
