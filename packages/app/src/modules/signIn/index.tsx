@@ -21,13 +21,22 @@ const githubProvider: SignInProviderConfig = {
  */
 export function Kli8ntSignInPage(props: SignInPageProps) {
   const config = useApi(configApiRef);
-  const names = config.getOptionalStringArray('app.signIn.providers') ?? [
-    'guest',
-  ];
-  const providers = names.map(name =>
-    name === 'github' ? githubProvider : ('guest' as const),
+  const providers = signInProviders(
+    config.getOptionalStringArray('app.signIn.providers'),
   );
   return <SignInPage {...props} auto providers={providers} />;
+}
+
+export function signInProviders(
+  names: string[] = ['guest'],
+): Array<'guest' | SignInProviderConfig> {
+  return names.map(name => {
+    if (name === 'github') return githubProvider;
+    if (name === 'guest') return 'guest';
+    throw new Error(
+      `app.signIn.providers: unknown provider '${name}', expected guest or github`,
+    );
+  });
 }
 
 export const signInModule = createFrontendModule({
