@@ -50,14 +50,14 @@ export const PACKAGE_MANAGERS = [
 /** @public */
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
-const NO_NUL = /^[^\u0000]*$/;
+const noNul = (value: string) => !value.includes('\u0000');
 
 /**
  * A command as an argument vector (exec form): the first element is the
  * program, no shell is involved unless the program is a shell.
  */
 const commandSchema = z
-  .array(z.string().max(4096).regex(NO_NUL, 'must not contain NUL'))
+  .array(z.string().max(4096).refine(noNul, 'must not contain NUL'))
   .min(1)
   .max(64);
 
@@ -81,7 +81,11 @@ export const buildPlanSchema = z.object({
   /** The port the container listens on; the `PORT` env var is set to it. */
   port: z.number().int().min(1).max(65535),
   /** Path of the Dockerfile relative to the repository root. */
-  dockerfilePath: z.string().min(1).max(1024).regex(NO_NUL),
+  dockerfilePath: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(noNul, 'must not contain NUL'),
   /** false when the repository brings its own Dockerfile. */
   generated: z.boolean(),
   /** Dockerfile text (the repository's own when `generated` is false). */

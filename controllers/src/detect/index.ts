@@ -1,0 +1,12 @@
+export { detect } from './detect';
+export type { DetectOptions } from './detect';
+export { memoryTree } from './fileTree';
+export type { FileTree } from './fileTree';
+export { readDirectoryTree } from './readDirectoryTree';
+export type { ReadDirectoryTreeOptions } from './readDirectoryTree';
+export { writePlan } from './writePlan';
+export { runDetectCli } from './cli';
+export type { CliIo } from './cli';
+export { BASE_IMAGES, TOOL_VERSIONS, DEFAULT_PORT } from './baseImages';
+export type { BaseImage, BaseImageKey } from './baseImages';
+export * from './errors';
