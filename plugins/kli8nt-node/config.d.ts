@@ -1,0 +1,69 @@
+export interface Config {
+  kli8nt?: {
+    /**
+     * RabbitMQ work queues. When absent, an in-memory queue is used (development only).
+     */
+    rabbitmq?: {
+      /**
+       * AMQP URL, e.g. amqp://user:pass@host:5672/vhost
+       * @visibility secret
+       */
+      url: string;
+      /** Topic exchange that work messages are published to. Default 'kli8nt'. */
+      exchange?: string;
+      /** Dead-letter exchange. Default 'kli8nt.dlx'. */
+      deadLetterExchange?: string;
+      /** Quorum queue receiving dead-lettered messages. Default 'kli8nt.dlq'. */
+      deadLetterQueue?: string;
+      /** Deliveries of one message before it is dead-lettered. Default 5. */
+      deliveryLimit?: number;
+      /** Unacknowledged messages per consumer. Default 10. */
+      prefetch?: number;
+      /** Reconnect backoff. */
+      reconnect?: {
+        /** First delay in milliseconds. Default 500. */
+        initialDelayMs?: number;
+        /** Largest delay in milliseconds. Default 30000. */
+        maxDelayMs?: number;
+      };
+    };
+    /**
+     * Kafka log bus. When absent, an in-memory log bus is used (development only).
+     */
+    kafka?: {
+      /** Bootstrap brokers, host:port. */
+      brokers: string[];
+      /** Client id reported to the brokers. Default 'kli8nt'. */
+      clientId?: string;
+      /** Client library. Default 'platformatic' (see the benchmark in the package README). */
+      client?: 'kafkajs' | 'platformatic';
+      /** Settings of the per-app log topics, created on demand. */
+      topic?: {
+        /** Partitions per app topic. Default 1. */
+        partitions?: number;
+        /** Replication factor. Default 1. */
+        replicationFactor?: number;
+        /** retention.ms. Default 7 days. */
+        retentionMs?: number;
+        /** retention.bytes per partition. Default 1 GiB. */
+        retentionBytes?: number;
+        /** segment.ms. Default 1 day. */
+        segmentMs?: number;
+      };
+      /** Producer batching of log lines. */
+      sink?: {
+        /** Lines per produce request. Default 500. */
+        batchSize?: number;
+        /** Milliseconds a partial batch waits. Default 50. */
+        lingerMs?: number;
+      };
+      /** Readers of log topics. */
+      source?: {
+        /** Lines kept per app for fast replay. Default 10000. */
+        ringBufferSize?: number;
+        /** Lines queued per subscriber before it is cut off (it may resume from its cursor). Default 10000. */
+        subscriberBufferSize?: number;
+      };
+    };
+  };
+}

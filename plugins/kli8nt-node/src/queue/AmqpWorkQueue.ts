@@ -1,0 +1,499 @@
+import amqp from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { RabbitMqConfig } from '../config';
+import { Kli8ntLogger } from '../logger';
+import { processDelivery } from './processDelivery';
+import {
+  backoffDelay,
+  deadLetterQueueArguments,
+  deadLetterReason,
+  deliveryAttempt,
+  PUBLISH_HEADER,
+  QUEUE_HEADER,
+  REASON_HEADER,
+  workQueueArguments,
+} from './topology';
+import {
+  ConsumeOptions,
+  ConsumerHandle,
+  DeadLetter,
+  MessageParser,
+  WorkHandler,
+  WorkMessage,
+  WorkQueue,
+} from './types';
+
+type Connection = Awaited<ReturnType<typeof amqp.connect>>;
+type ConfirmChannel = Awaited<ReturnType<Connection['createConfirmChannel']>>;
+type Channel = Awaited<ReturnType<Connection['createChannel']>>;
+type AmqpMessage = NonNullable<
+  Parameters<Parameters<Channel['consume']>[1]>[0]
+>;
+
+interface PendingPublish {
+  id: string;
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  messageId: string;
+  headers: Record<string, unknown>;
+  nacks: number;
+  returned: boolean;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface Subscription {
+  queue: string;
+  prefetch: number;
+  onMessage(channel: Channel, message: AmqpMessage): Promise<void>;
+  channel?: Channel;
+  consumerTag?: string;
+  inFlight: Set<Promise<void>>;
+}
+
+const MAX_NACKS = 5;
+
+/** A short heartbeat so a dead broker is noticed within seconds. */
+function withHeartbeat(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat')) {
+    parsed.searchParams.set('heartbeat', '5');
+  }
+  return parsed.toString();
+}
+
+/**
+ * Work queues on RabbitMQ with amqplib: quorum queues, publisher confirms,
+ * mandatory publishing, dead-lettering with reasons, and reconnection that
+ * restores topology, consumers and unconfirmed publishes.
+ *
+ * @public
+ */
+export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
+  readonly #config: RabbitMqConfig;
+  readonly #parser: MessageParser<T>;
+  readonly #logger: Kli8ntLogger;
+  readonly #pending = new Map<string, PendingPublish>();
+  readonly #declared = new Set<string>();
+  readonly #subscriptions = new Set<Subscription>();
+  #connection?: Connection;
+  #publisher?: ConfirmChannel;
+  #closing = false;
+  #reconnectTimer?: NodeJS.Timeout;
+  #connected?: Promise<void>;
+  #markConnected?: () => void;
+
+  /**
+   * Connects (retrying with backoff until it succeeds or `close` is called)
+   * and declares the exchanges and the dead-letter queue.
+   */
+  static async create<T extends WorkMessage>(options: {
+    config: RabbitMqConfig;
+    parser: MessageParser<T>;
+    logger: Kli8ntLogger;
+  }): Promise<AmqpWorkQueue<T>> {
+    const queue = new AmqpWorkQueue(options);
+    await queue.#start();
+    return queue;
+  }
+
+  private constructor(options: {
+    config: RabbitMqConfig;
+    parser: MessageParser<T>;
+    logger: Kli8ntLogger;
+  }) {
+    this.#config = options.config;
+    this.#parser = options.parser;
+    this.#logger = options.logger;
+    this.#resetConnected();
+  }
+
+  async publish(queue: string, message: T): Promise<void> {
+    this.#assertOpen();
+    await this.#declareQueue(queue);
+    await this.#send(
+      this.#config.exchange,
+      queue,
+      Buffer.from(JSON.stringify(message)),
+      message.messageId,
+      {},
+    );
+  }
+
+  async consume(
+    queue: string,
+    handler: WorkHandler<T>,
+    options?: ConsumeOptions,
+  ): Promise<ConsumerHandle> {
+    this.#assertOpen();
+    await this.#declareQueue(queue);
+    return this.#subscribe({
+      queue,
+      prefetch: options?.prefetch ?? this.#config.prefetch,
+      inFlight: new Set(),
+      onMessage: async (channel, msg) => {
+        const outcome = await processDelivery({
+          queue,
+          body: msg.content,
+          messageId: msg.properties.messageId,
+          attempt: deliveryAttempt(
+            msg.properties.headers,
+            msg.fields.redelivered,
+          ),
+          deliveryLimit: this.#config.deliveryLimit,
+          parser: this.#parser,
+          handler,
+        });
+        if (outcome.action === 'ack') {
+          this.#settle(() => channel.ack(msg));
+        } else if (outcome.action === 'retry') {
+          this.#logger.warn(
+            `Handler failed for message ${msg.properties.messageId} on ${queue}; it will be redelivered`,
+            { error: outcome.error.message },
+          );
+          this.#settle(() => channel.reject(msg, true));
+        } else {
+          this.#logger.warn(
+            `Dead-lettering message ${msg.properties.messageId} from ${queue}: ${outcome.reason}`,
+          );
+          await this.#send(
+            this.#config.deadLetterExchange,
+            queue,
+            msg.content,
+            msg.properties.messageId ?? '',
+            { [REASON_HEADER]: outcome.reason, [QUEUE_HEADER]: queue },
+          );
+          this.#settle(() => channel.ack(msg));
+        }
+      },
+    });
+  }
+
+  async consumeDeadLetters(
+    handler: (letter: DeadLetter) => Promise<void>,
+  ): Promise<ConsumerHandle> {
+    this.#assertOpen();
+    return this.#subscribe({
+      queue: this.#config.deadLetterQueue,
+      prefetch: 1,
+      inFlight: new Set(),
+      onMessage: async (channel, msg) => {
+        const { reason, queue } = deadLetterReason(msg.properties.headers);
+        try {
+          await handler({
+            queue,
+            reason,
+            messageId: msg.properties.messageId,
+            body: msg.content.toString(),
+          });
+          this.#settle(() => channel.ack(msg));
+        } catch {
+          this.#settle(() => channel.nack(msg, false, true));
+        }
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearTimeout(this.#reconnectTimer);
+    await Promise.all([...this.#subscriptions].map(s => this.#unsubscribe(s)));
+    for (const pending of this.#pending.values()) {
+      pending.reject(
+        new Error('Work queue closed before the broker confirmed'),
+      );
+    }
+    this.#pending.clear();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection) {
+      await this.#publisher?.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    }
+    this.#markConnected?.();
+  }
+
+  async #start() {
+    await this.#connectWithRetry(false);
+  }
+
+  #resetConnected() {
+    this.#connected = new Promise(resolve => {
+      this.#markConnected = resolve;
+    });
+  }
+
+  async #connectWithRetry(reconnecting: boolean) {
+    for (let attempt = 0; !this.#closing; attempt++) {
+      try {
+        await this.#connect();
+        if (reconnecting) {
+          this.#logger.info(
+            `RabbitMQ reconnected: topology declared, ${
+              this.#subscriptions.size
+            } consumers restored, ${
+              this.#pending.size
+            } unconfirmed publishes retried`,
+          );
+        } else {
+          this.#logger.info('RabbitMQ connected');
+        }
+        return;
+      } catch (error) {
+        const delay = backoffDelay(
+          attempt,
+          this.#config.reconnect.initialDelayMs,
+          this.#config.reconnect.maxDelayMs,
+        );
+        this.#logger.warn(
+          `RabbitMQ connection attempt ${attempt + 1} failed (${
+            (error as Error).message
+          }); retrying in ${delay} ms`,
+        );
+        await new Promise<void>(resolve => {
+          this.#reconnectTimer = setTimeout(resolve, delay);
+        });
+      }
+    }
+  }
+
+  async #connect() {
+    const connection = await amqp.connect(withHeartbeat(this.#config.url));
+    try {
+      connection.on('error', error => {
+        this.#logger.warn(`RabbitMQ connection error: ${error.message}`);
+      });
+      connection.on('close', () => this.#onConnectionLost(connection));
+      const publisher = await connection.createConfirmChannel();
+      publisher.on('error', () => undefined);
+      publisher.on('close', () => {
+        if (this.#connection === connection && !this.#closing) {
+          this.#logger.warn('RabbitMQ publisher channel closed; reconnecting');
+          connection.close().catch(() => undefined);
+        }
+      });
+      publisher.on('return', (msg: AmqpMessage) => {
+        const id = msg.properties.headers?.[PUBLISH_HEADER];
+        const pending = this.#pending.get(String(id));
+        if (pending) pending.returned = true;
+      });
+      await this.#declareTopology(publisher);
+      this.#connection = connection;
+      this.#publisher = publisher;
+      for (const subscription of this.#subscriptions) {
+        await this.#startConsumer(connection, subscription);
+      }
+      for (const pending of this.#pending.values()) {
+        this.#transmit(pending);
+      }
+      this.#markConnected?.();
+    } catch (error) {
+      this.#connection = undefined;
+      this.#publisher = undefined;
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #declareTopology(channel: ConfirmChannel) {
+    const c = this.#config;
+    await channel.assertExchange(c.exchange, 'topic', { durable: true });
+    await channel.assertExchange(c.deadLetterExchange, 'fanout', {
+      durable: true,
+    });
+    await channel.assertQueue(c.deadLetterQueue, deadLetterQueueArguments());
+    await channel.bindQueue(c.deadLetterQueue, c.deadLetterExchange, '');
+    for (const queue of this.#declared) {
+      await this.#declareOn(channel, queue);
+    }
+  }
+
+  async #declareOn(channel: Channel, queue: string) {
+    await channel.assertQueue(queue, workQueueArguments(this.#config));
+    await channel.bindQueue(queue, this.#config.exchange, queue);
+  }
+
+  async #declareQueue(queue: string) {
+    while (!this.#declared.has(queue)) {
+      await this.#connected;
+      this.#assertOpen();
+      const publisher = this.#publisher;
+      if (!publisher) continue;
+      try {
+        await this.#declareOn(publisher, queue);
+        this.#declared.add(queue);
+      } catch (error) {
+        // A declaration that failed on a live channel is a real error;
+        // one cut off by a lost connection is retried after reconnecting.
+        if (this.#publisher === publisher) throw error;
+      }
+    }
+  }
+
+  #onConnectionLost(connection: Connection) {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    this.#publisher = undefined;
+    for (const subscription of this.#subscriptions) {
+      subscription.channel = undefined;
+    }
+    if (this.#closing) return;
+    this.#resetConnected();
+    this.#logger.warn(
+      `RabbitMQ connection lost; reconnecting with backoff (${
+        this.#pending.size
+      } unconfirmed publishes will be retried, ${
+        this.#subscriptions.size
+      } consumers restored)`,
+    );
+    this.#connectWithRetry(true);
+  }
+
+  #send(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    messageId: string,
+    headers: Record<string, unknown>,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingPublish = {
+        id: randomUUID(),
+        exchange,
+        routingKey,
+        body,
+        messageId,
+        headers,
+        nacks: 0,
+        returned: false,
+        resolve,
+        reject,
+      };
+      this.#pending.set(pending.id, pending);
+      if (this.#publisher) this.#transmit(pending);
+    });
+  }
+
+  #transmit(pending: PendingPublish) {
+    const publisher = this.#publisher;
+    if (!publisher) return;
+    pending.returned = false;
+    const done = (error: Error | null | undefined) => {
+      if (!this.#pending.has(pending.id)) return;
+      if (!error) {
+        this.#pending.delete(pending.id);
+        if (pending.returned) {
+          pending.reject(
+            new Error(
+              `Unroutable message ${pending.messageId}: no queue bound for '${pending.routingKey}' on exchange '${pending.exchange}'`,
+            ),
+          );
+        } else {
+          pending.resolve();
+        }
+        return;
+      }
+      if (this.#publisher !== publisher) {
+        return; // channel lost: re-sent after reconnecting
+      }
+      pending.nacks += 1;
+      if (pending.nacks >= MAX_NACKS) {
+        this.#pending.delete(pending.id);
+        pending.reject(
+          new Error(
+            `Broker refused message ${pending.messageId}: ${error.message}`,
+          ),
+        );
+      } else {
+        setTimeout(() => this.#transmit(pending), 100 * pending.nacks);
+      }
+    };
+    try {
+      publisher.publish(
+        pending.exchange,
+        pending.routingKey,
+        pending.body,
+        {
+          persistent: true,
+          mandatory: true,
+          contentType: 'application/json',
+          messageId: pending.messageId,
+          headers: { ...pending.headers, [PUBLISH_HEADER]: pending.id },
+        },
+        done,
+      );
+    } catch {
+      // The channel is closing; the reconnect re-sends everything pending.
+    }
+  }
+
+  async #subscribe(subscription: Subscription): Promise<ConsumerHandle> {
+    this.#subscriptions.add(subscription);
+    const connection = this.#connection;
+    if (connection) await this.#startConsumer(connection, subscription);
+    return { cancel: () => this.#unsubscribe(subscription) };
+  }
+
+  async #startConsumer(connection: Connection, subscription: Subscription) {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      if (
+        subscription.channel === channel &&
+        this.#connection === connection &&
+        !this.#closing
+      ) {
+        this.#logger.warn(
+          `RabbitMQ consumer channel for ${subscription.queue} closed; reconnecting`,
+        );
+        connection.close().catch(() => undefined);
+      }
+    });
+    await channel.prefetch(subscription.prefetch);
+    subscription.channel = channel;
+    const { consumerTag } = await channel.consume(subscription.queue, msg => {
+      if (!msg) {
+        this.#logger.warn(
+          `RabbitMQ cancelled the consumer of ${subscription.queue}; reconnecting`,
+        );
+        connection.close().catch(() => undefined);
+        return;
+      }
+      const work = subscription
+        .onMessage(channel, msg)
+        .catch(error =>
+          this.#logger.error(
+            `Failed to settle message from ${subscription.queue}: ${error.message}`,
+          ),
+        )
+        .finally(() => subscription.inFlight.delete(work));
+      subscription.inFlight.add(work);
+    });
+    subscription.consumerTag = consumerTag;
+  }
+
+  async #unsubscribe(subscription: Subscription) {
+    if (!this.#subscriptions.delete(subscription)) return;
+    const channel = subscription.channel;
+    if (channel && subscription.consumerTag) {
+      await channel.cancel(subscription.consumerTag).catch(() => undefined);
+    }
+    await Promise.allSettled([...subscription.inFlight]);
+    subscription.channel = undefined;
+    await channel?.close().catch(() => undefined);
+  }
+
+  #settle(settle: () => void) {
+    try {
+      settle();
+    } catch {
+      // The channel closed under us; the broker redelivers the message.
+    }
+  }
+
+  #assertOpen() {
+    if (this.#closing) throw new Error('Work queue is closed');
+  }
+}

@@ -1,0 +1,7 @@
+export * from './types';
+export { InMemoryDedupStore, withDeduplication } from './dedup';
+export type { DedupStore } from './dedup';
+export { processDelivery } from './processDelivery';
+export type { DeliveryOutcome } from './processDelivery';
+export { InMemoryWorkQueue } from './InMemoryWorkQueue';
+export { AmqpWorkQueue } from './AmqpWorkQueue';

@@ -1,0 +1,72 @@
+import { MessageParser, WorkHandler, WorkMessage } from './types';
+
+/**
+ * What to do with a delivery once it was processed.
+ *
+ * @public
+ */
+export type DeliveryOutcome =
+  | { action: 'ack' }
+  | { action: 'retry'; error: Error }
+  | { action: 'dead-letter'; reason: string };
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The broker-independent part of consuming: decode, validate, run the
+ * handler and decide between ack, retry and dead-letter.
+ *
+ * @public
+ */
+export async function processDelivery<T extends WorkMessage>(options: {
+  queue: string;
+  body: Buffer | string;
+  messageId?: string;
+  attempt: number;
+  deliveryLimit: number;
+  parser: MessageParser<T>;
+  handler: WorkHandler<T>;
+}): Promise<DeliveryOutcome> {
+  const { queue, body, attempt, deliveryLimit, parser, handler } = options;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString());
+  } catch (error) {
+    return {
+      action: 'dead-letter',
+      reason: `invalid JSON: ${errorMessage(error)}`,
+    };
+  }
+  const parsed = parser(raw);
+  if (!parsed.ok) {
+    return {
+      action: 'dead-letter',
+      reason: `invalid message: ${parsed.error}`,
+    };
+  }
+  const messageId = options.messageId || parsed.message.messageId;
+  try {
+    await handler(parsed.message, {
+      queue,
+      messageId,
+      attempt,
+      redelivered: attempt > 1,
+    });
+    return { action: 'ack' };
+  } catch (error) {
+    if (attempt >= deliveryLimit) {
+      return {
+        action: 'dead-letter',
+        reason: `handler failed on attempt ${attempt} of ${deliveryLimit}: ${errorMessage(
+          error,
+        )}`,
+      };
+    }
+    return {
+      action: 'retry',
+      error: error instanceof Error ? error : new Error(String(error)),
+    };
+  }
+}

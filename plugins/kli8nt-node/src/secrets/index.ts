@@ -1,0 +1,2 @@
+export { sealSecret, openSecret, sealingKeyId } from './sealing';
+export type { SealingKey } from './sealing';
