@@ -7,10 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaClientKind } from '../src/config';
-import { LogBusClient, LogBusRecord } from '../src/logs/client';
-import { KafkaJsLogBusClient } from '../src/logs/KafkaJsLogBusClient';
-import { PlatformaticLogBusClient } from '../src/logs/PlatformaticLogBusClient';
+import {
+  KafkaClientKind,
+  KafkaJsLogBusClient,
+  LogBusClient,
+  LogBusRecord,
+  PlatformaticLogBusClient,
+} from '@internal/backstage-plugin-kli8nt-node';
 
 const brokers = (process.env.KLI8NT_TEST_KAFKA_BROKERS ?? '').split(',');
 const lines = Number(process.argv[2] ?? 50_000);
