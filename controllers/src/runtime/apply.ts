@@ -13,16 +13,21 @@ export const FIELD_MANAGER = 'kli8nt';
  * Server-side apply: creates or updates the object to exactly the fields we
  * own, idempotently. `force` takes over fields another manager set, since the
  * controller is the source of truth for what it owns.
+ *
+ * A separate `fieldManager` (prefixed `kli8nt-`) lets one writer own only a
+ * few fields of an object that another writer applies in full: each apply
+ * removes just the fields its own manager stopped sending.
  */
 export async function applyObject<T extends KubernetesObject>(
   api: KubernetesObjectApi,
   desired: T,
+  fieldManager: string = FIELD_MANAGER,
 ): Promise<T> {
   return api.patch(
     desired,
     undefined,
     undefined,
-    FIELD_MANAGER,
+    fieldManager,
     true,
     PatchStrategy.ServerSideApply,
   );

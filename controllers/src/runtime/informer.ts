@@ -70,7 +70,9 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.attempts = 0;
       this.lastActivity = this.clock.now();
     });
-    this.informer.on(ERROR, error => this.scheduleRestart('watch error', error));
+    this.informer.on(ERROR, error =>
+      this.scheduleRestart('watch error', error),
+    );
   }
 
   private resetSynced() {
@@ -102,8 +104,9 @@ export class ResilientInformer<T extends KubernetesObject> {
     await this.informer.stop();
   }
 
+  /** A copy of the cached objects (the cache itself is read-only). */
   list(): T[] {
-    return this.informer.list();
+    return [...this.informer.list()];
   }
 
   get(name: string, namespace?: string): T | undefined {

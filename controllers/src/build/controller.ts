@@ -1,0 +1,193 @@
+import {
+  buildQueueName,
+  Kli8ntMessage,
+  LABELS,
+  MANAGED_BY,
+} from '@internal/backstage-plugin-kli8nt-common';
+import type {
+  ConsumerHandle,
+  WorkQueue as MessageQueue,
+} from '@internal/backstage-plugin-kli8nt-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObjectApi,
+  V1Job,
+} from '@kubernetes/client-node';
+import type { BuildConfig, SharedConfig } from '../config';
+import {
+  Clock,
+  Logger,
+  objectKey,
+  ResilientInformer,
+  runWorkers,
+  systemClock,
+  WorkQueue,
+} from '../runtime';
+import { BuildQueueAdapter } from './queueAdapter';
+import { BuildReconciler, FaultInjector } from './reconciler';
+import { isReported } from './status';
+import {
+  BUILD_GROUP,
+  BUILD_PLURAL,
+  BUILD_VERSION,
+  BuildResource,
+  isTerminalPhase,
+} from './types';
+
+export interface BuildControllerOptions {
+  kubeConfig: KubeConfig;
+  config: BuildConfig;
+  shared: Pick<SharedConfig, 'resyncMs' | 'watchStaleMs' | 'workers'>;
+  /** Consumes the build queues and publishes results (kli8nt-node). */
+  queue: MessageQueue<Kli8ntMessage>;
+  logger: Logger;
+  clock?: Clock;
+  /** Test hook: called at points where a crash must be harmless. */
+  faults?: FaultInjector;
+}
+
+/** Selects the Jobs the build role owns. */
+export const BUILD_JOB_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.role}=build`;
+
+/**
+ * The build role: consumes `build.<cluster>` into Build resources and
+ * reconciles each Build into a Job and its reports. Builds and build Jobs are
+ * watched; every Build is reconciled again at least every resync period.
+ */
+export class BuildController {
+  private readonly queue: WorkQueue;
+  private readonly buildInformer: ResilientInformer<BuildResource>;
+  private readonly jobInformer: ResilientInformer<V1Job>;
+  private readonly reconciler: BuildReconciler;
+  private readonly adapter: BuildQueueAdapter;
+  private readonly clock: Clock;
+  private consumers: ConsumerHandle[] = [];
+  private workers?: Promise<void>;
+  private resyncTimer: unknown;
+  private stopped = false;
+
+  constructor(private readonly options: BuildControllerOptions) {
+    const { kubeConfig, config, logger } = options;
+    this.clock = options.clock ?? systemClock;
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const batch = kubeConfig.makeApiClient(BatchV1Api);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    const namespace = config.namespace;
+    this.queue = new WorkQueue({ clock: this.clock });
+
+    this.buildInformer = new ResilientInformer<BuildResource>({
+      kubeConfig,
+      path: `/apis/${BUILD_GROUP}/${BUILD_VERSION}/namespaces/${namespace}/${BUILD_PLURAL}`,
+      list: () =>
+        custom.listNamespacedCustomObject({
+          group: BUILD_GROUP,
+          version: BUILD_VERSION,
+          plural: BUILD_PLURAL,
+          namespace,
+        }) as Promise<KubernetesListObject<BuildResource>>,
+      onEvent: (_event, build) => this.queue.add(objectKey(build)),
+      logger,
+      clock: this.clock,
+      staleAfterMs: options.shared.watchStaleMs,
+    });
+    this.jobInformer = new ResilientInformer<V1Job>({
+      kubeConfig,
+      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      labelSelector: BUILD_JOB_SELECTOR,
+      list: () =>
+        batch.listNamespacedJob({
+          namespace,
+          labelSelector: BUILD_JOB_SELECTOR,
+        }),
+      // A build's Job has the build's name.
+      onEvent: (_event, job) => this.queue.add(objectKey(job)),
+      logger,
+      clock: this.clock,
+      staleAfterMs: options.shared.watchStaleMs,
+    });
+    this.reconciler = new BuildReconciler({
+      clients: { custom, batch, core, objects },
+      publisher: options.queue,
+      config,
+      logger,
+      clock: this.clock,
+      cachedJob: (ns, name) => this.jobInformer.get(name, ns),
+      faults: options.faults,
+    });
+    this.adapter = new BuildQueueAdapter({
+      custom,
+      objects,
+      namespace,
+      logger,
+      faults: options.faults,
+    });
+  }
+
+  /** Starts watching, reconciling and then consuming; resolves once running. */
+  async start(): Promise<void> {
+    const { logger, config, shared } = this.options;
+    await Promise.all([this.buildInformer.start(), this.jobInformer.start()]);
+    await Promise.all([
+      this.buildInformer.waitForSync(),
+      this.jobInformer.waitForSync(),
+    ]);
+    this.workers = runWorkers({
+      queue: this.queue,
+      workers: shared.workers,
+      logger,
+      reconcile: key => this.reconciler.reconcile(key),
+    });
+    this.resync();
+    for (const cluster of config.clusters) {
+      const queueName = buildQueueName(cluster);
+      this.consumers.push(
+        await this.options.queue.consume(queueName, this.adapter.handle),
+      );
+      logger.info('consuming', { queue: queueName });
+    }
+    logger.info('build controller started', {
+      namespace: config.namespace,
+      clusters: config.clusters,
+    });
+  }
+
+  /**
+   * Queues every Build that still has something to do, then schedules the
+   * next resync: the safety net for missed watch events.
+   */
+  private resync() {
+    if (this.stopped) return;
+    for (const build of this.buildInformer.list()) {
+      const done =
+        isTerminalPhase(build.status?.phase) &&
+        isReported(build.status) &&
+        !this.jobInformer.get(build.metadata.name, build.metadata.namespace);
+      if (!done) this.queue.add(objectKey(build));
+    }
+    this.resyncTimer = this.clock.setTimeout(
+      () => this.resync(),
+      this.options.shared.resyncMs,
+    );
+  }
+
+  /**
+   * Stops at once taking new work, from the queue and the broker alike, and
+   * waits for the work in flight.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clock.clearTimeout(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.consumers.map(c => c.cancel()));
+    this.consumers = [];
+    await this.workers;
+    await Promise.all([this.buildInformer.stop(), this.jobInformer.stop()]);
+    this.options.logger.info('build controller stopped');
+  }
+}

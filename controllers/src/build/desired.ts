@@ -1,0 +1,409 @@
+import {
+  BuildRequestedMessage,
+  buildObjectName,
+  cloneSecretName,
+  kli8ntLabels,
+} from '@internal/backstage-plugin-kli8nt-common';
+import type {
+  V1Container,
+  V1Job,
+  V1Secret,
+  V1SecurityContext,
+  V1Volume,
+} from '@kubernetes/client-node';
+import type { BuildConfig } from '../config';
+import {
+  BUILD_API_VERSION,
+  BUILD_KIND,
+  BuildResource,
+  CONTAINERS,
+} from './types';
+
+/*
+ * Pure builders of everything the build role creates. No I/O: the same
+ * inputs give the same objects, which the tests pin as golden objects.
+ */
+
+/** What the Job builders need of the controller's configuration. */
+export type JobConfig = Pick<
+  BuildConfig,
+  | 'registry'
+  | 'cacheRepo'
+  | 'pushSecretName'
+  | 'insecureRegistry'
+  | 'images'
+  | 'deadlineSeconds'
+  | 'ttlSecondsAfterFinished'
+  | 'resources'
+  | 'workspaceSize'
+  | 'nodeSelector'
+>;
+
+/** Uid/gid of the unprivileged build steps (clone, detect). */
+export const BUILD_USER = 65532;
+
+const WORKSPACE = '/workspace';
+const SOURCE_DIR = `${WORKSPACE}/src`;
+const CLONE_SECRET_DIR = '/var/run/kli8nt/clone';
+/** Key in the clone Secret: the complete HTTP header line git sends. */
+export const CLONE_HEADER_KEY = 'http-extraheader';
+const DOCKER_CONFIG_DIR = '/kaniko/.docker';
+
+/**
+ * The clone step. A fixed script: the URL, the commit and the header file
+ * arrive as environment variables, so no user value is ever part of a shell
+ * string. The token reaches git as `http.extraHeader` through git's
+ * GIT_CONFIG_* environment, so it is in neither the URL, nor an argument
+ * list, nor any output. Only the one commit is fetched, and `.git` is removed
+ * so the build context holds no repository metadata.
+ */
+export const CLONE_SCRIPT = `set -eu
+mkdir -p "$KLI8NT_SOURCE_DIR"
+cd "$KLI8NT_SOURCE_DIR"
+git init --quiet
+git remote add origin "$KLI8NT_CLONE_URL"
+if [ -n "\${KLI8NT_HEADER_FILE:-}" ] && [ -s "$KLI8NT_HEADER_FILE" ]; then
+  GIT_CONFIG_COUNT=1
+  GIT_CONFIG_KEY_0=http.extraHeader
+  GIT_CONFIG_VALUE_0=$(cat "$KLI8NT_HEADER_FILE")
+  export GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0
+fi
+git fetch --quiet --depth=1 --no-tags origin "$KLI8NT_REVISION"
+git -c advice.detachedHead=false checkout --quiet FETCH_HEAD
+test "$(git rev-parse HEAD)" = "$KLI8NT_REVISION"
+rm -rf .git
+echo "cloned $KLI8NT_REVISION"
+`;
+
+/** `<registry>/<app>`: the repository the app's images are pushed to. */
+export function imageRepository(
+  config: Pick<JobConfig, 'registry'>,
+  app: string,
+) {
+  return `${config.registry}/${app}`;
+}
+
+/** The `Build` for a BuildRequested message. The clone token is not in it. */
+export function desiredBuild(
+  message: BuildRequestedMessage,
+  namespace: string,
+): BuildResource {
+  const { payload, deploymentId } = message;
+  return {
+    apiVersion: BUILD_API_VERSION,
+    kind: BUILD_KIND,
+    metadata: {
+      name: buildObjectName(deploymentId),
+      namespace,
+      labels: kli8ntLabels({ app: payload.app, role: 'build', deploymentId }),
+    },
+    spec: {
+      deploymentId: deploymentId.toLowerCase(),
+      app: payload.app,
+      entityRef: payload.entityRef,
+      cluster: payload.cluster,
+      repo: { ...payload.repo },
+      revision: payload.revision.toLowerCase(),
+      ref: payload.ref,
+      ...(payload.dockerfilePath
+        ? { dockerfilePath: payload.dockerfilePath }
+        : {}),
+      buildArgs: { ...payload.buildArgs },
+      config: payload.config,
+      ...(payload.cloneToken
+        ? { cloneSecretName: cloneSecretName(deploymentId) }
+        : {}),
+    },
+  };
+}
+
+/**
+ * The per-build Secret holding the clone token, as the header line git
+ * sends (GitHub takes the token as basic auth for `x-access-token`).
+ * Created before its Build, and owned by the Job once that exists (see
+ * {@link cloneSecretOwnership}), so it goes away with the Job.
+ */
+export function desiredCloneSecret(
+  message: BuildRequestedMessage,
+  namespace: string,
+  token: string,
+): V1Secret {
+  const { payload, deploymentId } = message;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: cloneSecretName(deploymentId),
+      namespace,
+      labels: kli8ntLabels({ app: payload.app, role: 'build', deploymentId }),
+    },
+    type: 'Opaque',
+    immutable: true,
+    data: {
+      [CLONE_HEADER_KEY]: Buffer.from(`Authorization: Basic ${basic}`).toString(
+        'base64',
+      ),
+    },
+  };
+}
+
+/**
+ * The partial object, applied under its own field manager, that makes the
+ * build's Job the owner of the clone Secret.
+ */
+export function cloneSecretOwnership(
+  build: BuildResource,
+  job: V1Job,
+): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: build.spec.cloneSecretName,
+      namespace: build.metadata.namespace,
+      ownerReferences: [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          name: job.metadata!.name!,
+          uid: job.metadata!.uid!,
+          blockOwnerDeletion: false,
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Seconds left of the build's deadline, counted from when the Build was
+ * created: a controller that was down, or a Job created late, does not
+ * stretch the time a build may take.
+ */
+export function remainingBuildSeconds(
+  build: BuildResource,
+  config: Pick<JobConfig, 'deadlineSeconds'>,
+  now: Date,
+): number {
+  const created = build.metadata.creationTimestamp
+    ? new Date(build.metadata.creationTimestamp).getTime()
+    : now.getTime();
+  const elapsed = Math.max(0, Math.floor((now.getTime() - created) / 1000));
+  return config.deadlineSeconds - elapsed;
+}
+
+const restricted: V1SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: BUILD_USER,
+  runAsGroup: BUILD_USER,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+/*
+ * Kaniko unpacks base images and runs RUN steps as root in its own
+ * container, so it cannot run as non-root or with a read-only root. It gets
+ * the container runtime's usual capabilities minus NET_RAW, and no
+ * privilege escalation.
+ */
+const kanikoSecurity: V1SecurityContext = {
+  runAsUser: 0,
+  runAsGroup: 0,
+  runAsNonRoot: false,
+  allowPrivilegeEscalation: false,
+  capabilities: {
+    drop: ['ALL'],
+    add: [
+      'CHOWN',
+      'DAC_OVERRIDE',
+      'FOWNER',
+      'FSETID',
+      'KILL',
+      'MKNOD',
+      'SETFCAP',
+      'SETGID',
+      'SETPCAP',
+      'SETUID',
+      'NET_BIND_SERVICE',
+      'SYS_CHROOT',
+      'AUDIT_WRITE',
+    ],
+  },
+};
+
+function kanikoArgs(build: BuildResource, config: JobConfig): string[] {
+  const { spec } = build;
+  const dockerfile = `${SOURCE_DIR}/${spec.dockerfilePath ?? 'Dockerfile'}`;
+  const args = [
+    `--context=dir://${SOURCE_DIR}`,
+    `--dockerfile=${dockerfile}`,
+    `--destination=${imageRepository(config, spec.app)}:${spec.revision}`,
+    '--digest-file=/dev/termination-log',
+    '--cache=true',
+    `--cache-repo=${config.cacheRepo}/${spec.app}`,
+    '--push-retry=3',
+    `--label=org.opencontainers.image.revision=${spec.revision}`,
+    `--label=org.opencontainers.image.source=${spec.repo.cloneUrl}`,
+  ];
+  // Each build argument is its own argv entry: no shell ever sees them.
+  for (const key of Object.keys(spec.buildArgs).sort()) {
+    args.push(`--build-arg=${key}=${spec.buildArgs[key]}`);
+  }
+  if (config.insecureRegistry) args.push('--insecure', '--insecure-pull');
+  return args;
+}
+
+/**
+ * The build Job: clone → detect (unless the repo names its Dockerfile) →
+ * Kaniko build and push. Named after the Build, so it is created at most
+ * once; owned by the Build; no service-account token, resource limits, a
+ * deadline, no retries, and removed a while after it finished.
+ */
+export function desiredJob(
+  build: BuildResource,
+  config: JobConfig,
+  now: Date,
+): V1Job {
+  const { spec, metadata } = build;
+  const labels = kli8ntLabels({
+    app: spec.app,
+    role: 'build',
+    deploymentId: spec.deploymentId,
+  });
+  const resources = {
+    requests: { ...config.resources.requests },
+    limits: { ...config.resources.limits },
+  };
+  const workspaceMount = { name: 'workspace', mountPath: WORKSPACE };
+  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
+  const common = {
+    resources,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+
+  const volumes: V1Volume[] = [
+    { name: 'workspace', emptyDir: { sizeLimit: config.workspaceSize } },
+    { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+    {
+      name: 'docker-config',
+      secret: {
+        secretName: config.pushSecretName,
+        items: [{ key: '.dockerconfigjson', path: 'config.json' }],
+        defaultMode: 0o400,
+      },
+    },
+  ];
+  const cloneEnv = [
+    { name: 'KLI8NT_SOURCE_DIR', value: SOURCE_DIR },
+    { name: 'KLI8NT_CLONE_URL', value: spec.repo.cloneUrl },
+    { name: 'KLI8NT_REVISION', value: spec.revision },
+    { name: 'HOME', value: '/tmp' },
+    { name: 'GIT_TERMINAL_PROMPT', value: '0' },
+    { name: 'GIT_CONFIG_NOSYSTEM', value: '1' },
+  ];
+  const cloneMounts = [workspaceMount, tmpMount];
+  if (spec.cloneSecretName) {
+    volumes.push({
+      name: 'clone-token',
+      secret: {
+        secretName: spec.cloneSecretName,
+        // Readable through the pod's fsGroup by the non-root clone step.
+        defaultMode: 0o440,
+      },
+    });
+    cloneEnv.push({
+      name: 'KLI8NT_HEADER_FILE',
+      value: `${CLONE_SECRET_DIR}/${CLONE_HEADER_KEY}`,
+    });
+    cloneMounts.push({
+      name: 'clone-token',
+      mountPath: CLONE_SECRET_DIR,
+      readOnly: true,
+    } as typeof workspaceMount);
+  }
+
+  const initContainers: V1Container[] = [
+    {
+      name: CONTAINERS.clone,
+      image: config.images.clone,
+      command: ['/bin/sh', '-c', CLONE_SCRIPT],
+      env: cloneEnv,
+      volumeMounts: cloneMounts,
+      securityContext: restricted,
+      ...common,
+    },
+  ];
+  if (!spec.dockerfilePath) {
+    initContainers.push({
+      name: CONTAINERS.detect,
+      image: config.images.detect,
+      command: ['kli8nt-detect', '--write', SOURCE_DIR],
+      env: [{ name: 'HOME', value: '/tmp' }],
+      volumeMounts: [workspaceMount, tmpMount],
+      securityContext: restricted,
+      ...common,
+    });
+  }
+
+  const kaniko: V1Container = {
+    name: CONTAINERS.kaniko,
+    image: config.images.kaniko,
+    args: kanikoArgs(build, config),
+    env: [{ name: 'DOCKER_CONFIG', value: DOCKER_CONFIG_DIR }],
+    volumeMounts: [
+      workspaceMount,
+      { name: 'docker-config', mountPath: DOCKER_CONFIG_DIR, readOnly: true },
+    ],
+    securityContext: kanikoSecurity,
+    // The digest file; on failure the kubelet puts the last log lines here.
+    terminationMessagePath: '/dev/termination-log',
+    ...common,
+  };
+
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      labels,
+      ownerReferences: [
+        {
+          apiVersion: BUILD_API_VERSION,
+          kind: BUILD_KIND,
+          name: metadata.name,
+          uid: metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: Math.max(
+        1,
+        remainingBuildSeconds(build, config, now),
+      ),
+      ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            fsGroup: BUILD_USER,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          ...(Object.keys(config.nodeSelector).length > 0
+            ? { nodeSelector: { ...config.nodeSelector } }
+            : {}),
+          initContainers,
+          containers: [kaniko],
+          volumes,
+        },
+      },
+    },
+  };
+}

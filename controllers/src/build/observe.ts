@@ -1,0 +1,230 @@
+import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import { CONTAINERS } from './types';
+
+/*
+ * Pure reading of a build Job and its pod: where the build stands, the
+ * digest Kaniko wrote to its termination message, or why it failed.
+ */
+
+export type JobObservation =
+  | { state: 'pending' }
+  | { state: 'running'; startedAt: string }
+  | {
+      state: 'succeeded';
+      startedAt?: string;
+      finishedAt: string;
+      /** Absent while the pod's final status is not visible yet. */
+      imageDigest?: string;
+      plan?: { stack: string; port: number };
+    }
+  | {
+      state: 'failed';
+      startedAt?: string;
+      finishedAt: string;
+      reason: string;
+      message: string;
+      /** The failed step, when one did; its logs may complete the message. */
+      step?: StepFailure;
+    };
+
+/** Most characters of a failure message (StatusReport allows 4096). */
+export const MAX_MESSAGE = 3000;
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+const FAILED_REASON: Record<string, string> = {
+  [CONTAINERS.clone]: 'CloneFailed',
+  [CONTAINERS.detect]: 'DetectFailed',
+  [CONTAINERS.kaniko]: 'BuildFailed',
+};
+
+function iso(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return new Date(value).toISOString();
+}
+
+function condition(job: V1Job, type: string) {
+  return job.status?.conditions?.find(
+    c => c.type === type && c.status === 'True',
+  );
+}
+
+/**
+ * Text safe for a StatusReport message: terminal colour codes and other
+ * control characters removed, and only the last `max` characters kept, since
+ * the end of a build log says what went wrong.
+ */
+export function cleanLogText(text: string, max = MAX_MESSAGE): string {
+  const cleaned = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\r\n?/g, '\n')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .trimEnd();
+  return cleaned.length > max ? `…${cleaned.slice(-(max - 1))}` : cleaned;
+}
+
+function statusesInOrder(pod: V1Pod): V1ContainerStatus[] {
+  return [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ];
+}
+
+/** The pod that ran the build: the newest one (there is one: backoffLimit 0). */
+export function buildPod(pods: V1Pod[]): V1Pod | undefined {
+  return [...pods].sort(
+    (a, b) =>
+      new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
+      new Date(a.metadata?.creationTimestamp ?? 0).getTime(),
+  )[0];
+}
+
+/** The digest Kaniko wrote to its termination message, if any. */
+export function digestOf(pod: V1Pod | undefined): string | undefined {
+  const kaniko = pod?.status?.containerStatuses?.find(
+    s => s.name === CONTAINERS.kaniko,
+  );
+  const terminated = kaniko?.state?.terminated;
+  if (!terminated || terminated.exitCode !== 0) return undefined;
+  const message = terminated.message?.trim();
+  return message && DIGEST.test(message) ? message : undefined;
+}
+
+/**
+ * The build plan, if the detect step wrote one as JSON to its termination
+ * message; anything else is ignored (the plan is informational).
+ */
+export function planOf(
+  pod: V1Pod | undefined,
+): { stack: string; port: number } | undefined {
+  const detect = pod?.status?.initContainerStatuses?.find(
+    s => s.name === CONTAINERS.detect,
+  );
+  const message = detect?.state?.terminated?.message;
+  if (!message) return undefined;
+  try {
+    const plan = JSON.parse(message) as { stack?: unknown; port?: unknown };
+    if (
+      typeof plan.stack === 'string' &&
+      /^[a-z0-9][a-z0-9._-]{0,63}$/.test(plan.stack) &&
+      Number.isInteger(plan.port) &&
+      (plan.port as number) >= 1 &&
+      (plan.port as number) <= 65535
+    ) {
+      return { stack: plan.stack, port: plan.port as number };
+    }
+  } catch {
+    // Not a plan: the detect step wrote nothing or plain text.
+  }
+  return undefined;
+}
+
+/** Why a build step failed. */
+export interface StepFailure {
+  reason: string;
+  /** One line: which step, how it ended. */
+  summary: string;
+  /** The step's last log lines, if the kubelet kept them. */
+  lines: string;
+  container?: string;
+}
+
+/** The report message of a step failure: summary, then the last log lines. */
+export function formatFailure(failure: StepFailure): string {
+  return cleanLogText(
+    failure.lines ? `${failure.summary}:\n${failure.lines}` : failure.summary,
+  );
+}
+
+/** Why the pod failed: the first step that exited non-zero, with its last log lines. */
+export function failureOf(pod: V1Pod | undefined): StepFailure | undefined {
+  if (!pod) return undefined;
+  for (const status of statusesInOrder(pod)) {
+    const terminated = status.state?.terminated;
+    if (terminated && terminated.exitCode !== 0) {
+      return {
+        reason: FAILED_REASON[status.name] ?? 'BuildFailed',
+        container: status.name,
+        summary: `${status.name} exited with code ${terminated.exitCode}${
+          terminated.reason ? ` (${terminated.reason})` : ''
+        }`,
+        lines: cleanLogText(terminated.message ?? ''),
+      };
+    }
+  }
+  for (const status of statusesInOrder(pod)) {
+    const waiting = status.state?.waiting;
+    if (waiting?.reason && waiting.reason !== 'PodInitializing') {
+      return {
+        reason: waiting.reason,
+        container: status.name,
+        summary: cleanLogText(
+          `${status.name}: ${waiting.reason}${
+            waiting.message ? `: ${waiting.message}` : ''
+          }`,
+        ),
+        lines: '',
+      };
+    }
+  }
+  if (pod.status?.reason) {
+    return {
+      reason: pod.status.reason,
+      summary: cleanLogText(pod.status.message ?? pod.status.reason),
+      lines: '',
+    };
+  }
+  return undefined;
+}
+
+/** Where the build Job stands. */
+export function observeJob(job: V1Job, pods: V1Pod[]): JobObservation {
+  const startedAt = iso(job.status?.startTime);
+  const complete = condition(job, 'Complete');
+  const pod = buildPod(pods);
+  if (complete) {
+    return {
+      state: 'succeeded',
+      startedAt,
+      finishedAt:
+        iso(job.status?.completionTime) ??
+        iso(complete.lastTransitionTime) ??
+        startedAt ??
+        new Date(0).toISOString(),
+      imageDigest: digestOf(pod),
+      plan: planOf(pod),
+    };
+  }
+  const failed = condition(job, 'Failed');
+  if (failed) {
+    const finishedAt =
+      iso(failed.lastTransitionTime) ?? startedAt ?? new Date(0).toISOString();
+    const step = failureOf(pod);
+    if (failed.reason === 'DeadlineExceeded') {
+      return {
+        state: 'failed',
+        startedAt,
+        finishedAt,
+        reason: 'DeadlineExceeded',
+        message: cleanLogText(
+          `The build did not finish within its deadline${
+            step ? `; ${formatFailure(step)}` : ''
+          }`,
+        ),
+      };
+    }
+    return {
+      state: 'failed',
+      startedAt,
+      finishedAt,
+      reason: step?.reason ?? failed.reason ?? 'JobFailed',
+      message: step
+        ? formatFailure(step)
+        : cleanLogText(failed.message ?? 'The build Job failed'),
+      step,
+    };
+  }
+  return startedAt ? { state: 'running', startedAt } : { state: 'pending' };
+}

@@ -1,0 +1,52 @@
+import {
+  AmqpWorkQueue,
+  Kli8ntLogger,
+} from '@internal/backstage-plugin-kli8nt-node';
+import type { ControllerRole } from '../role';
+import type { LogFields, Logger } from '../runtime';
+import { BuildController } from './controller';
+import { parseBuildQueueMessage } from './queueAdapter';
+
+/** kli8nt-node logs like Backstage (an Error or fields); ours takes fields. */
+function amqpLogger(logger: Logger): Kli8ntLogger {
+  const fields = (meta: unknown): LogFields | undefined =>
+    meta instanceof Error ? { error: meta } : (meta as LogFields | undefined);
+  return {
+    info: (message, meta) => logger.info(message, fields(meta)),
+    warn: (message, meta) => logger.warn(message, fields(meta)),
+    error: (message, meta) => logger.error(message, fields(meta)),
+  };
+}
+
+/** `kli8nt-controller build`: build queue → Build → Job → ImageBuilt. */
+export const buildRole: ControllerRole<'build'> = {
+  description:
+    'consumes build.<cluster>, builds images in Kaniko Jobs, publishes ImageBuilt and status reports',
+  async start({ config, kubeConfig, logger }) {
+    const queue = await AmqpWorkQueue.create({
+      config: config.role.amqp,
+      parser: parseBuildQueueMessage,
+      logger: amqpLogger(logger),
+    });
+    const controller = new BuildController({
+      kubeConfig,
+      config: config.role,
+      shared: config.shared,
+      queue,
+      logger,
+    });
+    try {
+      await controller.start();
+    } catch (error) {
+      await controller.stop();
+      await queue.close();
+      throw error;
+    }
+    return {
+      async stop() {
+        await controller.stop();
+        await queue.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,225 @@
+import { desiredBuild } from './desired';
+import { reportMessageId, reportsFor, deterministicUuid } from './reports';
+import {
+  isReported,
+  markReported,
+  sameStatus,
+  statusFromObservation,
+  terminalStatus,
+  withCondition,
+} from './status';
+import { buildRequested, DEPLOYMENT_ID, REVISION } from './testFixtures';
+import { BuildResource } from './types';
+import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
+
+const T0 = new Date('2025-01-02T03:04:05.000Z');
+const T1 = new Date('2025-01-02T03:09:05.000Z');
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const REPO = 'registry.example.com/apps/shop';
+
+function build(): BuildResource {
+  const b = desiredBuild(buildRequested(), 'ns');
+  b.metadata.generation = 1;
+  b.metadata.creationTimestamp = T0;
+  return b;
+}
+
+describe('withCondition', () => {
+  it('keeps the transition time while the status holds', () => {
+    const first = withCondition(
+      undefined,
+      { type: 'A', status: 'True', reason: 'R', message: '' },
+      T0,
+    );
+    const again = withCondition(
+      first,
+      { type: 'A', status: 'True', reason: 'R2', message: 'm' },
+      T1,
+    );
+    expect(again).toEqual([
+      {
+        type: 'A',
+        status: 'True',
+        reason: 'R2',
+        message: 'm',
+        lastTransitionTime: T0.toISOString(),
+      },
+    ]);
+    const flipped = withCondition(
+      again,
+      { type: 'A', status: 'False', reason: 'R', message: '' },
+      T1,
+    );
+    expect(flipped[0].lastTransitionTime).toBe(T1.toISOString());
+  });
+});
+
+describe('build status', () => {
+  it('follows the Job and knows whether the phase was reported', () => {
+    const b = build();
+    const running = statusFromObservation(
+      b,
+      b.metadata.name,
+      { state: 'running', startedAt: T0.toISOString() },
+      REPO,
+      T0,
+    );
+    expect(running).toMatchObject({
+      phase: 'Building',
+      startedAt: T0.toISOString(),
+      jobName: b.metadata.name,
+      observedGeneration: 1,
+    });
+    expect(isReported(running)).toBe(false);
+    b.status = markReported(b, running, T0);
+    expect(isReported(b.status)).toBe(true);
+
+    const done = statusFromObservation(
+      b,
+      b.metadata.name,
+      {
+        state: 'succeeded',
+        startedAt: T0.toISOString(),
+        finishedAt: T1.toISOString(),
+        imageDigest: DIGEST,
+      },
+      REPO,
+      T1,
+    );
+    expect(done).toMatchObject({
+      phase: 'Succeeded',
+      image: `${REPO}@${DIGEST}`,
+      imageDigest: DIGEST,
+      finishedAt: T1.toISOString(),
+    });
+    expect(isReported(done)).toBe(false);
+    expect(done.conditions!.find(c => c.type === 'Succeeded')).toMatchObject({
+      status: 'True',
+      reason: 'Built',
+    });
+  });
+
+  it('compares statuses regardless of key order and undefined fields', () => {
+    expect(
+      sameStatus(
+        { phase: 'Pending', jobName: 'j' },
+        { jobName: 'j', phase: 'Pending', reason: undefined },
+      ),
+    ).toBe(true);
+    expect(sameStatus(undefined, { phase: 'Pending' })).toBe(false);
+  });
+
+  it('records a cancellation once, keeping its time', () => {
+    const b = build();
+    const cancelled = terminalStatus(
+      b,
+      'Cancelled',
+      'Cancelled',
+      'Cancelled on request',
+      T0,
+    );
+    b.status = cancelled;
+    expect(
+      terminalStatus(b, 'Cancelled', 'Cancelled', 'again', T1).finishedAt,
+    ).toBe(T0.toISOString());
+  });
+});
+
+describe('reports', () => {
+  it('derives message ids from the deployment and what is reported', () => {
+    const id = reportMessageId(DEPLOYMENT_ID, 'StatusReport', 'built');
+    expect(id).toBe(
+      reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'StatusReport', 'built'),
+    );
+    expect(id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(
+      new Set([
+        id,
+        reportMessageId(DEPLOYMENT_ID, 'StatusReport', 'building'),
+        reportMessageId(DEPLOYMENT_ID, 'ImageBuilt'),
+      ]).size,
+    ).toBe(3);
+    expect(deterministicUuid('x')).toBe(deterministicUuid('x'));
+  });
+
+  it('publishes nothing while pending', () => {
+    expect(reportsFor(build())).toEqual([]);
+  });
+
+  it('publishes ImageBuilt to the target cluster, then built (with building first if never reported)', () => {
+    const b = build();
+    b.status = {
+      phase: 'Succeeded',
+      startedAt: T0.toISOString(),
+      finishedAt: T1.toISOString(),
+      image: `${REPO}@${DIGEST}`,
+      imageDigest: DIGEST,
+      plan: { stack: 'node', port: 3000 },
+    };
+    const out = reportsFor(b);
+    expect(
+      out.map(o => [
+        o.queue,
+        o.message.type,
+        o.message.type === 'StatusReport' ? o.message.payload.status : '',
+      ]),
+    ).toEqual([
+      ['inform', 'StatusReport', 'building'],
+      ['deploy.prod', 'ImageBuilt', ''],
+      ['inform', 'StatusReport', 'built'],
+    ]);
+    expect(out[1].message).toEqual({
+      type: 'ImageBuilt',
+      version: 1,
+      messageId: reportMessageId(DEPLOYMENT_ID, 'ImageBuilt'),
+      deploymentId: DEPLOYMENT_ID,
+      occurredAt: T1.toISOString(),
+      payload: {
+        app: 'shop',
+        entityRef: 'component:default/shop',
+        cluster: 'prod',
+        image: `${REPO}@${DIGEST}`,
+        imageDigest: DIGEST,
+        revision: REVISION,
+        plan: { stack: 'node', port: 3000 },
+        config: b.spec.config,
+      },
+    });
+    for (const { message } of out)
+      expect(parseMessage(message)).toMatchObject({ ok: true });
+
+    b.status = markReported(b, { ...b.status, phase: 'Building' }, T0);
+    b.status.phase = 'Succeeded';
+    expect(reportsFor(b).map(o => o.message.type)).toEqual([
+      'ImageBuilt',
+      'StatusReport',
+    ]);
+  });
+
+  it('reports failures with their reason and cancellations', () => {
+    const b = build();
+    b.status = {
+      phase: 'Failed',
+      finishedAt: T1.toISOString(),
+      reason: 'BuildFailed',
+      message: 'kaniko exited with code 1',
+    };
+    const [failed] = reportsFor(b);
+    expect(failed.queue).toBe('inform');
+    expect(failed.message.payload).toEqual({
+      app: 'shop',
+      cluster: 'prod',
+      status: 'failed',
+      reason: 'BuildFailed',
+      message: 'kaniko exited with code 1',
+      source: 'build',
+    });
+    b.status = { phase: 'Cancelled', finishedAt: T1.toISOString() };
+    expect(reportsFor(b)[0].message.payload).toMatchObject({
+      status: 'cancelled',
+      reason: 'Cancelled',
+    });
+  });
+});

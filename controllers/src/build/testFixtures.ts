@@ -1,0 +1,51 @@
+import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
+import type { JobConfig } from './desired';
+
+/** Shared inputs of the build role's unit tests. */
+export const DEPLOYMENT_ID = '0b5f6a8e-3c1d-4e2f-9a7b-6c5d4e3f2a1b';
+export const REVISION = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';
+
+export function buildRequested(
+  overrides: { cloneToken?: string; dockerfilePath?: string } = {},
+) {
+  return createMessage('BuildRequested', {
+    deploymentId: DEPLOYMENT_ID,
+    messageId: '11111111-2222-4333-8444-555555555555',
+    occurredAt: '2025-01-02T03:04:05.000Z',
+    payload: {
+      app: 'shop',
+      entityRef: 'component:default/shop',
+      cluster: 'prod',
+      repo: {
+        owner: 'acme',
+        name: 'shop',
+        cloneUrl: 'https://github.com/acme/shop.git',
+      },
+      revision: REVISION,
+      ref: 'main',
+      buildArgs: { NODE_ENV: 'production', API_URL: 'https://api.example.com' },
+      config: { port: 3000, env: { LOG_LEVEL: 'info' } },
+      ...overrides,
+    },
+  });
+}
+
+export const jobConfig: JobConfig = {
+  registry: 'registry.example.com/apps',
+  cacheRepo: 'registry.example.com/apps/kli8nt-cache',
+  pushSecretName: 'kli8nt-registry',
+  insecureRegistry: false,
+  images: {
+    kaniko: `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`,
+    clone: `mirror.example.com/git@sha256:${'b'.repeat(64)}`,
+    detect: 'mirror.example.com/kli8nt/controllers:1.2.3',
+  },
+  deadlineSeconds: 1800,
+  ttlSecondsAfterFinished: 3600,
+  resources: {
+    requests: { cpu: '500m', memory: '1Gi' },
+    limits: { cpu: '2', memory: '4Gi' },
+  },
+  workspaceSize: '10Gi',
+  nodeSelector: {},
+};

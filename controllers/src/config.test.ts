@@ -1,0 +1,109 @@
+import {
+  ConfigError,
+  DEFAULT_CLONE_IMAGE,
+  DEFAULT_KANIKO_IMAGE,
+  readControllerConfig,
+} from './config';
+
+const minimal = {
+  KLI8NT_CLUSTER: 'prod',
+  KLI8NT_AMQP_URL: 'amqp://guest:guest@rabbitmq:5672',
+  KLI8NT_BUILD_REGISTRY: 'registry.example.com/apps',
+  KLI8NT_BUILD_DETECT_IMAGE: 'registry.example.com/kli8nt/controllers:1.0.0',
+};
+
+describe('readControllerConfig', () => {
+  it('reads the build role with its defaults', () => {
+    expect(readControllerConfig('build', minimal)).toEqual({
+      shared: {
+        cluster: 'prod',
+        resyncMs: 300_000,
+        watchStaleMs: 300_000,
+        workers: 2,
+      },
+      role: {
+        clusters: ['prod'],
+        namespace: 'kli8nt-builds',
+        registry: 'registry.example.com/apps',
+        cacheRepo: 'registry.example.com/apps/kli8nt-cache',
+        pushSecretName: 'kli8nt-registry',
+        insecureRegistry: false,
+        images: {
+          kaniko: DEFAULT_KANIKO_IMAGE,
+          clone: DEFAULT_CLONE_IMAGE,
+          detect: 'registry.example.com/kli8nt/controllers:1.0.0',
+        },
+        deadlineSeconds: 1800,
+        ttlSecondsAfterFinished: 3600,
+        digestGraceMs: 30_000,
+        resources: {
+          requests: { cpu: '500m', memory: '1Gi' },
+          limits: { cpu: '2', memory: '4Gi' },
+        },
+        workspaceSize: '10Gi',
+        nodeSelector: {},
+        amqp: {
+          url: 'amqp://guest:guest@rabbitmq:5672',
+          exchange: 'kli8nt',
+          deadLetterExchange: 'kli8nt.dlx',
+          deadLetterQueue: 'kli8nt.dlq',
+          deliveryLimit: 5,
+          prefetch: 10,
+          reconnect: { initialDelayMs: 500, maxDelayMs: 30_000 },
+        },
+      },
+    });
+  });
+
+  it('reads overrides', () => {
+    const { role, shared } = readControllerConfig('build', {
+      ...minimal,
+      KLI8NT_WORKERS: '4',
+      KLI8NT_RESYNC_SECONDS: '60',
+      KLI8NT_BUILD_CLUSTERS: 'prod, staging',
+      KLI8NT_BUILD_INSECURE_REGISTRY: 'true',
+      KLI8NT_BUILD_NODE_SELECTOR: 'kli8nt.io/pool=builds, disk=ssd',
+      KLI8NT_BUILD_KANIKO_IMAGE: `mirror.local/kaniko@sha256:${'e'.repeat(64)}`,
+      KLI8NT_BUILD_DEADLINE_SECONDS: '600',
+      KLI8NT_AMQP_DELIVERY_LIMIT: '3',
+    });
+    expect(shared).toMatchObject({ workers: 4, resyncMs: 60_000 });
+    expect(role).toMatchObject({
+      clusters: ['prod', 'staging'],
+      insecureRegistry: true,
+      nodeSelector: { 'kli8nt.io/pool': 'builds', disk: 'ssd' },
+      images: { kaniko: `mirror.local/kaniko@sha256:${'e'.repeat(64)}` },
+      deadlineSeconds: 600,
+      amqp: { deliveryLimit: 3 },
+    });
+  });
+
+  it('lists every problem at once', () => {
+    let error: unknown;
+    try {
+      readControllerConfig('build', {
+        KLI8NT_CLUSTER: 'Prod!',
+        KLI8NT_BUILD_REGISTRY: 'https://registry',
+        KLI8NT_BUILD_KANIKO_IMAGE: 'kaniko:latest',
+        KLI8NT_BUILD_NODE_SELECTOR: 'novalue',
+        KLI8NT_WORKERS: 'many',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'KLI8NT_CLUSTER',
+      'KLI8NT_WORKERS',
+      'KLI8NT_BUILD_REGISTRY',
+      'KLI8NT_BUILD_KANIKO_IMAGE',
+      'KLI8NT_BUILD_DETECT_IMAGE',
+      'KLI8NT_BUILD_NODE_SELECTOR',
+      'KLI8NT_AMQP_URL',
+    ]) {
+      expect(problems).toContain(name);
+    }
+    expect(problems).toContain('must be pinned by digest');
+  });
+});

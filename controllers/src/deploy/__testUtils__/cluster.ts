@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObject,
+  KubernetesObjectApi,
+  loadYaml,
+} from '@kubernetes/client-node';
+import {
+  Kli8ntMessage,
+  StatusReportMessage,
+  deployQueueName,
+  parseMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
+  AmqpWorkQueue,
+  ConsumerHandle,
+  DeadLetter,
+} from '@internal/backstage-plugin-kli8nt-node';
+import { applyObject, createLogger, isNotFound, Logger } from '../../runtime';
+import { DeployQueueMessage, deployMessageParser } from '../adapter';
+import type { DeployConfig } from '../config';
+import { DeployController, startDeployController } from '../controller';
+import { queueLogger } from '../role';
+
+const REQUIRED_ENV = [
+  'KUBECONFIG',
+  'KLI8NT_TEST_AMQP_URL',
+  'KLI8NT_TEST_KWOK_LOGS_DIR',
+];
+
+const missingEnv = () => REQUIRED_ENV.filter(v => !process.env[v]);
+
+/**
+ * The team rule: without the testenv a suite is skipped, unless
+ * KLI8NT_TESTENV=required, when it runs and {@link requireCluster} (first
+ * in its `beforeAll`) fails it.
+ */
+export const describeWithCluster: jest.Describe =
+  missingEnv().length === 0 || process.env.KLI8NT_TESTENV === 'required'
+    ? describe
+    : describe.skip;
+
+export function requireCluster(): void {
+  const missing = missingEnv();
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(
+        ', ',
+      )} not set but KLI8NT_TESTENV=required; run eval "$(scripts/testenv/testenv env)"`,
+    );
+  }
+}
+
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what}${
+          lastError ? ` (last error: ${(lastError as Error).message})` : ''
+        }`,
+      );
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+export function testKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+const CRD_FILES = [
+  resolve(__dirname, '../../../crds/app.yaml'),
+  resolve(__dirname, '../__fixtures__/httproute-crd.yaml'),
+];
+
+/** Applies the App CRD and the HTTPRoute stand-in, waits until served. */
+export async function installCrds(kubeConfig: KubeConfig): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const crds = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const file of CRD_FILES) {
+    const crd = loadYaml<KubernetesObject>(readFileSync(file, 'utf8'));
+    await applyObject(objects, crd, 'kli8nt-tests');
+    await waitFor(`CRD ${crd.metadata?.name} established`, async () => {
+      const live = await crds.readCustomResourceDefinition({
+        name: crd.metadata!.name!,
+      });
+      return live.status?.conditions?.some(
+        c => c.type === 'Established' && c.status === 'True',
+      );
+    });
+  }
+}
+
+/** A namespace enforcing the restricted Pod Security profile. */
+export async function createNamespace(
+  kubeConfig: KubeConfig,
+  name: string,
+): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespace({
+    body: {
+      metadata: {
+        name,
+        labels: {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+        },
+      },
+    },
+  });
+}
+
+export async function deleteNamespace(kubeConfig: KubeConfig, name: string) {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  try {
+    await core.deleteNamespace({ name });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** The test's view of RabbitMQ: publishes deploy messages, collects reports. */
+export class TestBus {
+  readonly reports: StatusReportMessage[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private consumers: ConsumerHandle[] = [];
+
+  private constructor(
+    private readonly queue: AmqpWorkQueue<Kli8ntMessage>,
+    readonly names: TestNames,
+  ) {}
+
+  static async create(names: TestNames): Promise<TestBus> {
+    const queue = await AmqpWorkQueue.create<Kli8ntMessage>({
+      config: rabbitConfig(names),
+      parser: parseMessage,
+      logger: queueLogger(createLogger({}, () => {})),
+    });
+    const bus = new TestBus(queue, names);
+    bus.consumers.push(
+      await queue.consume(names.informQueue, async message => {
+        if (message.type === 'StatusReport') bus.reports.push(message);
+      }),
+      await queue.consumeDeadLetters(async letter => {
+        bus.deadLetters.push(letter);
+      }),
+    );
+    return bus;
+  }
+
+  async send(message: Kli8ntMessage): Promise<void> {
+    await this.queue.publish(deployQueueName(this.names.cluster), message);
+  }
+
+  reportsFor(deploymentId: string): StatusReportMessage[] {
+    return this.reports.filter(r => r.deploymentId === deploymentId);
+  }
+
+  statusesOf(deploymentId: string): string[] {
+    return this.reportsFor(deploymentId).map(r => r.payload.status);
+  }
+
+  waitForStatus(
+    deploymentId: string,
+    status: string,
+    timeoutMs = 60_000,
+  ): Promise<StatusReportMessage> {
+    return waitFor(
+      `${status} for ${deploymentId} (got ${
+        this.statusesOf(deploymentId).join(', ') || 'nothing'
+      })`,
+      () =>
+        this.reportsFor(deploymentId).find(r => r.payload.status === status),
+      timeoutMs,
+    );
+  }
+
+  async close() {
+    for (const consumer of this.consumers) await consumer.cancel();
+    await this.queue.close();
+  }
+}
+
+/** Names that keep one test file apart from every other on shared services. */
+export interface TestNames {
+  suffix: string;
+  namespace: string;
+  cluster: string;
+  informQueue: string;
+  exchange: string;
+}
+
+export function testNames(prefix: string): TestNames {
+  const suffix = uniqueSuffix();
+  return {
+    suffix,
+    namespace: `${prefix}-${suffix}`,
+    cluster: `${prefix}-${suffix}`,
+    informQueue: `inform.${prefix}.${suffix}`,
+    exchange: `test.${prefix}.${suffix}`,
+  };
+}
+
+export function rabbitConfig(names: TestNames): DeployConfig['rabbitmq'] {
+  return {
+    url: process.env.KLI8NT_TEST_AMQP_URL!,
+    exchange: names.exchange,
+    deadLetterExchange: `${names.exchange}.dlx`,
+    deadLetterQueue: `${names.exchange}.dlq`,
+    deliveryLimit: 5,
+    prefetch: 10,
+    reconnect: { initialDelayMs: 100, maxDelayMs: 2000 },
+  };
+}
+
+export const SEALING_KEY = randomBytes(32).toString('base64');
+
+export function testConfig(
+  names: TestNames,
+  overrides: Partial<DeployConfig> = {},
+): DeployConfig {
+  return {
+    cluster: names.cluster,
+    resyncMs: 30_000,
+    watchStaleMs: 60_000,
+    workers: 2,
+    rabbitmq: rabbitConfig(names),
+    informQueue: names.informQueue,
+    namespace: names.namespace,
+    appsDomain: 'apps.kli8nt.test',
+    tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt' },
+    exposure: { mode: 'ingress', ingressClassName: 'nginx' },
+    sealingKeys: [SEALING_KEY],
+    defaultRequests: { cpu: '50m', memory: '64Mi' },
+    defaultLimits: { cpu: '500m', memory: '256Mi' },
+    nodeSelector: {},
+    progressDeadlineSeconds: 120,
+    releaseHistory: 10,
+    pollMs: 1000,
+    ...overrides,
+  };
+}
+
+/** The environment the controller process reads for the same settings. */
+export function testEnv(config: DeployConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    KLI8NT_CLUSTER: config.cluster,
+    KLI8NT_AMQP_URL: config.rabbitmq.url,
+    KLI8NT_AMQP_EXCHANGE: config.rabbitmq.exchange,
+    KLI8NT_AMQP_DEAD_LETTER_EXCHANGE: config.rabbitmq.deadLetterExchange,
+    KLI8NT_AMQP_DEAD_LETTER_QUEUE: config.rabbitmq.deadLetterQueue,
+    KLI8NT_INFORM_QUEUE: config.informQueue,
+    KLI8NT_APPS_NAMESPACE: config.namespace,
+    KLI8NT_APPS_DOMAIN: config.appsDomain,
+    KLI8NT_TLS_MODE: config.tls.mode,
+    KLI8NT_EXPOSURE: config.exposure.mode,
+    KLI8NT_SEALING_KEYS: config.sealingKeys.join(','),
+    KLI8NT_DEPLOY_DEFAULT_REQUESTS: `cpu=${config.defaultRequests.cpu},memory=${config.defaultRequests.memory}`,
+    KLI8NT_DEPLOY_DEFAULT_LIMITS: `cpu=${config.defaultLimits.cpu},memory=${config.defaultLimits.memory}`,
+    KLI8NT_DEPLOY_NODE_SELECTOR: Object.entries(config.nodeSelector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: String(
+      config.progressDeadlineSeconds,
+    ),
+    KLI8NT_DEPLOY_POLL_SECONDS: String(Math.max(1, config.pollMs / 1000)),
+    KLI8NT_RESYNC_SECONDS: String(config.resyncMs / 1000),
+  };
+  if (config.tls.mode === 'cert-manager') {
+    env.KLI8NT_TLS_CLUSTER_ISSUER = config.tls.clusterIssuer;
+  }
+  if (config.exposure.mode === 'ingress' && config.exposure.ingressClassName) {
+    env.KLI8NT_INGRESS_CLASS = config.exposure.ingressClassName;
+  }
+  return env;
+}
+
+/** Runs the deploy controller in this process against the testenv. */
+export async function startTestController(
+  config: DeployConfig,
+  logger: Logger = createLogger({}, () => {}),
+): Promise<{ controller: DeployController; stop(): Promise<void> }> {
+  const messages = await AmqpWorkQueue.create<
+    DeployQueueMessage | StatusReportMessage
+  >({
+    config: config.rabbitmq,
+    parser: deployMessageParser(config.cluster),
+    logger: queueLogger(logger),
+  });
+  const controller = await startDeployController({
+    config,
+    kubeConfig: testKubeConfig(),
+    messages,
+    logger,
+  });
+  return {
+    controller,
+    stop: async () => {
+      await controller.stop();
+      await messages.close();
+    },
+  };
+}

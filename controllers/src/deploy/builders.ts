@@ -1,0 +1,445 @@
+import type {
+  V1Deployment,
+  V1EnvVar,
+  V1Ingress,
+  V1IngressTLS,
+  V1OwnerReference,
+  V1Probe,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
+import {
+  AppConfig,
+  DeployRequestedMessage,
+  ImageBuiltMessage,
+  LABELS,
+  appEnvSecretName,
+  appHost,
+  appTlsSecretName,
+  kli8ntLabels,
+} from '@internal/backstage-plugin-kli8nt-common';
+import type { DeployConfig } from './config';
+import { APP_API_VERSION, APP_KIND, App, AppSpec, ResourceList } from './types';
+
+/** The name of the app's container, and of its port. */
+export const CONTAINER_NAME = 'app';
+export const PORT_NAME = 'http';
+/** The Service listens on 80 and forwards to the container's port. */
+export const SERVICE_PORT = 80;
+export const CERT_MANAGER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+export const HTTPROUTE_API_VERSION = 'gateway.networking.k8s.io/v1';
+
+/** A Gateway API HTTPRoute; client-node has no model for it. */
+export interface HTTPRoute {
+  apiVersion: typeof HTTPROUTE_API_VERSION;
+  kind: 'HTTPRoute';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    ownerReferences: V1OwnerReference[];
+  };
+  spec: {
+    parentRefs: Array<{
+      group: 'gateway.networking.k8s.io';
+      kind: 'Gateway';
+      name: string;
+      namespace: string;
+      sectionName?: string;
+    }>;
+    hostnames: string[];
+    rules: Array<{
+      matches: Array<{ path: { type: 'PathPrefix'; value: string } }>;
+      backendRefs: Array<{ name: string; port: number }>;
+    }>;
+  };
+}
+
+/** Scheduling settings of the controller that are not part of an App. */
+export interface PodPlacement {
+  nodeSelector: Record<string, string>;
+  progressDeadlineSeconds: number;
+}
+
+/** Where the app is served: `https://<first host>` (`http` without TLS). */
+export function appUrl(spec: Pick<AppSpec, 'hosts' | 'tls'>): string {
+  const scheme = spec.tls.mode === 'none' ? 'http' : 'https';
+  return `${scheme}://${spec.hosts[0]}`;
+}
+
+function resourcesFor(
+  config: AppConfig['resources'],
+  defaults: { requests: ResourceList; limits: ResourceList },
+): AppSpec['resources'] {
+  // A size the user chose is both request and limit, so the pod gets exactly
+  // what was asked for; otherwise the platform's defaults apply.
+  return {
+    requests: {
+      cpu: config?.cpu ?? defaults.requests.cpu,
+      memory: config?.memory ?? defaults.requests.memory,
+    },
+    limits: {
+      cpu: config?.cpu ?? defaults.limits.cpu,
+      memory: config?.memory ?? defaults.limits.memory,
+    },
+  };
+}
+
+/**
+ * The App a deploy message asks for. Pure: the same message and config give
+ * the same object, so re-applying a redelivered message changes nothing.
+ */
+export function desiredApp(
+  message: ImageBuiltMessage | DeployRequestedMessage,
+  config: Pick<
+    DeployConfig,
+    | 'namespace'
+    | 'appsDomain'
+    | 'tls'
+    | 'exposure'
+    | 'defaultRequests'
+    | 'defaultLimits'
+  >,
+): App {
+  const { payload } = message;
+  const appConfig = payload.config;
+  const defaultHost = appHost(payload.app, config.appsDomain);
+  const hosts = [
+    defaultHost,
+    ...appConfig.domains.filter(d => d !== defaultHost),
+  ];
+  const secretKeys = Object.keys(appConfig.secretEnv).sort();
+  const env = Object.fromEntries(
+    Object.entries(appConfig.env).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  const spec: AppSpec = {
+    deploymentId: message.deploymentId.toLowerCase(),
+    entityRef: payload.entityRef,
+    // Pods run exactly the image that was built, never whatever a tag says now.
+    image: payload.image.includes('@')
+      ? payload.image
+      : `${payload.image}@${payload.imageDigest}`,
+    ...(payload.revision ? { revision: payload.revision } : {}),
+    reason: message.type === 'ImageBuilt' ? 'build' : message.payload.reason,
+    requestedAt: new Date(message.occurredAt).toISOString(),
+    port: appConfig.port,
+    replicas: appConfig.replicas,
+    ...(Object.keys(env).length > 0 ? { env } : {}),
+    ...(secretKeys.length > 0
+      ? {
+          secretEnv: {
+            secretName: appEnvSecretName(payload.app),
+            keys: secretKeys,
+          },
+        }
+      : {}),
+    resources: resourcesFor(appConfig.resources, {
+      requests: config.defaultRequests,
+      limits: config.defaultLimits,
+    }),
+    ...(appConfig.healthCheckPath
+      ? { healthCheckPath: appConfig.healthCheckPath }
+      : {}),
+    hosts,
+    tls: config.tls,
+    exposure: config.exposure,
+  };
+  return {
+    apiVersion: APP_API_VERSION,
+    kind: APP_KIND,
+    metadata: {
+      name: payload.app,
+      namespace: config.namespace,
+      labels: kli8ntLabels({
+        app: payload.app,
+        role: 'runtime',
+        deploymentId: spec.deploymentId,
+      }),
+    },
+    spec,
+  };
+}
+
+/** Labels of every object rendered for the App's current deployment. */
+export function appLabels(app: App): Record<string, string> {
+  return kli8ntLabels({
+    app: app.metadata.name,
+    role: 'runtime',
+    deploymentId: app.spec.deploymentId,
+  });
+}
+
+/** The Deployment's (immutable) selector: every pod of the app. */
+export function appSelector(app: App): Record<string, string> {
+  return {
+    [LABELS.app]: app.metadata.name,
+    [LABELS.role]: 'runtime',
+  };
+}
+
+/** Makes the App the controlling owner, so deleting it deletes the object. */
+export function ownerReference(app: App): V1OwnerReference {
+  if (!app.metadata.uid) {
+    throw new Error(`App ${app.metadata.name} has no uid yet`);
+  }
+  return {
+    apiVersion: APP_API_VERSION,
+    kind: APP_KIND,
+    name: app.metadata.name,
+    uid: app.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function objectMeta(app: App, name = app.metadata.name) {
+  return {
+    name,
+    namespace: app.metadata.namespace,
+    labels: appLabels(app),
+    ownerReferences: [ownerReference(app)],
+  };
+}
+
+function containerEnv(spec: AppSpec): V1EnvVar[] {
+  // PORT always says where to listen; a user value for it would only make
+  // the probe and the Service point elsewhere.
+  const env: V1EnvVar[] = [{ name: 'PORT', value: String(spec.port) }];
+  for (const [name, value] of Object.entries(spec.env ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    if (name !== 'PORT') env.push({ name, value });
+  }
+  if (spec.secretEnv) {
+    for (const key of [...spec.secretEnv.keys].sort()) {
+      if (key === 'PORT') continue;
+      env.push({
+        name: key,
+        valueFrom: {
+          secretKeyRef: { name: spec.secretEnv.secretName, key },
+        },
+      });
+    }
+  }
+  return env;
+}
+
+function readinessProbe(spec: AppSpec): V1Probe {
+  const timing = {
+    periodSeconds: 5,
+    timeoutSeconds: 2,
+    successThreshold: 1,
+    failureThreshold: 3,
+  };
+  if (spec.healthCheckPath) {
+    return {
+      httpGet: { path: spec.healthCheckPath, port: PORT_NAME, scheme: 'HTTP' },
+      ...timing,
+    };
+  }
+  return { tcpSocket: { port: PORT_NAME }, ...timing };
+}
+
+/**
+ * The app's Deployment: a zero-downtime rolling update gated by the
+ * readiness probe, pods under the restricted Pod Security profile, and one
+ * ReplicaSet per deployment id (the id is in the pod labels).
+ */
+export function desiredDeployment(
+  app: App,
+  placement: PodPlacement,
+): V1Deployment {
+  const { spec } = app;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: objectMeta(app),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: appSelector(app) },
+      revisionHistoryLimit: 5,
+      progressDeadlineSeconds: placement.progressDeadlineSeconds,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      },
+      template: {
+        metadata: { labels: appLabels(app) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(Object.keys(placement.nodeSelector).length > 0
+            ? { nodeSelector: { ...placement.nodeSelector } }
+            : {}),
+          securityContext: {
+            runAsNonRoot: true,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: CONTAINER_NAME,
+              image: spec.image,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [
+                {
+                  name: PORT_NAME,
+                  containerPort: spec.port,
+                  protocol: 'TCP',
+                },
+              ],
+              env: containerEnv(spec),
+              readinessProbe: readinessProbe(spec),
+              resources: {
+                requests: { ...spec.resources.requests },
+                limits: { ...spec.resources.limits },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                runAsNonRoot: true,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** A ClusterIP Service on port 80 in front of the app's pods. */
+export function desiredService(app: App): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(app),
+    spec: {
+      type: 'ClusterIP',
+      selector: appSelector(app),
+      ports: [
+        {
+          name: PORT_NAME,
+          port: SERVICE_PORT,
+          targetPort: PORT_NAME,
+          protocol: 'TCP',
+        },
+      ],
+    },
+  };
+}
+
+/** Hosts a wildcard certificate for `*.<domain of the first host>` covers. */
+function wildcardHosts(hosts: string[]): string[] {
+  const domain = hosts[0].slice(hosts[0].indexOf('.') + 1);
+  return hosts.filter(h => h.slice(h.indexOf('.') + 1) === domain);
+}
+
+/** The Ingress for the App's hosts, with TLS per the App's TLS mode. */
+export function desiredIngress(app: App): V1Ingress {
+  const { spec } = app;
+  if (spec.exposure.mode !== 'ingress') {
+    throw new Error(`App ${app.metadata.name} is not exposed by an Ingress`);
+  }
+  let tls: V1IngressTLS[] | undefined;
+  const annotations: Record<string, string> = {};
+  if (spec.tls.mode === 'cert-manager') {
+    annotations[CERT_MANAGER_ISSUER_ANNOTATION] = spec.tls.clusterIssuer;
+    tls = [
+      {
+        hosts: [...spec.hosts],
+        secretName: appTlsSecretName(app.metadata.name),
+      },
+    ];
+  } else if (spec.tls.mode === 'wildcard') {
+    tls = [
+      { hosts: wildcardHosts(spec.hosts), secretName: spec.tls.secretName },
+    ];
+  }
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      ...objectMeta(app),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    spec: {
+      ...(spec.exposure.ingressClassName
+        ? { ingressClassName: spec.exposure.ingressClassName }
+        : {}),
+      rules: spec.hosts.map(host => ({
+        host,
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: {
+                service: {
+                  name: app.metadata.name,
+                  port: { name: PORT_NAME },
+                },
+              },
+            },
+          ],
+        },
+      })),
+      ...(tls ? { tls } : {}),
+    },
+  };
+}
+
+/**
+ * The HTTPRoute attaching the App's hosts to the configured Gateway. TLS
+ * terminates at the Gateway's listeners, which the platform owns.
+ */
+export function desiredHTTPRoute(app: App): HTTPRoute {
+  const { spec } = app;
+  if (spec.exposure.mode !== 'gateway') {
+    throw new Error(`App ${app.metadata.name} is not exposed by a Gateway`);
+  }
+  const { gateway } = spec.exposure;
+  return {
+    apiVersion: HTTPROUTE_API_VERSION,
+    kind: 'HTTPRoute',
+    metadata: objectMeta(app),
+    spec: {
+      parentRefs: [
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: gateway.name,
+          namespace: gateway.namespace,
+          ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}),
+        },
+      ],
+      hostnames: [...spec.hosts],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [{ name: app.metadata.name, port: SERVICE_PORT }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The Secret holding the App's opened secret env values. Its deployment
+ * label tells the reconciler which deployment's values it holds.
+ */
+export function desiredSecret(
+  app: App,
+  values: Record<string, string>,
+): V1Secret {
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(values).sort()) {
+    data[key] = Buffer.from(values[key], 'utf8').toString('base64');
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: objectMeta(app, appEnvSecretName(app.metadata.name)),
+    type: 'Opaque',
+    data,
+  };
+}

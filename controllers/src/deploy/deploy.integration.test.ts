@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  NetworkingV1Api,
+} from '@kubernetes/client-node';
+import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { isNotFound } from '../runtime';
+import { desiredDeployment, desiredIngress, desiredService } from './builders';
+import { reportMessageId } from './status';
+import { App } from './types';
+import {
+  SEALING_KEY,
+  TestBus,
+  createNamespace,
+  deleteNamespace,
+  describeWithCluster,
+  installCrds,
+  requireCluster,
+  startTestController,
+  testConfig,
+  testKubeConfig,
+  testNames,
+  waitFor,
+} from './__testUtils__/cluster';
+import {
+  DIGEST,
+  OTHER_DIGEST,
+  deployRequested,
+  imageBuilt,
+} from './__testUtils__/fixtures';
+
+jest.setTimeout(180_000);
+
+/** Strictly increasing request times, as the portal would stamp them. */
+let minute = 0;
+const nextTime = () =>
+  new Date(Date.UTC(2026, 10, 30, 12, minute++)).toISOString();
+
+describeWithCluster('deploy controller (ingress mode)', () => {
+  const names = testNames('deploy-it');
+  const config = testConfig(names);
+  const kubeConfig = testKubeConfig();
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const ns = names.namespace;
+  let bus: TestBus;
+  let running: Awaited<ReturnType<typeof startTestController>>;
+
+  const readApp = async (name: string) =>
+    (await custom.getNamespacedCustomObject({
+      group: 'kli8nt.io',
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'apps',
+      name,
+    })) as App;
+
+  const gone = (read: () => Promise<unknown>) => async () => {
+    try {
+      await read();
+      return false;
+    } catch (error) {
+      return isNotFound(error);
+    }
+  };
+
+  /** Waits a moment longer, so a duplicate report would have arrived. */
+  const settle = () => new Promise(r => setTimeout(r, 2000));
+
+  beforeAll(async () => {
+    requireCluster();
+    await installCrds(kubeConfig);
+    await createNamespace(kubeConfig, ns);
+    bus = await TestBus.create(names);
+    running = await startTestController(config);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await bus?.close();
+    await deleteNamespace(kubeConfig, ns);
+  });
+
+  const first = randomUUID();
+  const firstMessage = imageBuilt({
+    deploymentId: first,
+    cluster: names.cluster,
+    occurredAt: nextTime(),
+    config: {
+      healthCheckPath: '/healthz',
+      domains: ['shop.example.org'],
+      env: { NODE_ENV: 'production' },
+      secretEnv: { DB_PASSWORD: sealSecret('hunter2', SEALING_KEY) },
+    },
+  });
+
+  it('turns ImageBuilt into an App, renders it exactly and reports live once', async () => {
+    await bus.send(firstMessage);
+    const live = await bus.waitForStatus(first, 'live');
+    await settle();
+    expect(bus.statusesOf(first)).toEqual(['deploying', 'live']);
+    expect(live.messageId).toBe(reportMessageId(first, 'live'));
+    expect(live.payload).toEqual({
+      app: 'shop',
+      cluster: names.cluster,
+      status: 'live',
+      message: '1 of 1 replicas are available',
+      url: 'https://shop.apps.kli8nt.test',
+      image: `registry.example.com/apps/shop@${DIGEST}`,
+      imageDigest: DIGEST,
+      source: 'deploy',
+    });
+
+    const app = await readApp('shop');
+    expect(app.spec.deploymentId).toBe(first);
+    expect(app.status).toMatchObject({
+      observedGeneration: app.metadata.generation,
+      url: 'https://shop.apps.kli8nt.test',
+      currentDeploymentId: first,
+      hosts: ['shop.apps.kli8nt.test', 'shop.example.org'],
+      report: { deploymentId: first, status: 'live' },
+      releases: [{ deploymentId: first, image: app.spec.image }],
+    });
+    expect(app.status?.conditions?.find(c => c.type === 'Ready')).toMatchObject(
+      { status: 'True', reason: 'RolloutComplete' },
+    );
+    expect(
+      app.status?.conditions?.find(c => c.type === 'Reported'),
+    ).toMatchObject({ status: 'True', reason: 'Live' });
+
+    // The server's objects carry exactly what the pure builders rendered.
+    const placement = {
+      nodeSelector: {},
+      progressDeadlineSeconds: config.progressDeadlineSeconds,
+    };
+    const deployment = await apps.readNamespacedDeployment({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(deployment).toMatchObject(
+      JSON.parse(JSON.stringify(desiredDeployment(app, placement))),
+    );
+    const service = await core.readNamespacedService({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(service).toMatchObject(
+      JSON.parse(JSON.stringify(desiredService(app))),
+    );
+    const ingress = await networking.readNamespacedIngress({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(ingress).toMatchObject(
+      JSON.parse(JSON.stringify(desiredIngress(app))),
+    );
+    expect(ingress.spec?.tls).toEqual([
+      {
+        hosts: ['shop.apps.kli8nt.test', 'shop.example.org'],
+        secretName: 'shop-tls',
+      },
+    ]);
+
+    const secret = await core.readNamespacedSecret({
+      namespace: ns,
+      name: 'shop-env',
+    });
+    expect(secret.metadata?.labels?.['kli8nt.io/deployment']).toBe(first);
+    expect(secret.metadata?.ownerReferences?.[0]?.uid).toBe(app.metadata.uid);
+    expect(Buffer.from(secret.data!.DB_PASSWORD, 'base64').toString()).toBe(
+      'hunter2',
+    );
+
+    // Pods passed the restricted Pod Security profile and are ready.
+    const pods = await core.listNamespacedPod({
+      namespace: ns,
+      labelSelector: `kli8nt.io/deployment=${first}`,
+    });
+    expect(pods.items).toHaveLength(1);
+    expect(pods.items[0].metadata?.labels).toMatchObject({
+      'backstage.io/kubernetes-id': 'shop',
+      'kli8nt.io/role': 'runtime',
+      'app.kubernetes.io/managed-by': 'kli8nt',
+    });
+  });
+
+  it('applies a redelivered message again without changing anything', async () => {
+    const read = () =>
+      Promise.all([
+        readApp('shop'),
+        apps.readNamespacedDeployment({ namespace: ns, name: 'shop' }),
+        core.readNamespacedSecret({ namespace: ns, name: 'shop-env' }),
+      ]);
+    const before = await read();
+    await bus.send(firstMessage);
+    running.controller.enqueue('shop');
+    await settle();
+    const after = await read();
+    expect(after.map(o => o.metadata?.resourceVersion)).toEqual(
+      before.map(o => o.metadata?.resourceVersion),
+    );
+    expect(bus.statusesOf(first)).toEqual(['deploying', 'live']);
+  });
+
+  it('has the API server refuse an invalid App', async () => {
+    const valid = (await readApp('shop')).spec;
+    const create = (spec: object) =>
+      custom
+        .createNamespacedCustomObject({
+          group: 'kli8nt.io',
+          version: 'v1alpha1',
+          namespace: ns,
+          plural: 'apps',
+          body: {
+            apiVersion: 'kli8nt.io/v1alpha1',
+            kind: 'App',
+            metadata: { name: 'invalid' },
+            spec: { ...valid, ...spec },
+          },
+        })
+        .then(
+          () => 'created',
+          error => String(error.body),
+        );
+    await expect(
+      create({ image: 'registry.example.com/apps/shop:latest' }),
+    ).resolves.toMatch(/spec.image: Invalid value/);
+    await expect(create({ tls: { mode: 'cert-manager' } })).resolves.toMatch(
+      /tls.clusterIssuer is required in mode cert-manager/,
+    );
+    await expect(create({ env: { 'BAD-NAME': 'x' } })).resolves.toMatch(
+      /env names must match/,
+    );
+    await expect(create({ replicas: 21 })).resolves.toMatch(/spec.replicas/);
+  });
+
+  const second = randomUUID();
+  const rollback = randomUUID();
+  const configChange = randomUUID();
+
+  it('rolls back to an earlier image and applies a config-only change, without a build', async () => {
+    await bus.send(
+      imageBuilt({
+        deploymentId: second,
+        digest: OTHER_DIGEST,
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        config: { domains: ['shop.example.org'] },
+      }),
+    );
+    await bus.waitForStatus(second, 'live');
+
+    await bus.send(
+      deployRequested({
+        deploymentId: rollback,
+        digest: DIGEST,
+        reason: 'rollback',
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        config: { domains: ['shop.example.org'] },
+      }),
+    );
+    await bus.waitForStatus(rollback, 'live');
+    let deployment = await apps.readNamespacedDeployment({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(deployment.spec?.template.spec?.containers[0].image).toBe(
+      `registry.example.com/apps/shop@${DIGEST}`,
+    );
+    // No secret env any more: the Secret is gone too.
+    await waitFor(
+      'env Secret removed',
+      gone(() =>
+        core.readNamespacedSecret({ namespace: ns, name: 'shop-env' }),
+      ),
+    );
+
+    await bus.send(
+      deployRequested({
+        deploymentId: configChange,
+        digest: DIGEST,
+        reason: 'config',
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        config: {
+          replicas: 2,
+          domains: ['shop.example.org'],
+          env: { FEATURE: 'on' },
+        },
+      }),
+    );
+    const live = await bus.waitForStatus(configChange, 'live');
+    expect(live.payload.message).toBe('2 of 2 replicas are available');
+    deployment = await apps.readNamespacedDeployment({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(deployment.spec?.template.spec?.containers[0].env).toEqual([
+      { name: 'PORT', value: '3000' },
+      { name: 'FEATURE', value: 'on' },
+    ]);
+    await settle();
+    for (const id of [second, rollback, configChange]) {
+      expect(bus.statusesOf(id)).toEqual(['deploying', 'live']);
+    }
+    const app = await readApp('shop');
+    expect(app.status?.releases?.map(r => r.deploymentId)).toEqual([
+      configChange,
+      rollback,
+      second,
+      first,
+    ]);
+    expect(app.status?.currentDeploymentId).toBe(configChange);
+  });
+
+  it('reports a late, older request as superseded and keeps the newer one', async () => {
+    const late = randomUUID();
+    await bus.send(
+      imageBuilt({
+        deploymentId: late,
+        cluster: names.cluster,
+        occurredAt: '2026-11-30T00:00:00.000Z',
+      }),
+    );
+    const superseded = await bus.waitForStatus(late, 'superseded');
+    expect(superseded.payload.reason).toBe('Superseded');
+    expect((await readApp('shop')).spec.deploymentId).toBe(configChange);
+  });
+
+  it('settles two back-to-back deployments on the newer one, each finished once', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    await Promise.all([
+      bus.send(
+        imageBuilt({
+          app: 'cart',
+          deploymentId: a,
+          cluster: names.cluster,
+          occurredAt: nextTime(),
+        }),
+      ),
+      bus.send(
+        imageBuilt({
+          app: 'cart',
+          deploymentId: b,
+          digest: OTHER_DIGEST,
+          cluster: names.cluster,
+          occurredAt: nextTime(),
+        }),
+      ),
+    ]);
+    await bus.waitForStatus(b, 'live');
+    await waitFor('a final status for the first', () =>
+      bus.statusesOf(a).some(s => s === 'live' || s === 'superseded'),
+    );
+    await settle();
+    expect(bus.statusesOf(b)).toEqual(['deploying', 'live']);
+    expect([
+      ['superseded'],
+      ['deploying', 'superseded'],
+      ['deploying', 'live'],
+    ]).toContainEqual(bus.statusesOf(a));
+    const app = await readApp('cart');
+    expect(app.spec.deploymentId).toBe(b);
+    expect(app.status?.currentDeploymentId).toBe(b);
+  });
+
+  it('refuses a host another app serves, with the reason', async () => {
+    const blog = randomUUID();
+    await bus.send(
+      imageBuilt({
+        app: 'blog',
+        deploymentId: blog,
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        config: { domains: ['shop.example.org'] },
+      }),
+    );
+    const failed = await bus.waitForStatus(blog, 'failed');
+    expect(failed.payload).toMatchObject({
+      app: 'blog',
+      status: 'failed',
+      reason: 'HostConflict',
+      message: 'Host shop.example.org is already served by app shop',
+    });
+    await settle();
+    expect(bus.statusesOf(blog)).toEqual(['failed']);
+    await expect(
+      gone(() =>
+        apps.readNamespacedDeployment({ namespace: ns, name: 'blog' }),
+      )(),
+    ).resolves.toBe(true);
+    const app = await readApp('blog');
+    expect(app.status?.conditions?.find(c => c.type === 'Ready')).toMatchObject(
+      {
+        status: 'False',
+        reason: 'HostConflict',
+      },
+    );
+  });
+
+  it('dead-letters a message for another cluster instead of acting on it', async () => {
+    const message = createMessage('DeleteRequested', {
+      deploymentId: randomUUID(),
+      occurredAt: nextTime(),
+      payload: { app: 'shop', cluster: 'elsewhere' },
+    });
+    await bus.send(message);
+    const letter = await waitFor('a dead letter', () =>
+      bus.deadLetters.find(l => l.messageId === message.messageId),
+    );
+    expect(letter).toMatchObject({
+      queue: `deploy.${names.cluster}`,
+      reason: `invalid message: payload.cluster: elsewhere is not this cluster (${names.cluster})`,
+    });
+    expect((await readApp('shop')).metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('DeleteRequested removes the App and, by garbage collection, all it owns', async () => {
+    await bus.send(
+      createMessage('DeleteRequested', {
+        deploymentId: randomUUID(),
+        occurredAt: nextTime(),
+        payload: { app: 'shop', cluster: names.cluster },
+      }),
+    );
+    await waitFor(
+      'App deleted',
+      gone(() => readApp('shop')),
+    );
+    await waitFor(
+      'Deployment collected',
+      gone(() =>
+        apps.readNamespacedDeployment({ namespace: ns, name: 'shop' }),
+      ),
+    );
+    await waitFor(
+      'Service collected',
+      gone(() => core.readNamespacedService({ namespace: ns, name: 'shop' })),
+    );
+    await waitFor(
+      'Ingress collected',
+      gone(() =>
+        networking.readNamespacedIngress({ namespace: ns, name: 'shop' }),
+      ),
+    );
+    // The finished deployment is not reported again.
+    expect(bus.statusesOf(configChange)).toEqual(['deploying', 'live']);
+  });
+});

@@ -1,0 +1,120 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AppsV1Api } from '@kubernetes/client-node';
+import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import {
+  TestBus,
+  createNamespace,
+  deleteNamespace,
+  describeWithCluster,
+  installCrds,
+  requireCluster,
+  startTestController,
+  testConfig,
+  testKubeConfig,
+  testNames,
+} from './__testUtils__/cluster';
+import { OTHER_DIGEST, imageBuilt } from './__testUtils__/fixtures';
+
+jest.setTimeout(180_000);
+
+describeWithCluster('deploy controller: rollouts that cannot finish', () => {
+  const names = testNames('deploy-fail');
+  // No node carries this label, so the scheduler can never place the pods.
+  const config = testConfig(names, {
+    nodeSelector: { 'kli8nt.test/pool': `none-${names.suffix}` },
+    progressDeadlineSeconds: 10,
+  });
+  const kubeConfig = testKubeConfig();
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const ns = names.namespace;
+  let bus: TestBus;
+  let running: Awaited<ReturnType<typeof startTestController>>;
+
+  beforeAll(async () => {
+    requireCluster();
+    await installCrds(kubeConfig);
+    await createNamespace(kubeConfig, ns);
+    bus = await TestBus.create(names);
+    running = await startTestController(config);
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await bus?.close();
+    await deleteNamespace(kubeConfig, ns);
+  });
+
+  it('reports failed with Unschedulable once the progress deadline passes', async () => {
+    const id = randomUUID();
+    await bus.send(imageBuilt({ deploymentId: id, cluster: names.cluster }));
+    await bus.waitForStatus(id, 'deploying');
+    const failed = await bus.waitForStatus(id, 'failed', 90_000);
+    expect(failed.payload.reason).toBe('Unschedulable');
+    expect(failed.payload.message).toMatch(
+      /^Pod shop-[a-z0-9-]+ cannot be scheduled: 0\/\d+ nodes are available: .*node affinity\/selector/,
+    );
+    const deployment = await apps.readNamespacedDeployment({
+      namespace: ns,
+      name: 'shop',
+    });
+    expect(
+      deployment.status?.conditions?.find(c => c.type === 'Progressing')
+        ?.reason,
+    ).toBe('ProgressDeadlineExceeded');
+    await new Promise(r => setTimeout(r, 2000));
+    expect(bus.statusesOf(id)).toEqual(['deploying', 'failed']);
+  });
+
+  it('reports a deployment still in flight superseded by a newer one', async () => {
+    const older = randomUUID();
+    const newer = randomUUID();
+    await bus.send(
+      imageBuilt({
+        app: 'queue',
+        deploymentId: older,
+        cluster: names.cluster,
+        occurredAt: '2026-11-30T12:00:00.000Z',
+      }),
+    );
+    await bus.waitForStatus(older, 'deploying');
+    await bus.send(
+      imageBuilt({
+        app: 'queue',
+        deploymentId: newer,
+        digest: OTHER_DIGEST,
+        cluster: names.cluster,
+        occurredAt: '2026-11-30T12:01:00.000Z',
+      }),
+    );
+    const superseded = await bus.waitForStatus(older, 'superseded');
+    expect(superseded.payload.message).toBe(`Replaced by deployment ${newer}`);
+    await bus.waitForStatus(newer, 'deploying');
+    const deployment = await apps.readNamespacedDeployment({
+      namespace: ns,
+      name: 'queue',
+    });
+    expect(
+      deployment.spec?.template.metadata?.labels?.['kli8nt.io/deployment'],
+    ).toBe(newer);
+    await new Promise(r => setTimeout(r, 2000));
+    expect(bus.statusesOf(older)).toEqual(['deploying', 'superseded']);
+  });
+
+  it('reports failed when a secret env value cannot be opened', async () => {
+    const id = randomUUID();
+    const foreignKey = randomBytes(32).toString('base64');
+    await bus.send(
+      imageBuilt({
+        app: 'vault',
+        deploymentId: id,
+        cluster: names.cluster,
+        config: { secretEnv: { TOKEN: sealSecret('x', foreignKey) } },
+      }),
+    );
+    const failed = await bus.waitForStatus(id, 'failed');
+    expect(failed.payload.reason).toBe('SecretEnvUnreadable');
+    expect(failed.payload.message).toMatch(
+      /^Secret env variable TOKEN cannot be opened: No sealing key with id/,
+    );
+  });
+});

@@ -1,0 +1,280 @@
+import type {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObject,
+  KubernetesObjectApi,
+  V1Deployment,
+  V1Pod,
+} from '@kubernetes/client-node';
+import {
+  LABELS,
+  StatusReportMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
+  Clock,
+  FIELD_MANAGER,
+  Logger,
+  ReconcileResult,
+  applyObject,
+  applyStatus,
+  isNotFound,
+  parseObjectKey,
+  systemClock,
+} from '../runtime';
+import {
+  HTTPROUTE_API_VERSION,
+  PodPlacement,
+  desiredDeployment,
+  desiredHTTPRoute,
+  desiredIngress,
+  desiredService,
+} from './builders';
+import { findHostConflict } from './hosts';
+import { rolloutState } from './rollout';
+import { Outcome, planStatus, reportMessage, sameStatus } from './status';
+import {
+  APP_GROUP,
+  APP_KIND,
+  APP_PLURAL,
+  APP_VERSION,
+  App,
+  timestampOf,
+} from './types';
+
+/** The Kubernetes clients the reconciler needs; tests pass real ones. */
+export interface DeployKubeClients {
+  objects: KubernetesObjectApi;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+}
+
+export interface AppReconcilerOptions {
+  clients: DeployKubeClients;
+  /** Every App in the namespace, from the informer cache. */
+  listApps: () => App[];
+  publish: (report: StatusReportMessage) => Promise<void>;
+  cluster: string;
+  placement: PodPlacement;
+  releaseHistory: number;
+  pollMs: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Reads an App fresh from the API server; undefined when it is gone. */
+export async function readApp(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+): Promise<App | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({
+      group: APP_GROUP,
+      version: APP_VERSION,
+      namespace,
+      plural: APP_PLURAL,
+      name,
+    })) as App;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * When the adapter last changed the App's spec (its server-side apply
+ * entry), else when the deployment was requested.
+ */
+function specAppliedAt(app: App): number {
+  const entry = app.metadata.managedFields?.find(
+    f => f.manager === FIELD_MANAGER && !f.subresource && f.time,
+  );
+  return timestampOf(entry?.time ?? app.spec.requestedAt);
+}
+
+function isUnknownKind(error: unknown): boolean {
+  // client-node's discovery throws this when the kind's CRD is not installed
+  return /Unrecognized API version and kind/.test(
+    (error as Error)?.message ?? '',
+  );
+}
+
+/**
+ * Reconciles one App: checks its hosts, renders and server-side applies its
+ * Deployment, Service and Ingress or HTTPRoute, judges the rollout, reports
+ * the deployment's status once per state and rebuilds `status` from what it
+ * saw. Level-triggered: it reads the App and the world fresh every pass.
+ */
+export class AppReconciler {
+  private readonly clock: Clock;
+
+  constructor(private readonly options: AppReconcilerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const { namespace, name } = parseObjectKey(key);
+    const { clients } = this.options;
+    const app = await readApp(clients.custom, namespace, name);
+    if (!app || app.metadata.deletionTimestamp) return undefined;
+    const logger = this.options.logger.child({
+      app: name,
+      deploymentId: app.spec.deploymentId,
+    });
+
+    const outcome = await this.observe(app);
+    const now = new Date(this.clock.now());
+    const plan = planStatus({
+      app,
+      outcome,
+      now,
+      releaseHistory: this.options.releaseHistory,
+    });
+    // Reports go out before the status that records them: a crash in
+    // between re-sends them with the same message ids, never loses them.
+    for (const report of plan.reports) {
+      await this.options.publish(
+        reportMessage(app, this.options.cluster, report, now),
+      );
+      logger.info('deployment status reported', {
+        reportedDeploymentId: report.deploymentId,
+        status: report.status,
+        reason: report.reason,
+      });
+    }
+    if (!sameStatus(app.status, plan.status)) {
+      await applyStatus(
+        clients.custom,
+        {
+          group: APP_GROUP,
+          version: APP_VERSION,
+          plural: APP_PLURAL,
+          namespace,
+          name,
+        },
+        APP_KIND,
+        plan.status,
+      );
+    }
+    return outcome.kind === 'progressing'
+      ? { requeueAfterMs: this.options.pollMs }
+      : undefined;
+  };
+
+  private async observe(app: App): Promise<Outcome> {
+    const conflict = findHostConflict(app, this.options.listApps());
+    if (conflict) {
+      return {
+        kind: 'refused',
+        reason: 'HostConflict',
+        message: conflict.message,
+      };
+    }
+    const waiting = await this.secretWaiting(app);
+    if (waiting) return waiting;
+
+    const { objects } = this.options.clients;
+    await applyObject(objects, desiredService(app));
+    const deployment = await applyObject(
+      objects,
+      desiredDeployment(app, this.options.placement),
+    );
+    if (app.spec.exposure.mode === 'ingress') {
+      await applyObject(objects, desiredIngress(app));
+      await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
+    } else {
+      await applyObject(objects, desiredHTTPRoute(app));
+      await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
+    }
+    return this.judge(app, deployment);
+  }
+
+  private async judge(app: App, deployment: V1Deployment): Promise<Outcome> {
+    const quick = rolloutState(deployment, [], app.spec.healthCheckPath);
+    if (quick.phase === 'complete') {
+      return { kind: 'complete', message: quick.message };
+    }
+    const pods = await this.podsOf(app);
+    const state = rolloutState(deployment, pods, app.spec.healthCheckPath);
+    if (state.phase === 'complete') {
+      return { kind: 'complete', message: state.message };
+    }
+    if (state.phase === 'failed') {
+      return { kind: 'failed', reason: state.reason, message: state.message };
+    }
+    return {
+      kind: 'progressing',
+      reason: state.reason,
+      message: state.message,
+    };
+  }
+
+  private async podsOf(app: App): Promise<V1Pod[]> {
+    const list = await this.options.clients.core.listNamespacedPod({
+      namespace: app.metadata.namespace,
+      labelSelector: `${LABELS.app}=${app.metadata.name},${LABELS.deployment}=${app.spec.deploymentId}`,
+    });
+    return list.items;
+  }
+
+  /**
+   * Pods must not start with another deployment's secret values: the env
+   * Secret (written by the queue adapter) must carry this deployment's label.
+   */
+  private async secretWaiting(app: App): Promise<Outcome | undefined> {
+    const ref = app.spec.secretEnv;
+    if (!ref) return undefined;
+    let label: string | undefined;
+    try {
+      const secret = await this.options.clients.core.readNamespacedSecret({
+        namespace: app.metadata.namespace,
+        name: ref.secretName,
+      });
+      label = secret.metadata?.labels?.[LABELS.deployment];
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (label === app.spec.deploymentId) return undefined;
+    const waitedMs = this.clock.now() - specAppliedAt(app);
+    if (waitedMs > this.options.placement.progressDeadlineSeconds * 1000) {
+      return {
+        kind: 'failed',
+        reason: 'SecretEnvMissing',
+        message: `Secret ${ref.secretName} with the secret env of deployment ${app.spec.deploymentId} did not appear`,
+      };
+    }
+    return {
+      kind: 'progressing',
+      reason: 'WaitingForSecretEnv',
+      message: `Waiting for Secret ${ref.secretName} of deployment ${app.spec.deploymentId}`,
+    };
+  }
+
+  /** Removes an object of the exposure mode the App no longer uses. */
+  private async deleteOwned(app: App, apiVersion: string, kind: string) {
+    const { objects } = this.options.clients;
+    const header = {
+      apiVersion,
+      kind,
+      metadata: { name: app.metadata.name, namespace: app.metadata.namespace },
+    };
+    let existing: KubernetesObject;
+    try {
+      existing = await objects.read(header);
+    } catch (error) {
+      if (isNotFound(error) || isUnknownKind(error)) return;
+      throw error;
+    }
+    const owned = existing.metadata?.ownerReferences?.some(
+      o => o.uid === app.metadata.uid,
+    );
+    if (!owned) return;
+    try {
+      await objects.delete(header);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}

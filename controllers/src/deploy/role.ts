@@ -1,0 +1,50 @@
+import type { Kli8ntLogger } from '@internal/backstage-plugin-kli8nt-node';
+import { AmqpWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+import type { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
+import type { ControllerRole } from '../role';
+import type { LogFields, Logger } from '../runtime';
+import { DeployQueueMessage, deployMessageParser } from './adapter';
+import { startDeployController } from './controller';
+
+/** kli8nt-node logs with Backstage's logger shape; ours takes plain fields. */
+export function queueLogger(logger: Logger): Kli8ntLogger {
+  const fields = (meta: unknown): LogFields | undefined =>
+    meta instanceof Error ? { error: meta } : (meta as LogFields | undefined);
+  return {
+    info: (message, meta) => logger.info(message, fields(meta)),
+    warn: (message, meta) => logger.warn(message, fields(meta)),
+    error: (message, meta) => logger.error(message, fields(meta)),
+  };
+}
+
+/** `kli8nt-controller deploy`: deploy queue → App → rollout → status reports. */
+export const deployRole: ControllerRole<'deploy'> = {
+  description:
+    'consumes deploy.<cluster>, rolls out Apps (Deployment, Service, Ingress/HTTPRoute), reports deploying/live/failed',
+  async start({ config, kubeConfig, logger }) {
+    const messages = await AmqpWorkQueue.create<
+      DeployQueueMessage | StatusReportMessage
+    >({
+      config: config.role.rabbitmq,
+      parser: deployMessageParser(config.role.cluster),
+      logger: queueLogger(logger),
+    });
+    try {
+      const controller = await startDeployController({
+        config: config.role,
+        kubeConfig,
+        messages,
+        logger,
+      });
+      return {
+        async stop() {
+          await controller.stop();
+          await messages.close();
+        },
+      };
+    } catch (error) {
+      await messages.close();
+      throw error;
+    }
+  },
+};

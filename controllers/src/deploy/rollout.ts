@@ -1,0 +1,219 @@
+import type {
+  V1ContainerStatus,
+  V1Deployment,
+  V1Pod,
+} from '@kubernetes/client-node';
+
+/** Where a Deployment's rollout stands, with what a human needs to know. */
+export type RolloutState =
+  | { phase: 'progressing'; reason: string; message: string }
+  | { phase: 'complete'; message: string }
+  | { phase: 'failed'; reason: string; message: string };
+
+/** Why pods of a rollout are not ready, most telling first. */
+export interface PodProblem {
+  reason: string;
+  message: string;
+}
+
+const PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull']);
+const CONFIG_REASONS = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'InvalidImageName',
+  'RunContainerError',
+  'ErrImageNeverPull',
+]);
+
+function priority(reason: string): number {
+  if (reason === 'ImagePullBackOff') return 0;
+  if (reason === 'CrashLoopBackOff') return 1;
+  if (CONFIG_REASONS.has(reason)) return 2;
+  if (reason === 'ContainerFailed') return 3;
+  if (reason === 'Unschedulable') return 4;
+  return 5;
+}
+
+function clip(text: string, max = 1024): string {
+  const oneLine = text.trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+function lastTermination(status: V1ContainerStatus): string {
+  const t = status.lastState?.terminated ?? status.state?.terminated;
+  if (!t) return 'no termination recorded';
+  const parts = [`exit code ${t.exitCode}`];
+  if (t.reason) parts.push(`(${t.reason})`);
+  const detail = t.message?.trim();
+  return detail ? `${parts.join(' ')}: ${clip(detail, 768)}` : parts.join(' ');
+}
+
+function containerProblem(
+  pod: string,
+  status: V1ContainerStatus,
+  healthCheckPath: string | undefined,
+): PodProblem | undefined {
+  const waiting = status.state?.waiting;
+  const detail = waiting?.message ? `: ${clip(waiting.message, 768)}` : '';
+  if (waiting?.reason && PULL_REASONS.has(waiting.reason)) {
+    return {
+      reason: 'ImagePullBackOff',
+      message: `Image ${status.image} cannot be pulled${detail}`,
+    };
+  }
+  if (waiting?.reason === 'CrashLoopBackOff') {
+    return {
+      reason: 'CrashLoopBackOff',
+      message: `Container ${
+        status.name
+      } of pod ${pod} keeps crashing (restarted ${
+        status.restartCount
+      } times); last termination: ${lastTermination(status)}`,
+    };
+  }
+  if (waiting?.reason && CONFIG_REASONS.has(waiting.reason)) {
+    return {
+      reason: waiting.reason,
+      message: `Container ${status.name} of pod ${pod} cannot start${detail}`,
+    };
+  }
+  const terminated = status.state?.terminated;
+  if (terminated && terminated.exitCode !== 0) {
+    return {
+      reason: 'ContainerFailed',
+      message: `Container ${
+        status.name
+      } of pod ${pod} exited: ${lastTermination(status)}`,
+    };
+  }
+  if (status.state?.running && !status.ready) {
+    return {
+      reason: 'NotReady',
+      message: healthCheckPath
+        ? `Container ${status.name} of pod ${pod} is running but GET ${healthCheckPath} does not succeed`
+        : `Container ${status.name} of pod ${pod} is running but does not accept connections on its port`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The most telling reason the given pods are not ready: an image that
+ * cannot be pulled, a crash loop (with its last termination message), a
+ * container that cannot start, a pod that cannot be scheduled, a failing
+ * readiness probe. Pure; pods are looked at in name order.
+ */
+export function podProblem(
+  pods: V1Pod[],
+  healthCheckPath?: string,
+): PodProblem | undefined {
+  let best: PodProblem | undefined;
+  const consider = (problem: PodProblem | undefined) => {
+    if (
+      problem &&
+      (!best || priority(problem.reason) < priority(best.reason))
+    ) {
+      best = problem;
+    }
+  };
+  const sorted = [...pods].sort((a, b) =>
+    (a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1,
+  );
+  for (const pod of sorted) {
+    const name = pod.metadata?.name ?? '';
+    if (pod.metadata?.deletionTimestamp) continue;
+    const scheduled = pod.status?.conditions?.find(
+      c => c.type === 'PodScheduled',
+    );
+    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+      consider({
+        reason: 'Unschedulable',
+        message: `Pod ${name} cannot be scheduled: ${clip(
+          scheduled.message ?? 'no node fits',
+        )}`,
+      });
+      continue;
+    }
+    for (const status of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
+      consider(containerProblem(name, status, healthCheckPath));
+    }
+  }
+  return best;
+}
+
+function condition(deployment: V1Deployment, type: string) {
+  return deployment.status?.conditions?.find(c => c.type === type);
+}
+
+/**
+ * The rollout state of a Deployment, judged as `kubectl rollout status`
+ * does: the controller must have observed the current generation, every
+ * replica must be updated, old replicas gone and updated replicas available;
+ * a Progressing condition with reason ProgressDeadlineExceeded is failure.
+ * `pods` (those of the new template) explain what is in the way.
+ */
+export function rolloutState(
+  deployment: V1Deployment,
+  pods: V1Pod[],
+  healthCheckPath?: string,
+): RolloutState {
+  const generation = deployment.metadata?.generation ?? 0;
+  const status = deployment.status ?? {};
+  if ((status.observedGeneration ?? 0) < generation) {
+    return {
+      phase: 'progressing',
+      reason: 'Progressing',
+      message: 'Waiting for the Deployment controller to observe the update',
+    };
+  }
+  const wanted = deployment.spec?.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  const total = status.replicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const progressing = condition(deployment, 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    const problem = podProblem(pods, healthCheckPath);
+    if (problem) return { phase: 'failed', ...problem };
+    const replicaFailure = condition(deployment, 'ReplicaFailure');
+    if (replicaFailure?.status === 'True') {
+      return {
+        phase: 'failed',
+        reason: replicaFailure.reason || 'ReplicaFailure',
+        message: clip(replicaFailure.message ?? 'Pods cannot be created'),
+      };
+    }
+    return {
+      phase: 'failed',
+      reason: 'ProgressDeadlineExceeded',
+      message: clip(
+        progressing.message ??
+          `The rollout made no progress for ${deployment.spec?.progressDeadlineSeconds} seconds`,
+      ),
+    };
+  }
+  let waiting: string | undefined;
+  if (updated < wanted) {
+    waiting = `${updated} of ${wanted} new replicas have been updated`;
+  } else if (total > updated) {
+    waiting = `${total - updated} old replicas are pending termination`;
+  } else if (available < updated) {
+    waiting = `${available} of ${updated} updated replicas are available`;
+  }
+  if (waiting === undefined) {
+    return {
+      phase: 'complete',
+      message: `${available} of ${wanted} replicas are available`,
+    };
+  }
+  const problem = podProblem(pods, healthCheckPath);
+  return problem
+    ? {
+        phase: 'progressing',
+        reason: problem.reason,
+        message: `${waiting}; ${problem.message}`,
+      }
+    : { phase: 'progressing', reason: 'Progressing', message: waiting };
+}

@@ -1,0 +1,363 @@
+import {
+  parseMessage,
+  uuidSchema,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { desiredApp } from './builders';
+import {
+  Outcome,
+  pendingReplaced,
+  planStatus,
+  reportMessage,
+  reportMessageId,
+  sameStatus,
+} from './status';
+import { App, AppStatus } from './types';
+import {
+  DEPLOYMENT_ID,
+  DIGEST,
+  baseConfig,
+  imageBuilt,
+} from './__testUtils__/fixtures';
+
+const OLD_ID = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+const IMAGE = `registry.example.com/apps/shop@${DIGEST}`;
+const T0 = new Date('2026-11-30T10:00:00.000Z');
+const T1 = new Date('2026-11-30T10:01:00.000Z');
+
+function app(status?: AppStatus): App {
+  const base = desiredApp(imageBuilt(), baseConfig);
+  return {
+    ...base,
+    metadata: { ...base.metadata, uid: 'u', generation: 3 },
+    ...(status ? { status } : {}),
+  };
+}
+
+const progressing: Outcome = {
+  kind: 'progressing',
+  reason: 'Progressing',
+  message: '0 of 1 updated replicas are available',
+};
+const complete: Outcome = {
+  kind: 'complete',
+  message: '1 of 1 replicas are available',
+};
+const failed: Outcome = {
+  kind: 'failed',
+  reason: 'CrashLoopBackOff',
+  message: 'Container app keeps crashing',
+};
+
+function plan(a: App, outcome: Outcome, now = T0) {
+  return planStatus({ app: a, outcome, now, releaseHistory: 3 });
+}
+
+describe('reportMessageId', () => {
+  it('is a stable UUID per deployment and status', () => {
+    const id = reportMessageId(DEPLOYMENT_ID, 'live');
+    expect(uuidSchema.safeParse(id).success).toBe(true);
+    expect(id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'live')).toBe(id);
+    expect(reportMessageId(DEPLOYMENT_ID, 'deploying')).not.toBe(id);
+    expect(reportMessageId(OLD_ID, 'live')).not.toBe(id);
+  });
+});
+
+describe('planStatus', () => {
+  it('reports deploying once while the rollout progresses', () => {
+    const first = plan(app(), progressing);
+    expect(first.reports).toEqual([
+      { deploymentId: DEPLOYMENT_ID, status: 'deploying', image: IMAGE },
+    ]);
+    expect(first.status).toEqual({
+      observedGeneration: 3,
+      hosts: ['shop.apps.example.com'],
+      report: {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'deploying',
+        messageId: reportMessageId(DEPLOYMENT_ID, 'deploying'),
+        time: T0.toISOString(),
+      },
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Progressing',
+          message: '0 of 1 updated replicas are available',
+          observedGeneration: 3,
+          lastTransitionTime: T0.toISOString(),
+        },
+        {
+          type: 'Reported',
+          status: 'True',
+          reason: 'Deploying',
+          message: `Reported deploying for deployment ${DEPLOYMENT_ID}`,
+          observedGeneration: 3,
+          lastTransitionTime: T0.toISOString(),
+        },
+      ],
+    });
+    const again = plan(app(first.status), progressing, T1);
+    expect(again.reports).toEqual([]);
+    expect(sameStatus(first.status, again.status)).toBe(true);
+  });
+
+  it('reports live once with the URL, records the release', () => {
+    const deploying = plan(app(), progressing).status;
+    const live = plan(app(deploying), complete, T1);
+    expect(live.reports).toEqual([
+      {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'live',
+        url: 'https://shop.apps.example.com',
+        image: IMAGE,
+        message: '1 of 1 replicas are available',
+      },
+    ]);
+    expect(live.status).toMatchObject({
+      url: 'https://shop.apps.example.com',
+      currentDeploymentId: DEPLOYMENT_ID,
+      releases: [
+        {
+          deploymentId: DEPLOYMENT_ID,
+          image: IMAGE,
+          revision: 'c'.repeat(40),
+          time: T1.toISOString(),
+        },
+      ],
+      report: { deploymentId: DEPLOYMENT_ID, status: 'live' },
+    });
+    expect(live.status.conditions?.[0]).toEqual({
+      type: 'Ready',
+      status: 'True',
+      reason: 'RolloutComplete',
+      message: '1 of 1 replicas are available',
+      observedGeneration: 3,
+      lastTransitionTime: T1.toISOString(),
+    });
+    // the Reported condition moved, the transition time too
+    expect(live.status.conditions?.[1]).toMatchObject({
+      reason: 'Live',
+      lastTransitionTime: T0.toISOString(),
+    });
+    expect(plan(app(live.status), complete, T1).reports).toEqual([]);
+    expect(plan(app(live.status), failed, T1).reports).toEqual([]);
+  });
+
+  it('reports deploying then live when the rollout is done at first sight', () => {
+    expect(plan(app(), complete).reports.map(r => r.status)).toEqual([
+      'deploying',
+      'live',
+    ]);
+  });
+
+  it('reports failed once with the reason', () => {
+    const deploying = plan(app(), progressing).status;
+    const result = plan(app(deploying), failed, T1);
+    expect(result.reports).toEqual([
+      {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'failed',
+        reason: 'CrashLoopBackOff',
+        message: 'Container app keeps crashing',
+        image: IMAGE,
+      },
+    ]);
+    expect(result.status.report).toMatchObject({
+      status: 'failed',
+      reason: 'CrashLoopBackOff',
+    });
+    expect(result.status.conditions?.[1].message).toBe(
+      `Reported failed for deployment ${DEPLOYMENT_ID} (CrashLoopBackOff)`,
+    );
+    expect(result.status.releases).toBeUndefined();
+    expect(plan(app(result.status), failed, T1).reports).toEqual([]);
+    expect(plan(app(result.status), complete, T1).reports).toEqual([]);
+  });
+
+  it('refuses without deploying and keeps the hosts served before', () => {
+    const result = plan(
+      app({ hosts: ['shop.apps.example.com'], url: 'https://old' }),
+      {
+        kind: 'refused',
+        reason: 'HostConflict',
+        message: 'Host x is already served by app y',
+      },
+    );
+    expect(result.reports).toEqual([
+      {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'failed',
+        reason: 'HostConflict',
+        message: 'Host x is already served by app y',
+        image: IMAGE,
+      },
+    ]);
+    expect(result.status.hosts).toEqual(['shop.apps.example.com']);
+    expect(result.status.url).toBe('https://old');
+    expect(
+      plan(app(), { kind: 'refused', reason: 'HostConflict', message: 'm' })
+        .status.hosts,
+    ).toBeUndefined();
+  });
+
+  it('supersedes a deployment still in flight when a newer one arrives', () => {
+    const previous: AppStatus = {
+      report: {
+        deploymentId: OLD_ID,
+        status: 'deploying',
+        messageId: reportMessageId(OLD_ID, 'deploying'),
+        time: T0.toISOString(),
+      },
+    };
+    expect(plan(app(previous), progressing).reports).toEqual([
+      {
+        deploymentId: OLD_ID,
+        status: 'superseded',
+        reason: 'Superseded',
+        message: `Replaced by deployment ${DEPLOYMENT_ID}`,
+      },
+      { deploymentId: DEPLOYMENT_ID, status: 'deploying', image: IMAGE },
+    ]);
+  });
+
+  it('supersedes deployments the spec replaced before any report, once', () => {
+    const never = '6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b';
+    const base = app();
+    const replacing: App = {
+      ...base,
+      spec: { ...base.spec, supersedes: [OLD_ID, never] },
+      status: {
+        report: {
+          deploymentId: OLD_ID,
+          status: 'deploying',
+          messageId: reportMessageId(OLD_ID, 'deploying'),
+          time: T0.toISOString(),
+        },
+      },
+    };
+    expect(pendingReplaced(replacing)).toEqual([OLD_ID, never]);
+    const first = plan(replacing, progressing);
+    expect(first.reports.map(r => [r.deploymentId, r.status])).toEqual([
+      [OLD_ID, 'superseded'],
+      [never, 'superseded'],
+      [DEPLOYMENT_ID, 'deploying'],
+    ]);
+    // recorded: the next pass has nothing left to report
+    const next = { ...replacing, status: first.status };
+    expect(pendingReplaced(next)).toEqual([]);
+    expect(plan(next, progressing, T1).reports).toEqual([]);
+  });
+
+  it('does not supersede a listed deployment that already finished', () => {
+    const base = app();
+    const replacing: App = {
+      ...base,
+      spec: { ...base.spec, supersedes: [OLD_ID] },
+      status: {
+        report: {
+          deploymentId: OLD_ID,
+          status: 'failed',
+          messageId: reportMessageId(OLD_ID, 'failed'),
+          time: T0.toISOString(),
+        },
+      },
+    };
+    expect(pendingReplaced(replacing)).toEqual([]);
+    expect(plan(replacing, progressing).reports.map(r => r.status)).toEqual([
+      'deploying',
+    ]);
+  });
+
+  it('does not supersede a deployment that already finished', () => {
+    const previous: AppStatus = {
+      url: 'https://shop.apps.example.com',
+      currentDeploymentId: OLD_ID,
+      releases: [
+        { deploymentId: OLD_ID, image: 'old@sha256:1', time: T0.toISOString() },
+      ],
+      report: {
+        deploymentId: OLD_ID,
+        status: 'live',
+        messageId: reportMessageId(OLD_ID, 'live'),
+        time: T0.toISOString(),
+      },
+    };
+    const result = plan(app(previous), progressing);
+    expect(result.reports.map(r => r.status)).toEqual(['deploying']);
+    // the old release keeps serving until the new one is available
+    expect(result.status.currentDeploymentId).toBe(OLD_ID);
+    const live = plan(app(result.status), complete, T1);
+    expect(live.status.releases?.map(r => r.deploymentId)).toEqual([
+      DEPLOYMENT_ID,
+      OLD_ID,
+    ]);
+  });
+
+  it('keeps the newest releases up to the history size', () => {
+    const releases = ['1', '2', '3'].map(n => ({
+      deploymentId: `${n}${OLD_ID.slice(1)}`,
+      image: `i${n}`,
+      time: T0.toISOString(),
+    }));
+    const result = plan(app({ releases }), complete, T1);
+    expect(result.status.releases?.map(r => r.image)).toEqual([
+      IMAGE,
+      'i1',
+      'i2',
+    ]);
+  });
+});
+
+describe('reportMessage', () => {
+  it('is a valid StatusReport from the deploy source', () => {
+    const message = reportMessage(
+      app(),
+      'prod',
+      {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'live',
+        url: 'https://shop.apps.example.com',
+        image: IMAGE,
+        message: 'ok',
+      },
+      T1,
+    );
+    expect(parseMessage(JSON.parse(JSON.stringify(message)))).toEqual({
+      ok: true,
+      message,
+    });
+    expect(message).toEqual({
+      type: 'StatusReport',
+      version: 1,
+      messageId: reportMessageId(DEPLOYMENT_ID, 'live'),
+      deploymentId: DEPLOYMENT_ID,
+      occurredAt: T1.toISOString(),
+      payload: {
+        app: 'shop',
+        cluster: 'prod',
+        status: 'live',
+        message: 'ok',
+        url: 'https://shop.apps.example.com',
+        image: IMAGE,
+        imageDigest: DIGEST,
+        source: 'deploy',
+      },
+    });
+  });
+});
+
+describe('sameStatus', () => {
+  it('ignores key order, undefined fields and Date vs string', () => {
+    expect(
+      sameStatus(
+        { url: 'u', observedGeneration: 1 },
+        { observedGeneration: 1, url: 'u', hosts: undefined },
+      ),
+    ).toBe(true);
+    expect(sameStatus(undefined, {})).toBe(true);
+    expect(sameStatus({ url: 'a' }, { url: 'b' })).toBe(false);
+  });
+});

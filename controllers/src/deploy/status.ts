@@ -1,0 +1,318 @@
+import { createHash } from 'node:crypto';
+import {
+  StatusReportMessage,
+  createMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { appUrl } from './builders';
+import {
+  App,
+  AppCondition,
+  AppRelease,
+  AppReport,
+  AppStatus,
+  CONDITION_READY,
+  CONDITION_REPORTED,
+  ReportedStatus,
+} from './types';
+
+/**
+ * The message id of the report of `status` for a deployment: the same for
+ * every attempt, so a report re-sent after a crash is a duplicate the
+ * portal drops, not a second report. A UUID (version 8, name-based).
+ */
+export function reportMessageId(
+  deploymentId: string,
+  status: ReportedStatus,
+): string {
+  const hex = createHash('sha256')
+    .update(`kli8nt.deploy/${deploymentId.toLowerCase()}/${status}`)
+    .digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    `8${hex.slice(13, 16)}`,
+    `${variant}${hex.slice(17, 20)}`,
+    hex.slice(20, 32),
+  ].join('-');
+}
+
+const TERMINAL: ReadonlySet<ReportedStatus> = new Set([
+  'live',
+  'failed',
+  'superseded',
+  'cancelled',
+]);
+
+export function isTerminalReport(status: ReportedStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/**
+ * Deployments the App's spec replaced whose outcome nobody reported: the one
+ * last reported, if still in flight, and those the spec replaced before any
+ * report (`spec.supersedes`, done once this spec's own first report is
+ * recorded, which happens in the same pass).
+ */
+export function pendingReplaced(app: App): string[] {
+  const id = app.spec.deploymentId;
+  const prev = app.status?.report;
+  const replaced = new Set<string>();
+  if (prev && prev.deploymentId !== id && !isTerminalReport(prev.status)) {
+    replaced.add(prev.deploymentId);
+  }
+  if (prev?.deploymentId !== id) {
+    for (const old of app.spec.supersedes ?? []) {
+      const done = prev?.deploymentId === old && isTerminalReport(prev.status);
+      if (old !== id && !done) replaced.add(old);
+    }
+  }
+  return [...replaced];
+}
+
+/** One status report to publish. */
+export interface PlannedReport {
+  deploymentId: string;
+  status: ReportedStatus;
+  reason?: string;
+  message?: string;
+  url?: string;
+  image?: string;
+}
+
+/** What one reconcile pass found for the App's current deployment. */
+export type Outcome =
+  /** Nothing was rolled out: the deployment is refused. */
+  | { kind: 'refused'; reason: string; message: string }
+  /** Children applied (or waiting to be); the rollout is not done. */
+  | { kind: 'progressing'; reason: string; message: string }
+  | { kind: 'complete'; message: string }
+  | { kind: 'failed'; reason: string; message: string };
+
+export interface StatusPlan {
+  /** To publish in order, before `status` is written. */
+  reports: PlannedReport[];
+  status: AppStatus;
+}
+
+function clip(text: string, max = 4000): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function condition(
+  previous: AppCondition[] | undefined,
+  next: Omit<AppCondition, 'lastTransitionTime'>,
+  now: string,
+): AppCondition {
+  const old = previous?.find(c => c.type === next.type);
+  return {
+    ...next,
+    lastTransitionTime:
+      old && old.status === next.status ? old.lastTransitionTime : now,
+  };
+}
+
+const REPORT_REASON: Record<ReportedStatus, string> = {
+  deploying: 'Deploying',
+  live: 'Live',
+  failed: 'Failed',
+  superseded: 'Superseded',
+  cancelled: 'Cancelled',
+};
+
+/**
+ * Decides, from the App and what this pass observed, which reports to send
+ * and the App's new status. Pure. Each deployment is reported `deploying`
+ * once, then `live` or `failed` once; a deployment still in flight when the
+ * spec moved on to a newer one is reported `superseded`. `status.report`
+ * (and the Reported condition) record the last report, so a restarted
+ * controller neither repeats nor skips one.
+ */
+export function planStatus(options: {
+  app: App;
+  outcome: Outcome;
+  now: Date;
+  releaseHistory: number;
+}): StatusPlan {
+  const { app, outcome, releaseHistory } = options;
+  const now = options.now.toISOString();
+  const { spec } = app;
+  const id = spec.deploymentId;
+  const previous = app.status ?? {};
+  const reports: PlannedReport[] = [];
+  const prev = previous.report;
+
+  const replaced = pendingReplaced(app);
+  for (const old of replaced) {
+    reports.push({
+      deploymentId: old,
+      status: 'superseded',
+      reason: 'Superseded',
+      message: `Replaced by deployment ${id}`,
+    });
+  }
+  const reportedForThis = prev?.deploymentId === id ? prev.status : undefined;
+  if (!reportedForThis || !isTerminalReport(reportedForThis)) {
+    if (!reportedForThis && outcome.kind !== 'refused') {
+      reports.push({
+        deploymentId: id,
+        status: 'deploying',
+        image: spec.image,
+      });
+    }
+    if (outcome.kind === 'complete') {
+      reports.push({
+        deploymentId: id,
+        status: 'live',
+        url: appUrl(spec),
+        image: spec.image,
+        message: outcome.message,
+      });
+    } else if (outcome.kind === 'failed' || outcome.kind === 'refused') {
+      reports.push({
+        deploymentId: id,
+        status: 'failed',
+        reason: outcome.reason,
+        message: clip(outcome.message),
+        image: spec.image,
+      });
+    }
+  }
+
+  const last = reports[reports.length - 1];
+  const report: AppReport | undefined = last
+    ? {
+        deploymentId: last.deploymentId,
+        status: last.status,
+        ...(last.reason ? { reason: last.reason } : {}),
+        messageId: reportMessageId(last.deploymentId, last.status),
+        time: now,
+      }
+    : prev;
+
+  const live = outcome.kind === 'complete';
+  let releases = previous.releases ?? [];
+  if (live && !releases.some(r => r.deploymentId === id)) {
+    const release: AppRelease = {
+      deploymentId: id,
+      image: spec.image,
+      ...(spec.revision ? { revision: spec.revision } : {}),
+      time: now,
+    };
+    releases = [release, ...releases].slice(0, releaseHistory);
+  }
+
+  const ready =
+    outcome.kind === 'complete'
+      ? {
+          status: 'True' as const,
+          reason: 'RolloutComplete',
+          message: outcome.message,
+        }
+      : {
+          status: 'False' as const,
+          reason: outcome.reason,
+          message: outcome.message,
+        };
+  const conditions: AppCondition[] = [
+    condition(
+      previous.conditions,
+      {
+        type: CONDITION_READY,
+        ...ready,
+        message: clip(ready.message),
+        observedGeneration: app.metadata.generation,
+      },
+      now,
+    ),
+  ];
+  if (report) {
+    conditions.push(
+      condition(
+        previous.conditions,
+        {
+          type: CONDITION_REPORTED,
+          status: 'True',
+          reason: REPORT_REASON[report.status],
+          message: `Reported ${report.status} for deployment ${
+            report.deploymentId
+          }${report.reason ? ` (${report.reason})` : ''}`,
+          observedGeneration: app.metadata.generation,
+        },
+        now,
+      ),
+    );
+  }
+
+  const status: AppStatus = {
+    observedGeneration: app.metadata.generation,
+    ...(live
+      ? { url: appUrl(spec), currentDeploymentId: id }
+      : {
+          ...(previous.url ? { url: previous.url } : {}),
+          ...(previous.currentDeploymentId
+            ? { currentDeploymentId: previous.currentDeploymentId }
+            : {}),
+        }),
+    ...hostsServed(outcome, spec.hosts, previous.hosts),
+    ...(report ? { report } : {}),
+    ...(releases.length > 0 ? { releases } : {}),
+    conditions,
+  };
+  return { reports, status };
+}
+
+/** A refused spec changed nothing: the hosts served before still are. */
+function hostsServed(
+  outcome: Outcome,
+  wanted: string[],
+  before: string[] | undefined,
+): { hosts?: string[] } {
+  if (outcome.kind !== 'refused') return { hosts: [...wanted] };
+  return before ? { hosts: before } : {};
+}
+
+/** The StatusReport message for a planned report. */
+export function reportMessage(
+  app: App,
+  cluster: string,
+  report: PlannedReport,
+  now: Date,
+): StatusReportMessage {
+  const image = report.image;
+  const digest = image?.slice(image.indexOf('@') + 1);
+  return createMessage('StatusReport', {
+    deploymentId: report.deploymentId,
+    messageId: reportMessageId(report.deploymentId, report.status),
+    occurredAt: now,
+    payload: {
+      app: app.metadata.name,
+      cluster,
+      status: report.status,
+      ...(report.reason ? { reason: report.reason } : {}),
+      ...(report.message ? { message: report.message } : {}),
+      ...(report.url ? { url: report.url } : {}),
+      ...(image ? { image, imageDigest: digest } : {}),
+      source: 'deploy',
+    },
+  });
+}
+
+/** Whether two statuses are the same for writing purposes. */
+export function sameStatus(a: AppStatus | undefined, b: AppStatus): boolean {
+  return JSON.stringify(normalise(a ?? {})) === JSON.stringify(normalise(b));
+}
+
+function normalise(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, normalise(v)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,123 @@
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
+
+/** API coordinates of the App custom resource (controllers/crds/app.yaml). */
+export const APP_GROUP = 'kli8nt.io';
+export const APP_VERSION = 'v1alpha1';
+export const APP_API_VERSION = `${APP_GROUP}/${APP_VERSION}`;
+export const APP_KIND = 'App';
+export const APP_PLURAL = 'apps';
+
+export type AppSpecReason = 'build' | 'redeploy' | 'rollback' | 'config';
+
+export interface ResourceList {
+  cpu: string;
+  memory: string;
+}
+
+export type TlsSpec =
+  | { mode: 'cert-manager'; clusterIssuer: string }
+  | { mode: 'wildcard'; secretName: string }
+  | { mode: 'none' };
+
+export interface GatewayRef {
+  name: string;
+  namespace: string;
+  sectionName?: string;
+}
+
+export type ExposureSpec =
+  | { mode: 'ingress'; ingressClassName?: string }
+  | { mode: 'gateway'; gateway: GatewayRef };
+
+export interface AppSpec {
+  deploymentId: string;
+  entityRef: string;
+  /** Pinned by digest: `registry/app@sha256:…`. */
+  image: string;
+  revision?: string;
+  reason: AppSpecReason;
+  /** The request's `occurredAt`; an older request never replaces a newer one. */
+  requestedAt: string;
+  /**
+   * Earlier deployments this spec replaced before the reconciler reported
+   * anything about them; it reports them superseded.
+   */
+  supersedes?: string[];
+  port: number;
+  replicas: number;
+  env?: Record<string, string>;
+  /** Secret env vars; the Secret must be labelled with this deploymentId. */
+  secretEnv?: { secretName: string; keys: string[] };
+  resources: { requests: ResourceList; limits: ResourceList };
+  healthCheckPath?: string;
+  /** `<app>.<appsDomain>` first, then custom domains. */
+  hosts: string[];
+  tls: TlsSpec;
+  exposure: ExposureSpec;
+}
+
+export interface AppCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+/** Statuses the deploy controller reports for a deployment. */
+export type ReportedStatus =
+  | 'deploying'
+  | 'live'
+  | 'failed'
+  | 'superseded'
+  | 'cancelled';
+
+export interface AppReport {
+  deploymentId: string;
+  status: ReportedStatus;
+  reason?: string;
+  messageId: string;
+  time: string;
+}
+
+export interface AppRelease {
+  deploymentId: string;
+  image: string;
+  revision?: string;
+  time: string;
+}
+
+export interface AppStatus {
+  observedGeneration?: number;
+  url?: string;
+  currentDeploymentId?: string;
+  hosts?: string[];
+  report?: AppReport;
+  releases?: AppRelease[];
+  conditions?: AppCondition[];
+}
+
+/**
+ * An App as read from the API server. Custom objects arrive as plain JSON,
+ * so its timestamps are strings at run time whatever client-node's
+ * `V1ObjectMeta` says; read them with {@link timestampOf}.
+ */
+export interface App extends KubernetesObject {
+  apiVersion: typeof APP_API_VERSION;
+  kind: typeof APP_KIND;
+  metadata: V1ObjectMeta & { name: string; namespace: string };
+  spec: AppSpec;
+  status?: AppStatus;
+}
+
+/** Condition types on an App. */
+export const CONDITION_READY = 'Ready';
+/** Records the last status reported for a deployment (see `status.report`). */
+export const CONDITION_REPORTED = 'Reported';
+
+/** Milliseconds of a timestamp that may be a string or a Date. */
+export function timestampOf(value: string | Date | undefined): number {
+  if (value === undefined) return Number.NaN;
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
