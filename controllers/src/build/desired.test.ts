@@ -222,7 +222,14 @@ describe('desiredJob', () => {
               {
                 name: 'detect',
                 image: jobConfig.images.detect,
-                command: ['kli8nt-detect', '--write', '/workspace/src'],
+                command: [
+                  'kli8nt-detect',
+                  '--write',
+                  '--plan-file',
+                  '/dev/termination-log',
+                  '/workspace/src',
+                ],
+                terminationMessagePath: '/dev/termination-log',
                 env: [{ name: 'HOME', value: '/tmp' }],
                 volumeMounts: [
                   { name: 'workspace', mountPath: '/workspace' },

@@ -338,7 +338,15 @@ export function desiredJob(
     initContainers.push({
       name: CONTAINERS.detect,
       image: config.images.detect,
-      command: ['kli8nt-detect', '--write', SOURCE_DIR],
+      // The plan ({stack, port}) goes to the termination message for ImageBuilt.
+      command: [
+        'kli8nt-detect',
+        '--write',
+        '--plan-file',
+        '/dev/termination-log',
+        SOURCE_DIR,
+      ],
+      terminationMessagePath: '/dev/termination-log',
       env: [{ name: 'HOME', value: '/tmp' }],
       volumeMounts: [workspaceMount, tmpMount],
       securityContext: restricted,

@@ -95,6 +95,20 @@ describe('kli8nt-detect (in process)', () => {
     ).toBe(2);
   });
 
+  it('--plan-file writes the stack and port for the build controller', () => {
+    const planFile = path.join(dir, 'plan.json');
+    const { status } = runInProcess([
+      fixturePath('go-cmd'),
+      '--plan-file',
+      planFile,
+    ]);
+    expect(status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(planFile, 'utf8'))).toEqual({
+      stack: 'go',
+      port: 8080,
+    });
+  });
+
   it('--write writes Dockerfile and .dockerignore, keeping an existing .dockerignore', () => {
     fs.writeFileSync(path.join(dir, 'index.html'), '<h1>hi</h1>');
     const first = runInProcess([dir, '--json', '--write']);

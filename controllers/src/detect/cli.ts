@@ -1,11 +1,12 @@
 import { buildPlanSchema } from '@internal/backstage-plugin-kli8nt-common';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { detect } from './detect';
 import { DetectError } from './errors';
 import { readDirectoryTree } from './readDirectoryTree';
 import { writePlan } from './writePlan';
 
-const USAGE = `Usage: kli8nt-detect <dir> [--json] [--write] [--dockerfile <path>]
+const USAGE = `Usage: kli8nt-detect <dir> [--json] [--write] [--dockerfile <path>] [--plan-file <path>]
 
 Detects the stack of the repository in <dir> and prints its build plan.
 
@@ -14,6 +15,8 @@ Detects the stack of the repository in <dir> and prints its build plan.
                        (nothing is written when the repository has its own Dockerfile;
                        an existing .dockerignore is kept)
   --dockerfile <path>  use the repository's Dockerfile at <path> (relative to <dir>)
+  --plan-file <path>   write {"stack","port"} as JSON to <path> (the build Job's
+                       termination message, so the controller learns the plan)
 
 Exit codes: 0 plan found, 2 cannot detect (a problem with the repository), 1 other errors.`;
 
@@ -44,6 +47,7 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
         json: { type: 'boolean', default: false },
         write: { type: 'boolean', default: false },
         dockerfile: { type: 'string' },
+        'plan-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -76,6 +80,13 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
         written.length > 0
           ? `kli8nt-detect: wrote ${written.join(', ')}\n`
           : 'kli8nt-detect: nothing written (the repository has its own Dockerfile)\n',
+      );
+    }
+    const planFile = args.values['plan-file'];
+    if (planFile) {
+      writeFileSync(
+        planFile,
+        JSON.stringify({ stack: plan.stack, port: plan.port }),
       );
     }
     if (json) {
