@@ -58,7 +58,8 @@ export async function main(
   return 0;
 }
 
-if (require.main === module) {
+/** Runs `main` as the process: exit with its code, or 1 if it throws. */
+export function runMain(): void {
   main().then(
     code => process.exit(code),
     error => {
@@ -67,3 +68,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runMain();
