@@ -1,0 +1,348 @@
+import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { LogTopicSettings } from '../config';
+import { ConsumedLogBusRecord, LogBusClient, LogBusReader } from './client';
+import {
+  decodeCursor,
+  encodeCursor,
+  nextOffset,
+  offsetLess,
+  toLogRecord,
+} from './records';
+import {
+  LogRecord,
+  LogReplayFrom,
+  LogSource,
+  LogSubscriber,
+  LogSubscriberOverflowError,
+  LogSubscription,
+} from './types';
+
+const DELIVERY_BATCH = 500;
+
+class SubscriberState {
+  readonly next: Map<number, string>;
+  readonly queue: LogRecord[] = [];
+  pendingLive: ConsumedLogBusRecord[] = [];
+  catchingUp = true;
+  closed = false;
+  cursor: string;
+  #pumping = false;
+
+  constructor(
+    readonly app: string,
+    start: Map<number, string>,
+    readonly subscriber: LogSubscriber,
+    readonly maxQueued: number,
+    readonly onClose: (state: SubscriberState) => void,
+  ) {
+    this.next = new Map(start);
+    this.cursor = encodeCursor(this.next);
+  }
+
+  /** Queues a record; `limit` is off for replays, which are finite. */
+  accept(record: ConsumedLogBusRecord, limit = true) {
+    if (this.closed) return;
+    const expected = this.next.get(record.partition);
+    if (expected !== undefined && offsetLess(record.offset, expected)) return;
+    this.next.set(record.partition, nextOffset(record.offset));
+    this.queue.push(toLogRecord(this.app, record, encodeCursor(this.next)));
+    if (limit && this.queue.length > this.maxQueued) {
+      this.fail(new LogSubscriberOverflowError(this.cursor));
+      return;
+    }
+    this.pump();
+  }
+
+  live(record: ConsumedLogBusRecord) {
+    if (!this.catchingUp) {
+      this.accept(record);
+      return;
+    }
+    this.pendingLive.push(record);
+    if (this.pendingLive.length > this.maxQueued) {
+      this.fail(new LogSubscriberOverflowError(this.cursor));
+    }
+  }
+
+  fail(error: Error) {
+    if (this.closed) return;
+    this.close();
+    this.subscriber.onError?.(error);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.pendingLive = [];
+    this.onClose(this);
+  }
+
+  async pump() {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.closed && this.queue.length > 0) {
+        const batch = this.queue.splice(0, DELIVERY_BATCH);
+        await this.subscriber.onRecords(batch);
+        this.cursor = batch[batch.length - 1].cursor;
+      }
+    } catch (error) {
+      this.fail(error as Error);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}
+
+class Tail {
+  refs = 0;
+  closed = false;
+  readonly ring: ConsumedLogBusRecord[] = [];
+  readonly next = new Map<number, string>();
+  readonly subscribers = new Set<SubscriberState>();
+  reader?: LogBusReader;
+
+  constructor(readonly ringSize: number) {}
+
+  onRecords = (records: ConsumedLogBusRecord[]) => {
+    for (const record of records) {
+      this.next.set(record.partition, nextOffset(record.offset));
+      this.ring.push(record);
+      for (const subscriber of this.subscribers) subscriber.live(record);
+    }
+    if (this.ring.length > this.ringSize) {
+      this.ring.splice(0, this.ring.length - this.ringSize);
+    }
+  };
+}
+
+/**
+ * A {@link LogSource} over any {@link LogBusClient}. One live reader per app
+ * per process, shared by reference-counted subscribers and feeding a ring
+ * buffer; replays older than the ring use a short-lived group-less reader.
+ * Each subscriber has its own queue, so a slow one never stalls the others.
+ *
+ * @public
+ */
+export class LogBusSource implements LogSource {
+  readonly #client: LogBusClient;
+  readonly #topic: LogTopicSettings;
+  readonly #ringBufferSize: number;
+  readonly #subscriberBufferSize: number;
+  readonly #tails = new Map<string, Promise<Tail>>();
+  readonly #states = new Set<SubscriberState>();
+  readonly #catchUps = new Set<LogBusReader>();
+  #closed = false;
+
+  constructor(options: {
+    client: LogBusClient;
+    topic: LogTopicSettings;
+    ringBufferSize: number;
+    subscriberBufferSize: number;
+  }) {
+    this.#client = options.client;
+    this.#topic = options.topic;
+    this.#ringBufferSize = options.ringBufferSize;
+    this.#subscriberBufferSize = options.subscriberBufferSize;
+  }
+
+  async subscribe(
+    app: string,
+    from: LogReplayFrom,
+    subscriber: LogSubscriber,
+  ): Promise<LogSubscription> {
+    if (this.#closed) throw new Error('Log source is closed');
+    const topic = logTopicName(app);
+    const tail = await this.#acquire(app, topic);
+    let state: SubscriberState | undefined;
+    try {
+      const start = await this.#startOffsets(topic, from);
+      state = new SubscriberState(
+        app,
+        start,
+        subscriber,
+        this.#subscriberBufferSize,
+        s => this.#release(app, tail, s),
+      );
+      this.#states.add(state);
+      tail.subscribers.add(state);
+      const ring = tail.ring.slice();
+      const tailNext = new Map(tail.next);
+      this.#catchUp(topic, state, ring, tailNext).catch(error =>
+        state!.fail(error),
+      );
+    } catch (error) {
+      if (state) state.close();
+      else this.#release(app, tail);
+      throw error;
+    }
+    const s = state;
+    return {
+      get cursor() {
+        return s.cursor;
+      },
+      close: async () => s.close(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const state of [...this.#states]) state.close();
+    await Promise.all([...this.#catchUps].map(r => r.close()));
+    const tails = await Promise.allSettled([...this.#tails.values()]);
+    for (const tail of tails) {
+      if (tail.status === 'fulfilled') await tail.value.reader?.close();
+    }
+    this.#tails.clear();
+  }
+
+  async #startOffsets(
+    topic: string,
+    from: LogReplayFrom,
+  ): Promise<Map<number, string>> {
+    const offsets = await this.#client.partitionOffsets(topic);
+    const start = new Map<number, string>();
+    let wanted: (partition: number, low: string, high: string) => string;
+    if ('cursor' in from) {
+      const cursor = decodeCursor(from.cursor);
+      wanted = (p, low) => cursor.get(p) ?? low;
+    } else if ('tail' in from) {
+      const n = BigInt(Math.max(0, Math.floor(from.tail)));
+      wanted = (_p, _low, high) => (BigInt(high) - n).toString();
+    } else {
+      const ms = new Date(from.sinceTime).getTime();
+      if (Number.isNaN(ms)) throw new Error('Invalid sinceTime');
+      const byTime = await this.#client.offsetsForTime(topic, ms);
+      wanted = (p, _low, high) => byTime.get(p) ?? high;
+    }
+    for (const { partition, low, high } of offsets) {
+      let offset = wanted(partition, low, high);
+      if (offsetLess(offset, low)) offset = low;
+      if (offsetLess(high, offset)) offset = high;
+      start.set(partition, offset);
+    }
+    return start;
+  }
+
+  async #catchUp(
+    topic: string,
+    state: SubscriberState,
+    ring: ConsumedLogBusRecord[],
+    tailNext: Map<number, string>,
+  ) {
+    const targets = new Map<number, string>();
+    for (const [partition, next] of state.next) {
+      const first = ring.find(r => r.partition === partition);
+      const target = first?.offset ?? tailNext.get(partition) ?? next;
+      if (offsetLess(next, target)) targets.set(partition, target);
+    }
+    if (targets.size > 0) {
+      await this.#readRange(topic, state, targets);
+    }
+    if (state.closed) return;
+    for (const record of ring) state.accept(record, false);
+    const pending = state.pendingLive;
+    state.pendingLive = [];
+    state.catchingUp = false;
+    for (const record of pending) state.accept(record, false);
+  }
+
+  #readRange(
+    topic: string,
+    state: SubscriberState,
+    targets: Map<number, string>,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let reader: LogBusReader | undefined;
+      let finished = false;
+      const finish = (error?: Error) => {
+        if (finished) return;
+        finished = true;
+        const r = reader;
+        if (r) {
+          this.#catchUps.delete(r);
+          r.close().catch(() => undefined);
+        }
+        if (error) reject(error);
+        else resolve();
+      };
+      const done = () =>
+        state.closed ||
+        [...targets].every(
+          ([p, target]) => !offsetLess(state.next.get(p) ?? '0', target),
+        );
+      const start = new Map(
+        [...targets.keys()].map(p => [p, state.next.get(p)!]),
+      );
+      this.#client
+        .read(
+          topic,
+          start,
+          records => {
+            for (const record of records) {
+              const target = targets.get(record.partition);
+              if (target !== undefined && offsetLess(record.offset, target)) {
+                state.accept(record, false);
+              }
+            }
+            if (done()) finish();
+          },
+          error => finish(error),
+        )
+        .then(r => {
+          reader = r;
+          if (finished) r.close().catch(() => undefined);
+          else this.#catchUps.add(r);
+          if (done()) finish();
+        }, finish);
+    });
+  }
+
+  #acquire(app: string, topic: string): Promise<Tail> {
+    let tail = this.#tails.get(app);
+    if (!tail) {
+      tail = this.#startTail(app, topic);
+      this.#tails.set(app, tail);
+      tail.catch(() => this.#tails.delete(app));
+    }
+    return tail.then(t => {
+      if (t.closed) return this.#acquire(app, topic);
+      t.refs++;
+      return t;
+    });
+  }
+
+  async #startTail(app: string, topic: string): Promise<Tail> {
+    await this.#client.ensureTopic(topic, this.#topic);
+    const tail = new Tail(this.#ringBufferSize);
+    for (const { partition, high } of await this.#client.partitionOffsets(
+      topic,
+    )) {
+      tail.next.set(partition, high);
+    }
+    tail.reader = await this.#client.read(
+      topic,
+      new Map(tail.next),
+      tail.onRecords,
+      error => {
+        this.#tails.delete(app);
+        for (const s of [...tail.subscribers]) s.fail(error);
+      },
+    );
+    return tail;
+  }
+
+  #release(app: string, tail: Tail, state?: SubscriberState) {
+    if (state) {
+      this.#states.delete(state);
+      if (!tail.subscribers.delete(state)) return;
+    }
+    tail.refs--;
+    if (tail.refs <= 0 && !this.#closed) {
+      tail.closed = true;
+      this.#tails.delete(app);
+      tail.reader?.close().catch(() => undefined);
+    }
+  }
+}
