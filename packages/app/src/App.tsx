@@ -1,9 +1,9 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import kli8ntPlugin from '@internal/backstage-plugin-kli8nt/alpha';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
-import { signInModule } from './modules/signIn';
 
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule, signInModule],
+  features: [catalogPlugin, kli8ntPlugin, navModule, homeModule],
 });

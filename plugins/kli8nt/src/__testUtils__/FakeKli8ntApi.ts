@@ -1,0 +1,207 @@
+import type {
+  AppSettings,
+  Branch,
+  Deployment,
+  DeploymentEvent,
+  DeploymentPage,
+  UpdateAppSettingsRequest,
+} from '@internal/backstage-plugin-kli8nt-common';
+import type {
+  DeploymentDetails,
+  Kli8ntApi,
+  LogStreamOptions,
+  LogStreamTarget,
+} from '../api/Kli8ntApi';
+
+export const ENTITY_REF = 'component:default/hello';
+
+let counter = 0;
+
+/** A deployment with plausible defaults. */
+export function makeDeployment(partial: Partial<Deployment> = {}): Deployment {
+  counter += 1;
+  const hex = counter.toString(16).padStart(12, '0');
+  return {
+    id: `00000000-0000-4000-8000-${hex}`,
+    entityRef: ENTITY_REF,
+    app: 'hello',
+    cluster: 'local',
+    ref: 'main',
+    commitSha: `${hex}`.padEnd(40, 'a'),
+    trigger: 'manual',
+    requestedBy: 'user:default/jane',
+    status: 'live',
+    image: `registry.local/hello@sha256:${'b'.repeat(64)}`,
+    url: 'https://hello.apps.example.com',
+    createdAt: '2024-05-01T10:00:00.000Z',
+    updatedAt: '2024-05-01T10:03:00.000Z',
+    finishedAt: '2024-05-01T10:03:00.000Z',
+    ...partial,
+  };
+}
+
+export function makeSettings(partial: Partial<AppSettings> = {}): AppSettings {
+  return {
+    entityRef: ENTITY_REF,
+    app: 'hello',
+    port: 8080,
+    replicas: 1,
+    domains: [],
+    env: {},
+    secretEnvNames: [],
+    ...partial,
+  };
+}
+
+/**
+ * An in-memory {@link Kli8ntApi}: deployments live in an array (newest
+ * first), every call is recorded, and any method can be made to fail.
+ */
+export class FakeKli8ntApi implements Kli8ntApi {
+  deployments: Deployment[] = [];
+  events: Record<string, DeploymentEvent[]> = {};
+  settings: AppSettings = makeSettings();
+  branches: Branch[] = [
+    { name: 'main', commitSha: 'c'.repeat(40), isDefault: true },
+    { name: 'develop', commitSha: 'd'.repeat(40), isDefault: false },
+  ];
+  logStreamUrl = 'ws://127.0.0.1:1/logs/stream';
+  readonly calls: { method: keyof Kli8ntApi; args: unknown[] }[] = [];
+  readonly failures: Partial<Record<keyof Kli8ntApi, Error>> = {};
+  /** Set to a promise to hold a method until it resolves. */
+  readonly gates: Partial<Record<keyof Kli8ntApi, Promise<void>>> = {};
+
+  async #enter(method: keyof Kli8ntApi, args: unknown[]) {
+    this.calls.push({ method, args });
+    await this.gates[method];
+    const failure = this.failures[method];
+    if (failure) throw failure;
+  }
+
+  callsOf(method: keyof Kli8ntApi) {
+    return this.calls.filter(c => c.method === method).map(c => c.args);
+  }
+
+  async listDeployments(options: {
+    entityRef: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<DeploymentPage> {
+    await this.#enter('listDeployments', [options]);
+    const start = options.cursor ? Number(options.cursor) : 0;
+    const limit = options.limit ?? 20;
+    const items = this.deployments
+      .filter(d => d.entityRef === options.entityRef)
+      .slice(start, start + limit);
+    const next = start + limit;
+    return {
+      items,
+      nextCursor: next < this.deployments.length ? String(next) : undefined,
+    };
+  }
+
+  async getDeployment(id: string): Promise<DeploymentDetails> {
+    await this.#enter('getDeployment', [id]);
+    const d = this.deployments.find(x => x.id === id);
+    if (!d) throw new Error(`no deployment ${id}`);
+    return { ...d, events: this.events[id] ?? [] };
+  }
+
+  async createDeployment(options: {
+    entityRef: string;
+    ref?: string;
+  }): Promise<Deployment> {
+    await this.#enter('createDeployment', [options]);
+    const d = makeDeployment({
+      entityRef: options.entityRef,
+      ref: options.ref ?? 'main',
+      status: 'queued',
+      image: undefined,
+      url: undefined,
+      finishedAt: undefined,
+    });
+    this.deployments.unshift(d);
+    return d;
+  }
+
+  async redeploy(id: string): Promise<Deployment> {
+    await this.#enter('redeploy', [id]);
+    return this.#copy(id, 'redeploy');
+  }
+
+  async rollback(id: string): Promise<Deployment> {
+    await this.#enter('rollback', [id]);
+    return this.#copy(id, 'rollback');
+  }
+
+  async cancel(id: string): Promise<Deployment> {
+    await this.#enter('cancel', [id]);
+    const d = this.deployments.find(x => x.id === id)!;
+    d.status = 'cancelled';
+    return d;
+  }
+
+  async getAppSettings(entityRef: string): Promise<AppSettings> {
+    await this.#enter('getAppSettings', [entityRef]);
+    return this.settings;
+  }
+
+  async updateAppSettings(
+    entityRef: string,
+    request: UpdateAppSettingsRequest,
+  ): Promise<AppSettings> {
+    await this.#enter('updateAppSettings', [entityRef, request]);
+    const secretNames = new Set(this.settings.secretEnvNames);
+    for (const [name, value] of Object.entries(request.secretEnv ?? {})) {
+      if (value === null) secretNames.delete(name);
+      else secretNames.add(name);
+    }
+    this.settings = {
+      ...this.settings,
+      port: request.port ?? this.settings.port,
+      replicas: request.replicas ?? this.settings.replicas,
+      healthCheckPath:
+        request.healthCheckPath === null
+          ? undefined
+          : request.healthCheckPath ?? this.settings.healthCheckPath,
+      domains: request.domains ?? this.settings.domains,
+      env: request.env ?? this.settings.env,
+      secretEnvNames: [...secretNames],
+    };
+    return this.settings;
+  }
+
+  async deleteApp(entityRef: string): Promise<void> {
+    await this.#enter('deleteApp', [entityRef]);
+  }
+
+  async listBranches(entityRef: string): Promise<Branch[]> {
+    await this.#enter('listBranches', [entityRef]);
+    return this.branches;
+  }
+
+  async getLogStreamTarget(
+    options: LogStreamOptions,
+  ): Promise<LogStreamTarget> {
+    await this.#enter('getLogStreamTarget', [options]);
+    const url = new URL(this.logStreamUrl);
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return { url: url.toString(), protocols: ['kli8nt.token.test'] };
+  }
+
+  #copy(id: string, trigger: 'redeploy' | 'rollback'): Deployment {
+    const source = this.deployments.find(x => x.id === id)!;
+    const d = makeDeployment({
+      ...source,
+      id: undefined,
+      trigger,
+      status: 'queued',
+      finishedAt: undefined,
+    });
+    const fresh = makeDeployment({ ...d, id: makeDeployment().id });
+    this.deployments.unshift(fresh);
+    return fresh;
+  }
+}

@@ -1,0 +1,152 @@
+import useAsync from 'react-use/esm/useAsync';
+import {
+  Alert,
+  Card,
+  CardBody,
+  CardHeader,
+  Flex,
+  Link,
+  Skeleton,
+  Text,
+} from '@backstage/ui';
+import { useApi } from '@backstage/frontend-plugin-api';
+import {
+  isTerminalStatus,
+  type Deployment,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { kli8ntApiRef } from '../../api/Kli8ntApi';
+import { explainFailure, formatDuration, shortSha } from '../shared/format';
+import { useNow } from '../shared/hooks';
+import { useLogsLink } from '../shared/useLogsLink';
+import { deploymentSteps, type StepState } from './steps';
+
+const STATE_MARKS: Record<StepState, string> = {
+  done: '✓',
+  active: '●',
+  pending: '○',
+  failed: '✕',
+  skipped: '–',
+};
+
+const STATE_COLORS: Record<
+  StepState,
+  'success' | 'info' | 'secondary' | 'danger'
+> = {
+  done: 'success',
+  active: 'info',
+  pending: 'secondary',
+  failed: 'danger',
+  skipped: 'secondary',
+};
+
+/**
+ * The progress of one deployment as steps with durations; for a failed one
+ * the reason in plain words. `deployment` is the summary from the list; its
+ * status and update time change when a status change is pushed, which
+ * reloads the recorded events.
+ */
+export function ProgressCard(props: { deployment: Deployment }) {
+  const { deployment } = props;
+  const api = useApi(kli8ntApiRef);
+  // Reloaded whenever the summary moves on (a pushed status change).
+  const details = useAsync(
+    () => api.getDeployment(deployment.id),
+    [api, deployment.id, deployment.status, deployment.updatedAt],
+  );
+
+  const running = !isTerminalStatus(deployment.status);
+  const now = useNow(running);
+  const logsLink = useLogsLink(deployment.id);
+  const current = details.value ?? { ...deployment, events: [] };
+  const steps = deploymentSteps(
+    { ...current, status: deployment.status },
+    current.events,
+    now,
+  );
+  const failure =
+    deployment.status === 'failed'
+      ? explainFailure(
+          deployment.failureReason ?? current.failureReason,
+          deployment.failureMessage ?? current.failureMessage,
+        )
+      : undefined;
+
+  return (
+    <Card>
+      <CardHeader>
+        <Flex justify="between" align="center">
+          <Text as="h3" variant="title-small">
+            {running ? 'Deployment in progress' : 'Latest deployment'} ·{' '}
+            {deployment.ref} @ {shortSha(deployment.commitSha)}
+          </Text>
+          <Link href={logsLink}>View logs</Link>
+        </Flex>
+      </CardHeader>
+      <CardBody>
+        <Flex direction="column" gap="3">
+          {details.loading && !details.value ? (
+            <Skeleton width="100%" height={24} />
+          ) : (
+            <ol
+              aria-label="Deployment steps"
+              style={{
+                display: 'flex',
+                gap: 24,
+                listStyle: 'none',
+                margin: 0,
+                padding: 0,
+                flexWrap: 'wrap',
+              }}
+            >
+              {steps.map(step => (
+                <li
+                  key={step.key}
+                  data-testid={`kli8nt-step-${step.key}`}
+                  data-state={step.state}
+                  aria-current={step.state === 'active' ? 'step' : undefined}
+                >
+                  <Flex gap="2" align="center">
+                    <Text color={STATE_COLORS[step.state]} weight="bold">
+                      {STATE_MARKS[step.state]}
+                    </Text>
+                    <Text weight={step.state === 'active' ? 'bold' : 'regular'}>
+                      {step.label}
+                    </Text>
+                    {step.durationMs !== undefined && (
+                      <Text color="secondary" variant="body-small">
+                        {formatDuration(step.durationMs)}
+                      </Text>
+                    )}
+                    {step.state === 'skipped' && (
+                      <Text color="secondary" variant="body-small">
+                        skipped
+                      </Text>
+                    )}
+                  </Flex>
+                </li>
+              ))}
+            </ol>
+          )}
+          {failure && (
+            <Alert
+              status="danger"
+              icon
+              title={failure.summary}
+              description={
+                <>
+                  {failure.details && <div>{failure.details}</div>}
+                  <Link href={logsLink}>Open the logs of this deployment</Link>
+                </>
+              }
+            />
+          )}
+          {details.error && (
+            <Text color="warning" variant="body-small">
+              Could not load the step history: {details.error.message}
+            </Text>
+          )}
+        </Flex>
+      </CardBody>
+    </Card>
+  );
+}
