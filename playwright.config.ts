@@ -27,7 +27,7 @@ export default defineConfig({
 
   reporter: [
     ['list'],
-    ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
+    ['html', { open: 'never', outputFolder: 'e2e-test-report/html' }],
   ],
 
   use: {
