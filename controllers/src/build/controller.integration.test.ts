@@ -212,7 +212,10 @@ describeIntegration('build controller (testenv)', () => {
     const apiext = kubeConfig.makeApiClient(ApiextensionsV1Api);
 
     const crd = loadYaml<V1CustomResourceDefinition>(
-      readFileSync(join(__dirname, '../../crds/build.yaml'), 'utf8'),
+      readFileSync(
+        join(__dirname, '../../../charts/kli8nt/crds/build.yaml'),
+        'utf8',
+      ),
     );
     await applyObject(objects, crd);
     await eventually('the Build CRD', async () => {

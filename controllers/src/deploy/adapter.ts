@@ -21,6 +21,7 @@ import {
   Clock,
   Logger,
   applyObject,
+  isConflict,
   isNotFound,
   systemClock,
 } from '../runtime';
@@ -102,6 +103,7 @@ export interface DeployAdapterOptions {
 
 /** Bounds `spec.supersedes` (the CRD's maxItems). */
 const MAX_SUPERSEDES = 20;
+const MAX_APPLY_ATTEMPTS = 5;
 
 class SecretEnvError extends Error {
   constructor(readonly variable: string, cause: unknown) {
@@ -218,6 +220,52 @@ export class DeployAdapter {
       return;
     }
 
+    // The read version is a precondition of the apply, so a status write in
+    // between fails it with a conflict; then the App is read again.
+    let applied: App | undefined;
+    for (let attempt = 1; !applied; attempt++) {
+      const outcome = await this.applyOver(desired, logger);
+      if (outcome === 'stale') return;
+      if (outcome !== 'conflict') {
+        applied = outcome;
+      } else if (attempt >= MAX_APPLY_ATTEMPTS) {
+        throw new Error(
+          `App ${desired.metadata.name} kept changing while being applied`,
+        );
+      }
+    }
+    const secretName = appEnvSecretName(desired.metadata.name);
+    if (Object.keys(secretValues).length > 0) {
+      await applyObject(clients.objects, desiredSecret(applied, secretValues));
+    } else {
+      try {
+        await clients.core.deleteNamespacedSecret({
+          namespace: config.namespace,
+          name: secretName,
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    logger.info('app applied', { reason: desired.spec.reason });
+  }
+
+  /**
+   * Applies the desired App over the stored one: carries `supersedes`
+   * forward, refuses a request older than the stored one (reported
+   * superseded), and uses the stored version as a precondition.
+   */
+  private async applyOver(
+    template: App,
+    logger: Logger,
+  ): Promise<App | 'stale' | 'conflict'> {
+    const { config, clients } = this.options;
+    const desired: App = {
+      ...template,
+      metadata: { ...template.metadata },
+      spec: { ...template.spec },
+    };
+    const id = desired.spec.deploymentId;
     const existing = await readApp(
       clients.custom,
       config.namespace,
@@ -237,7 +285,7 @@ export class DeployAdapter {
           reason: 'Superseded',
           message: `Deployment ${existing.spec.deploymentId} was requested later`,
         });
-        return;
+        return 'stale';
       }
       // The reconciler reports replaced deployments: the one it last
       // reported (from status), and those it never saw, listed here.
@@ -253,27 +301,15 @@ export class DeployAdapter {
       // a redelivery must not drop what is still to be reported
       desired.spec.supersedes = existing.spec.supersedes;
     }
-
-    // The read version is a precondition: another writer in between makes
-    // this apply fail with a conflict, and the message is retried.
     if (existing?.metadata.resourceVersion) {
       desired.metadata.resourceVersion = existing.metadata.resourceVersion;
     }
-    const applied = await applyObject(clients.objects, desired);
-    const secretName = appEnvSecretName(desired.metadata.name);
-    if (Object.keys(secretValues).length > 0) {
-      await applyObject(clients.objects, desiredSecret(applied, secretValues));
-    } else {
-      try {
-        await clients.core.deleteNamespacedSecret({
-          namespace: config.namespace,
-          name: secretName,
-        });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+    try {
+      return await applyObject(clients.objects, desired);
+    } catch (error) {
+      if (isConflict(error)) return 'conflict';
+      throw error;
     }
-    logger.info('app applied', { reason: desired.spec.reason });
   }
 
   private openSecretEnv(

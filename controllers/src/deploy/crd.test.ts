@@ -16,7 +16,10 @@ interface Schema {
 }
 
 const crd = loadYaml<any>(
-  readFileSync(resolve(__dirname, '../../crds/app.yaml'), 'utf8'),
+  readFileSync(
+    resolve(__dirname, '../../../charts/kli8nt/crds/app.yaml'),
+    'utf8',
+  ),
 );
 const [version] = crd.spec.versions;
 const schema: Schema = version.schema.openAPIV3Schema;

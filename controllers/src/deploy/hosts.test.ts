@@ -100,6 +100,15 @@ describe('findHostConflict', () => {
     expect(findHostConflict(shop, [shop, deleting, elsewhere])).toBeUndefined();
   });
 
+  it('never gives an app’s own host to another app', () => {
+    const squatter = app('blog', ['shop.apps.example.com'], {
+      created: '2025-01-01T00:00:00Z',
+      serving: ['shop.apps.example.com'],
+    });
+    expect(findHostConflict(app('shop', []), [squatter])).toBeUndefined();
+    expect(findHostConflict(squatter, [app('shop', [])])?.owner).toBe('shop');
+  });
+
   it('reports the first conflicting host in the App’s order', () => {
     const blog = app('blog', ['b.example.org', 'a.example.org'], {
       serving: ['a.example.org', 'b.example.org'],

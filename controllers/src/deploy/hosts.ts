@@ -56,6 +56,8 @@ export function findHostConflict(
         message: `Host ${host} is reserved for app ${label}; use a domain outside ${appsDomain}`,
       };
     }
+    // An app's own host is its own, whatever others ask for (rule 1).
+    if (host === ownHost) continue;
     const server = rivals.find(o => serves(o, host));
     if (server && !(serves(app, host) && olderThan(app, server))) {
       return {

@@ -185,7 +185,18 @@ export class AppReconciler {
       await applyObject(objects, desiredIngress(app));
       await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
     } else {
-      await applyObject(objects, desiredHTTPRoute(app));
+      try {
+        await applyObject(objects, desiredHTTPRoute(app));
+      } catch (error) {
+        if (!isUnknownKind(error)) throw error;
+        // A platform misconfiguration, not a passing failure: say so once;
+        // the periodic resync picks the App up when the CRD is installed.
+        return {
+          kind: 'failed',
+          reason: 'ExposureUnavailable',
+          message: `This cluster does not serve ${HTTPROUTE_API_VERSION} HTTPRoute; install the Gateway API CRDs or use Ingress exposure`,
+        };
+      }
       await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     }
     return this.judge(app, deployment);

@@ -1,6 +1,6 @@
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 
-/** API coordinates of the App custom resource (controllers/crds/app.yaml). */
+/** API coordinates of the App custom resource (charts/kli8nt/crds/app.yaml). */
 export const APP_GROUP = 'kli8nt.io';
 export const APP_VERSION = 'v1alpha1';
 export const APP_API_VERSION = `${APP_GROUP}/${APP_VERSION}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   ApiextensionsV1Api,
@@ -91,7 +91,7 @@ export function testKubeConfig(): KubeConfig {
 }
 
 const CRD_FILES = [
-  resolve(__dirname, '../../../crds/app.yaml'),
+  resolve(__dirname, '../../../../charts/kli8nt/crds/app.yaml'),
   resolve(__dirname, '../__fixtures__/httproute-crd.yaml'),
 ];
 
@@ -297,10 +297,19 @@ export function testEnv(config: DeployConfig): Record<string, string> {
   return env;
 }
 
+/** Silent, or appending to the file named by KLI8NT_DEPLOY_TEST_LOG. */
+export function testLogger(): Logger {
+  const file = process.env.KLI8NT_DEPLOY_TEST_LOG;
+  return createLogger(
+    {},
+    file ? line => appendFileSync(file, `${line}\n`) : () => {},
+  );
+}
+
 /** Runs the deploy controller in this process against the testenv. */
 export async function startTestController(
   config: DeployConfig,
-  logger: Logger = createLogger({}, () => {}),
+  logger: Logger = testLogger(),
 ): Promise<{ controller: DeployController; stop(): Promise<void> }> {
   const messages = await AmqpWorkQueue.create<
     DeployQueueMessage | StatusReportMessage

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import {
+  StatusReportMessage,
+  createMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { ManualClock, createLogger } from '../runtime';
+import { DeployAdapter, deployMessageParser } from './adapter';
+import { desiredApp } from './builders';
+import { App } from './types';
+import {
+  DEPLOYMENT_ID,
+  baseConfig,
+  deployRequested,
+  imageBuilt,
+} from './__testUtils__/fixtures';
+
+const KEY = randomBytes(32).toString('base64');
+const NEWER = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+function fakeCluster(app?: App, conflicts = 0) {
+  let remainingConflicts = conflicts;
+  const applied: any[] = [];
+  const deletedSecrets: string[] = [];
+  const reports: StatusReportMessage[] = [];
+  const clients = {
+    objects: {
+      patch: jest.fn(async (obj: any) => {
+        if (obj.kind === 'App' && remainingConflicts > 0) {
+          remainingConflicts -= 1;
+          throw Object.assign(new Error('conflict'), { code: 409 });
+        }
+        applied.push(obj);
+        return { ...obj, metadata: { ...obj.metadata, uid: 'uid-1' } };
+      }),
+    },
+    custom: {
+      getNamespacedCustomObject: jest.fn(async () => {
+        if (!app) throw Object.assign(new Error('nf'), { code: 404 });
+        return JSON.parse(JSON.stringify(app));
+      }),
+      deleteNamespacedCustomObject: jest.fn(async () => ({})),
+    },
+    core: {
+      deleteNamespacedSecret: jest.fn(async ({ name }: { name: string }) => {
+        deletedSecrets.push(name);
+        throw Object.assign(new Error('nf'), { code: 404 });
+      }),
+    },
+  };
+  const adapter = new DeployAdapter({
+    clients: clients as any,
+    config: { ...baseConfig, sealingKeys: [KEY] },
+    publish: async report => {
+      reports.push(report);
+    },
+    logger: createLogger({}, () => {}),
+    clock: new ManualClock(Date.parse('2026-11-30T12:00:00Z')),
+  });
+  return { adapter, clients, applied, deletedSecrets, reports };
+}
+
+function stored(status?: App['status'], supersedes?: string[]): App {
+  const app = desiredApp(imageBuilt(), baseConfig);
+  return {
+    ...app,
+    metadata: { ...app.metadata, uid: 'uid-1', resourceVersion: '42' },
+    spec: { ...app.spec, ...(supersedes ? { supersedes } : {}) },
+    ...(status ? { status } : {}),
+  };
+}
+
+describe('deployMessageParser', () => {
+  const parse = deployMessageParser('prod');
+
+  it('accepts deploy messages for this cluster', () => {
+    const message = JSON.parse(JSON.stringify(imageBuilt()));
+    expect(parse(message)).toEqual({ ok: true, message });
+  });
+
+  it('refuses other clusters, other types and invalid messages with a reason', () => {
+    expect(
+      parse(JSON.parse(JSON.stringify(imageBuilt({ cluster: 'dev' })))),
+    ).toEqual({
+      ok: false,
+      error: 'payload.cluster: dev is not this cluster (prod)',
+    });
+    const report = createMessage('StatusReport', {
+      deploymentId: DEPLOYMENT_ID,
+      payload: {
+        app: 'shop',
+        cluster: 'prod',
+        status: 'live',
+        source: 'deploy',
+      },
+    });
+    expect(parse(JSON.parse(JSON.stringify(report)))).toEqual({
+      ok: false,
+      error: 'type: StatusReport is not consumed from deploy queues',
+    });
+    expect(parse({ type: 'ImageBuilt' }).ok).toBe(false);
+  });
+});
+
+describe('DeployAdapter', () => {
+  it('applies the App, then its env Secret with the opened values', async () => {
+    const world = fakeCluster();
+    await world.adapter.handle(
+      imageBuilt({ config: { secretEnv: { TOKEN: sealSecret('t0p', KEY) } } }),
+    );
+    expect(world.applied.map(o => o.kind)).toEqual(['App', 'Secret']);
+    expect(world.applied[0].metadata.resourceVersion).toBeUndefined();
+    expect(world.applied[1].data).toEqual({
+      TOKEN: Buffer.from('t0p').toString('base64'),
+    });
+    expect(world.applied[1].metadata.ownerReferences[0].uid).toBe('uid-1');
+    expect(world.reports).toEqual([]);
+  });
+
+  it('removes the env Secret when the app has no secret env', async () => {
+    const world = fakeCluster();
+    await world.adapter.handle(imageBuilt());
+    expect(world.applied.map(o => o.kind)).toEqual(['App']);
+    expect(world.deletedSecrets).toEqual(['shop-env']);
+  });
+
+  it('retries an apply that lost a race, on the stored version', async () => {
+    const world = fakeCluster(stored(), 2);
+    await world.adapter.handle(imageBuilt());
+    expect(world.clients.objects.patch).toHaveBeenCalledTimes(3);
+    expect(world.applied[0].metadata.resourceVersion).toBe('42');
+  });
+
+  it('gives up after repeated conflicts, so the message is retried later', async () => {
+    const world = fakeCluster(stored(), 10);
+    await expect(world.adapter.handle(imageBuilt())).rejects.toThrow(
+      /kept changing/,
+    );
+  });
+
+  it('lists a replaced deployment nobody reported in spec.supersedes', async () => {
+    const world = fakeCluster(
+      stored(undefined, ['11111111-1111-4111-8111-111111111111']),
+    );
+    await world.adapter.handle(
+      deployRequested({ deploymentId: NEWER, reason: 'config' }),
+    );
+    expect(world.applied[0].spec.supersedes).toEqual([
+      DEPLOYMENT_ID,
+      '11111111-1111-4111-8111-111111111111',
+    ]);
+  });
+
+  it('leaves a reported deployment to the reconciler', async () => {
+    const world = fakeCluster(
+      stored({
+        report: {
+          deploymentId: DEPLOYMENT_ID,
+          status: 'deploying',
+          messageId: 'm',
+          time: '2026-11-30T10:00:00Z',
+        },
+      }),
+    );
+    await world.adapter.handle(
+      deployRequested({ deploymentId: NEWER, reason: 'config' }),
+    );
+    expect(world.applied[0].spec.supersedes).toBeUndefined();
+    expect(world.reports).toEqual([]);
+  });
+
+  it('keeps spec.supersedes on a redelivery', async () => {
+    const world = fakeCluster(stored(undefined, [NEWER]));
+    await world.adapter.handle(imageBuilt());
+    expect(world.applied[0].spec.supersedes).toEqual([NEWER]);
+  });
+
+  it('reports a request older than the stored one superseded, applying nothing', async () => {
+    const world = fakeCluster(stored());
+    await world.adapter.handle(
+      deployRequested({
+        deploymentId: NEWER,
+        occurredAt: '2026-11-30T09:00:00.000Z',
+      }),
+    );
+    expect(world.applied).toEqual([]);
+    expect(world.reports.map(r => [r.deploymentId, r.payload.status])).toEqual([
+      [NEWER, 'superseded'],
+    ]);
+  });
+
+  it('reports failed for a secret it cannot open, applying nothing', async () => {
+    const world = fakeCluster();
+    await world.adapter.handle(
+      imageBuilt({
+        config: { secretEnv: { TOKEN: 'v1.deadbeef.AAAA.AAAA.AAAA' } },
+      }),
+    );
+    expect(world.applied).toEqual([]);
+    expect(world.reports[0].payload).toMatchObject({
+      status: 'failed',
+      reason: 'SecretEnvUnreadable',
+    });
+  });
+
+  it('deletes an App, cancelling its deployment in flight', async () => {
+    const world = fakeCluster(stored());
+    await world.adapter.handle(
+      createMessage('DeleteRequested', {
+        deploymentId: NEWER,
+        occurredAt: '2026-11-30T11:00:00.000Z',
+        payload: { app: 'shop', cluster: 'prod' },
+      }),
+    );
+    expect(
+      world.clients.custom.deleteNamespacedCustomObject,
+    ).toHaveBeenCalledWith(
+      expect.objectContaining({
+        name: 'shop',
+        propagationPolicy: 'Background',
+      }),
+    );
+    expect(world.reports.map(r => [r.deploymentId, r.payload.status])).toEqual([
+      [DEPLOYMENT_ID, 'cancelled'],
+    ]);
+  });
+
+  it('ignores a delete older than the stored deployment', async () => {
+    const world = fakeCluster(stored());
+    await world.adapter.handle(
+      createMessage('DeleteRequested', {
+        deploymentId: NEWER,
+        occurredAt: '2026-11-30T09:00:00.000Z',
+        payload: { app: 'shop', cluster: 'prod' },
+      }),
+    );
+    expect(
+      world.clients.custom.deleteNamespacedCustomObject,
+    ).not.toHaveBeenCalled();
+  });
+
+  it('applies messages of one app one at a time', async () => {
+    const world = fakeCluster();
+    let inFlight = 0;
+    let most = 0;
+    world.clients.custom.getNamespacedCustomObject.mockImplementation(
+      async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise(r => setTimeout(r, 5));
+        inFlight -= 1;
+        throw Object.assign(new Error('nf'), { code: 404 });
+      },
+    );
+    await Promise.all([
+      world.adapter.handle(imageBuilt()),
+      world.adapter.handle(deployRequested({ deploymentId: NEWER })),
+      world.adapter.handle(imageBuilt({ app: 'blog' })),
+    ]);
+    expect(most).toBe(2); // shop and blog in parallel, never two of shop
+    expect(world.applied).toHaveLength(3);
+  });
+});

@@ -1,0 +1,256 @@
+import type { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { ManualClock, createLogger } from '../runtime';
+import { desiredApp } from './builders';
+import { AppReconciler, DeployKubeClients } from './reconciler';
+import { App, AppStatus } from './types';
+import {
+  DEPLOYMENT_ID,
+  baseConfig,
+  imageBuilt,
+} from './__testUtils__/fixtures';
+
+const NOW = Date.parse('2026-11-30T10:00:00.000Z');
+
+function storedApp(overrides: Partial<App['spec']> = {}, status?: AppStatus) {
+  const app = desiredApp(
+    imageBuilt({ config: { domains: ['shop.example.org'] } }),
+    baseConfig,
+  );
+  return {
+    ...app,
+    metadata: {
+      ...app.metadata,
+      uid: 'uid-shop',
+      generation: 1,
+      creationTimestamp: '2026-11-30T09:00:00Z' as unknown as Date,
+      managedFields: [
+        { manager: 'kli8nt', time: '2026-11-30T10:00:00Z' as unknown as Date },
+      ],
+    },
+    spec: { ...app.spec, ...overrides },
+    ...(status ? { status } : {}),
+  } as App;
+}
+
+function notFound() {
+  return Object.assign(new Error('not found'), { code: 404 });
+}
+
+/** Fake API clients: the App is read from `stored`, applies are recorded. */
+function fakeWorld(stored: App | undefined) {
+  const applied: Array<{ kind?: string; name?: string }> = [];
+  const statuses: AppStatus[] = [];
+  const state = {
+    secretLabel: undefined as string | undefined,
+    noGatewayApi: false,
+    deploymentStatus: {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 0,
+    } as object,
+  };
+  const clients = {
+    objects: {
+      patch: jest.fn(async (obj: any) => {
+        if (obj.kind === 'HTTPRoute' && state.noGatewayApi) {
+          throw new Error(
+            'Unrecognized API version and kind: gateway.networking.k8s.io/v1 HTTPRoute',
+          );
+        }
+        applied.push({ kind: obj.kind, name: obj.metadata.name });
+        if (obj.kind !== 'Deployment') return obj;
+        return {
+          ...obj,
+          metadata: { ...obj.metadata, generation: 1 },
+          status: state.deploymentStatus,
+        };
+      }),
+      read: jest.fn(async () => {
+        throw notFound();
+      }),
+      delete: jest.fn(),
+    },
+    custom: {
+      getNamespacedCustomObject: jest.fn(async () => {
+        if (!stored) throw notFound();
+        return JSON.parse(JSON.stringify(stored));
+      }),
+      patchNamespacedCustomObjectStatus: jest.fn(async (req: any) => {
+        statuses.push(req.body.status);
+        return req.body;
+      }),
+    },
+    core: {
+      listNamespacedPod: jest.fn(async () => ({ items: [] })),
+      readNamespacedSecret: jest.fn(async () => {
+        if (!state.secretLabel) throw notFound();
+        return {
+          metadata: { labels: { 'kli8nt.io/deployment': state.secretLabel } },
+        };
+      }),
+    },
+    apps: {},
+  };
+  return {
+    clients: clients as unknown as DeployKubeClients,
+    state,
+    applied,
+    statuses,
+    reports: [] as StatusReportMessage[],
+    others: [] as App[],
+  };
+}
+
+function reconciler(world: ReturnType<typeof fakeWorld>, clock: ManualClock) {
+  return new AppReconciler({
+    clients: world.clients,
+    listApps: () => world.others,
+    publish: async report => {
+      world.reports.push(report);
+    },
+    cluster: 'prod',
+    placement: { nodeSelector: {}, progressDeadlineSeconds: 60 },
+    releaseHistory: 10,
+    pollMs: 5000,
+    logger: createLogger({}, () => {}),
+    clock,
+  });
+}
+
+describe('AppReconciler', () => {
+  it('does nothing for an App that is gone', async () => {
+    const world = fakeWorld(undefined);
+    await expect(
+      reconciler(world, new ManualClock(NOW)).reconcile('apps/shop'),
+    ).resolves.toBeUndefined();
+    expect(world.applied).toEqual([]);
+    expect(world.reports).toEqual([]);
+  });
+
+  it('applies Service, Deployment and Ingress, reports deploying and polls', async () => {
+    const world = fakeWorld(storedApp());
+    const result = await reconciler(world, new ManualClock(NOW)).reconcile(
+      'kli8nt-apps/shop',
+    );
+    expect(result).toEqual({ requeueAfterMs: 5000 });
+    expect(world.applied).toEqual([
+      { kind: 'Service', name: 'shop' },
+      { kind: 'Deployment', name: 'shop' },
+      { kind: 'Ingress', name: 'shop' },
+    ]);
+    expect(world.reports.map(r => r.payload.status)).toEqual(['deploying']);
+    expect(world.statuses).toHaveLength(1);
+    expect(world.statuses[0].conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'False',
+      reason: 'Progressing',
+      message: '0 of 1 updated replicas are available',
+    });
+  });
+
+  it('writes no status when nothing changed', async () => {
+    const world = fakeWorld(storedApp());
+    const clock = new ManualClock(NOW);
+    await reconciler(world, clock).reconcile('kli8nt-apps/shop');
+    const again = fakeWorld(storedApp({}, world.statuses[0]));
+    await reconciler(again, clock).reconcile('kli8nt-apps/shop');
+    expect(again.statuses).toEqual([]);
+    expect(again.reports).toEqual([]);
+  });
+
+  it('refuses a conflicting host without touching the cluster', async () => {
+    const world = fakeWorld(storedApp());
+    const other = storedApp();
+    world.others = [
+      {
+        ...other,
+        metadata: { ...other.metadata, name: 'blog', uid: 'uid-blog' },
+        spec: {
+          ...other.spec,
+          hosts: ['blog.apps.example.com', 'shop.example.org'],
+        },
+        status: { hosts: ['shop.example.org'] },
+      },
+    ];
+    const result = await reconciler(world, new ManualClock(NOW)).reconcile(
+      'kli8nt-apps/shop',
+    );
+    expect(result).toBeUndefined();
+    expect(world.applied).toEqual([]);
+    expect(
+      world.reports.map(r => [r.payload.status, r.payload.reason]),
+    ).toEqual([['failed', 'HostConflict']]);
+    expect(world.reports[0].payload.message).toBe(
+      'Host shop.example.org is already served by app blog',
+    );
+  });
+
+  it('waits for the env Secret of this deployment, then gives up after the deadline', async () => {
+    const secretEnv = { secretName: 'shop-env', keys: ['TOKEN'] };
+    const world = fakeWorld(storedApp({ secretEnv }));
+    world.state.secretLabel = '00000000-0000-4000-8000-000000000000';
+    const clock = new ManualClock(NOW);
+    const result = await reconciler(world, clock).reconcile('kli8nt-apps/shop');
+    expect(result).toEqual({ requeueAfterMs: 5000 });
+    expect(world.applied).toEqual([]);
+    expect(world.statuses[0].conditions?.[0]).toMatchObject({
+      reason: 'WaitingForSecretEnv',
+    });
+
+    const later = fakeWorld(storedApp({ secretEnv }, world.statuses[0]));
+    clock.advance(61_000);
+    await reconciler(later, clock).reconcile('kli8nt-apps/shop');
+    expect(
+      later.reports.map(r => [r.payload.status, r.payload.reason]),
+    ).toEqual([['failed', 'SecretEnvMissing']]);
+
+    const ready = fakeWorld(storedApp({ secretEnv }));
+    ready.state.secretLabel = DEPLOYMENT_ID;
+    await reconciler(ready, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    expect(ready.applied.map(a => a.kind)).toEqual([
+      'Service',
+      'Deployment',
+      'Ingress',
+    ]);
+  });
+
+  it('reports live with the URL once the rollout is complete', async () => {
+    const world = fakeWorld(storedApp());
+    world.state.deploymentStatus = {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+    };
+    expect(
+      await reconciler(world, new ManualClock(NOW)).reconcile(
+        'kli8nt-apps/shop',
+      ),
+    ).toBeUndefined();
+    expect(world.reports.map(r => [r.payload.status, r.payload.url])).toEqual([
+      ['deploying', undefined],
+      ['live', 'https://shop.apps.example.com'],
+    ]);
+    expect(world.clients.core.listNamespacedPod).not.toHaveBeenCalled();
+  });
+
+  it('fails clearly when the cluster does not serve HTTPRoute', async () => {
+    const world = fakeWorld(
+      storedApp({
+        exposure: {
+          mode: 'gateway',
+          gateway: { namespace: 'gateways', name: 'public' },
+        },
+      }),
+    );
+    world.state.noGatewayApi = true;
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    expect(
+      world.reports.map(r => [r.payload.status, r.payload.reason]),
+    ).toEqual([
+      ['deploying', undefined],
+      ['failed', 'ExposureUnavailable'],
+    ]);
+  });
+});
