@@ -1,0 +1,74 @@
+import { ConfigReader } from '@backstage/config';
+import { readKli8ntBackendConfig } from './config';
+
+describe('readKli8ntBackendConfig', () => {
+  it('applies defaults to an empty config', () => {
+    expect(readKli8ntBackendConfig(new ConfigReader({}))).toEqual({
+      cluster: 'default',
+      appsDomain: 'localhost',
+      secretKey: undefined,
+      github: {
+        host: 'github.com',
+        deployments: true,
+        environment: 'kli8nt-default',
+      },
+      outbox: { pollIntervalMs: 5000, batchSize: 50, maxBackoffMs: 30000 },
+      logs: {
+        maxBufferedBytes: 1048576,
+        heartbeatIntervalMs: 30000,
+      },
+    });
+  });
+
+  it('reads every key', () => {
+    const config = readKli8ntBackendConfig(
+      new ConfigReader({
+        kli8nt: {
+          cluster: 'eu-1',
+          appsDomain: 'apps.example.com',
+          secretKey: 'a'.repeat(64),
+          github: {
+            host: 'ghe.example.com',
+            deployments: false,
+            environment: 'production',
+          },
+          outbox: { pollIntervalMs: 100, batchSize: 5, maxBackoffMs: 1000 },
+          logs: {
+            maxBufferedBytes: 4096,
+            heartbeatIntervalMs: 1000,
+          },
+        },
+      }),
+    );
+    expect(config).toEqual({
+      cluster: 'eu-1',
+      appsDomain: 'apps.example.com',
+      secretKey: 'a'.repeat(64),
+      github: {
+        host: 'ghe.example.com',
+        deployments: false,
+        environment: 'production',
+      },
+      outbox: { pollIntervalMs: 100, batchSize: 5, maxBackoffMs: 1000 },
+      logs: { maxBufferedBytes: 4096, heartbeatIntervalMs: 1000 },
+    });
+  });
+
+  it('derives the GitHub environment from the cluster', () => {
+    const config = readKli8ntBackendConfig(
+      new ConfigReader({ kli8nt: { cluster: 'prod' } }),
+    );
+    expect(config.github.environment).toBe('kli8nt-prod');
+  });
+
+  it.each([
+    [{ cluster: 'Not_A_Label' }, /kli8nt.cluster/],
+    [{ appsDomain: 'bad domain' }, /kli8nt.appsDomain/],
+    [{ outbox: { batchSize: 0 } }, /kli8nt.outbox.batchSize/],
+    [{ logs: { heartbeatIntervalMs: 1.5 } }, /kli8nt.logs.heartbeatIntervalMs/],
+  ])('rejects %j', (kli8nt, message) => {
+    expect(() => readKli8ntBackendConfig(new ConfigReader({ kli8nt }))).toThrow(
+      message,
+    );
+  });
+});

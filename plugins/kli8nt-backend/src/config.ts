@@ -1,0 +1,96 @@
+import { Config, ConfigReader } from '@backstage/config';
+
+/**
+ * Everything the kli8nt backend reads from `kli8nt.*`, with defaults applied.
+ * RabbitMQ and Kafka settings are read by kli8nt-node.
+ */
+export interface Kli8ntBackendConfig {
+  cluster: string;
+  appsDomain: string;
+  secretKey?: string;
+  github: {
+    host: string;
+    deployments: boolean;
+    environment: string;
+  };
+  outbox: {
+    pollIntervalMs: number;
+    batchSize: number;
+    maxBackoffMs: number;
+  };
+  logs: {
+    maxBufferedBytes: number;
+    heartbeatIntervalMs: number;
+  };
+}
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+function positiveInt(config: Config, key: string, fallback: number): number {
+  const value = config.getOptionalNumber(key) ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `Invalid config kli8nt.${key}: expected a positive integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function matching(
+  config: Config,
+  key: string,
+  pattern: RegExp,
+  fallback: string,
+  what: string,
+): string {
+  const value = config.getOptionalString(key) ?? fallback;
+  if (!pattern.test(value)) {
+    throw new Error(`Invalid config kli8nt.${key}: '${value}' is not ${what}`);
+  }
+  return value;
+}
+
+/** Reads the `kli8nt` section once at start-up; throws on invalid values. */
+export function readKli8ntBackendConfig(root: Config): Kli8ntBackendConfig {
+  const config = root.getOptionalConfig('kli8nt') ?? new ConfigReader({});
+  const cluster = matching(
+    config,
+    'cluster',
+    DNS_LABEL,
+    'default',
+    'a DNS label',
+  );
+  const secretKey = config.getOptionalString('secretKey');
+  return {
+    cluster,
+    appsDomain: matching(
+      config,
+      'appsDomain',
+      DNS_NAME,
+      'localhost',
+      'a DNS name',
+    ),
+    secretKey,
+    github: {
+      host: config.getOptionalString('github.host') ?? 'github.com',
+      deployments: config.getOptionalBoolean('github.deployments') ?? true,
+      environment:
+        config.getOptionalString('github.environment') ?? `kli8nt-${cluster}`,
+    },
+    outbox: {
+      pollIntervalMs: positiveInt(config, 'outbox.pollIntervalMs', 5_000),
+      batchSize: positiveInt(config, 'outbox.batchSize', 50),
+      maxBackoffMs: positiveInt(config, 'outbox.maxBackoffMs', 30_000),
+    },
+    logs: {
+      maxBufferedBytes: positiveInt(config, 'logs.maxBufferedBytes', 1 << 20),
+      heartbeatIntervalMs: positiveInt(
+        config,
+        'logs.heartbeatIntervalMs',
+        30_000,
+      ),
+    },
+  };
+}

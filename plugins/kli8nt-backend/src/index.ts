@@ -1,0 +1,1 @@
+export { kli8ntPlugin as default } from './plugin';

@@ -1,0 +1,69 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  INFORM_QUEUE,
+  Kli8ntMessage,
+  createMessage,
+  parseMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
+  DeadLetter,
+  InMemoryWorkQueue,
+} from '@internal/backstage-plugin-kli8nt-node';
+import { InformConsumer } from './InformConsumer';
+import { StatusUpdater } from './StatusUpdater';
+
+const DEPLOYMENT = '11111111-1111-4111-8111-111111111111';
+
+async function until(check: () => boolean) {
+  for (let i = 0; i < 200 && !check(); i++) {
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+
+describe('InformConsumer', () => {
+  it('applies status reports and dead-letters anything else', async () => {
+    const queue = new InMemoryWorkQueue<Kli8ntMessage>({
+      parser: parseMessage,
+      deliveryLimit: 2,
+    });
+    const apply = jest.fn(async () => undefined);
+    const consumer = new InformConsumer({
+      queue: async () => queue,
+      statusUpdater: { apply } as unknown as StatusUpdater,
+      logger: mockServices.logger.mock(),
+    });
+    const letters: DeadLetter[] = [];
+    await queue.consumeDeadLetters(async letter => {
+      letters.push(letter);
+    });
+    consumer.start();
+
+    const report = createMessage('StatusReport', {
+      deploymentId: DEPLOYMENT,
+      payload: {
+        app: 'shop',
+        cluster: 'default',
+        status: 'building',
+        source: 'build',
+      },
+    });
+    await queue.publish(INFORM_QUEUE, report);
+    await queue.publish(
+      INFORM_QUEUE,
+      createMessage('CancelRequested', {
+        deploymentId: DEPLOYMENT,
+        payload: { app: 'shop', cluster: 'default' },
+      }),
+    );
+    await until(() => apply.mock.calls.length > 0 && letters.length > 0);
+    expect(apply).toHaveBeenCalledWith(report);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        queue: INFORM_QUEUE,
+        reason: expect.stringContaining('only StatusReport belongs here'),
+      }),
+    ]);
+    await consumer.stop();
+    await queue.close();
+  });
+});

@@ -1,0 +1,57 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  INFORM_QUEUE,
+  Kli8ntMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
+  ConsumerHandle,
+  Kli8ntWorkQueue,
+} from '@internal/backstage-plugin-kli8nt-node';
+import { StatusUpdater } from './StatusUpdater';
+
+/**
+ * Consumes the INFORM queue. A report is acked only after it is stored and
+ * folded; a failure rejects it so the queue redelivers it (and dead-letters
+ * it after the delivery limit).
+ */
+export class InformConsumer {
+  private handle?: Promise<ConsumerHandle | undefined>;
+
+  constructor(
+    private readonly options: {
+      queue: () => Promise<Kli8ntWorkQueue>;
+      statusUpdater: StatusUpdater;
+      logger: LoggerService;
+    },
+  ) {}
+
+  /** Starts consuming once the queue is connected. */
+  start(): void {
+    this.handle = this.options
+      .queue()
+      .then(queue =>
+        queue.consume(INFORM_QUEUE, message => this.handle_(message)),
+      )
+      .catch(error => {
+        this.options.logger.error(
+          `Could not consume ${INFORM_QUEUE}; deployment statuses will not update`,
+          { error: String(error) },
+        );
+        return undefined;
+      });
+  }
+
+  async stop(): Promise<void> {
+    const handle = await this.handle;
+    await handle?.cancel();
+  }
+
+  private async handle_(message: Kli8ntMessage): Promise<void> {
+    if (message.type !== 'StatusReport') {
+      throw new Error(
+        `Unexpected ${message.type} message on ${INFORM_QUEUE}; only StatusReport belongs here`,
+      );
+    }
+    await this.options.statusUpdater.apply(message);
+  }
+}

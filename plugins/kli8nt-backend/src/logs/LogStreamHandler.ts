@@ -1,0 +1,237 @@
+import {
+  AuthService,
+  BackstageCredentials,
+  HttpRouterServiceWebSocketContext,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import {
+  LOG_STREAM_CLOSE_CODES,
+  LOG_STREAM_CLOSE_REASONS,
+  LOG_STREAM_TOKEN_PROTOCOL_PREFIX,
+  LogStreamCloseReason,
+  kli8ntLogsReadPermission,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
+  LogRecord,
+  LogSource,
+  LogSubscription,
+} from '@internal/backstage-plugin-kli8nt-node';
+import { IncomingMessage } from 'node:http';
+import WebSocket, { WebSocketServer } from 'ws';
+import { EntityAccess } from '../service/EntityAccess';
+import { LogClient } from './LogClient';
+import { LogStreamRequest, parseLogStreamQuery } from './query';
+
+export interface LogStreamHandlerOptions {
+  auth: Pick<AuthService, 'authenticate' | 'isPrincipal'>;
+  access: EntityAccess;
+  logSource: LogSource;
+  /** The app name of an entity (stored app, else derived from the entity). */
+  appOf(entity: Entity): Promise<string>;
+  logger: LoggerService;
+  maxBufferedBytes: number;
+  heartbeatIntervalMs: number;
+}
+
+type Authenticated = {
+  credentials: BackstageCredentials;
+  protocol?: string;
+};
+
+const R = LOG_STREAM_CLOSE_REASONS;
+
+function offeredProtocols(request: IncomingMessage): string[] {
+  return (
+    request.headers['sec-websocket-protocol']
+      ?.split(',')
+      .map(p => p.trim())
+      .filter(Boolean) ?? []
+  );
+}
+
+function reasonFor(error: unknown): LogStreamCloseReason {
+  switch ((error as { name?: string })?.name) {
+    case 'InputError':
+      return R.invalidRequest;
+    case 'NotAllowedError':
+      return R.notAllowed;
+    case 'NotFoundError':
+      return R.notFound;
+    case 'AuthenticationError':
+      return R.invalidToken;
+    case 'MissingToken':
+      return R.missingToken;
+    default:
+      return R.internal;
+  }
+}
+
+/**
+ * The logs WebSocket: authenticates the token offered as a subprotocol (or
+ * bearer header), authorizes `kli8nt.logs.read` on the entity, and only then
+ * streams: a replay from the log bus followed by live lines. A refused
+ * connection is upgraded only to be closed with a code and reason from
+ * `LOG_STREAM_CLOSE_CODES`, since browsers see nothing of an HTTP refusal.
+ */
+export class LogStreamHandler {
+  private readonly server: WebSocketServer;
+  private readonly protocols = new WeakMap<IncomingMessage, string>();
+  private readonly connections = new Set<WebSocket>();
+  private closing = false;
+
+  constructor(private readonly options: LogStreamHandlerOptions) {
+    this.server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: 4096,
+      handleProtocols: (_offered, request) =>
+        this.protocols.get(request) ?? false,
+    });
+    this.server.on('error', error =>
+      options.logger.error(`Logs WebSocket server error: ${error}`),
+    );
+  }
+
+  /** Handler for `httpRouter.addWebSocketHandler` (unauthenticated policy). */
+  handle = async (context: HttpRouterServiceWebSocketContext) => {
+    const { request, socket, head } = context;
+    let refusal: LogStreamCloseReason | undefined;
+    let target: { query: LogStreamRequest; app: string } | undefined;
+    // A client that offered subprotocols fails the handshake unless one is
+    // echoed; echo its own first offer so that it sees the close reason.
+    const offered = offeredProtocols(request);
+    if (offered.length) this.protocols.set(request, offered[0]);
+    try {
+      const auth = await this.authenticate(request);
+      if (auth.protocol) this.protocols.set(request, auth.protocol);
+      const query = parseLogStreamQuery(request.url);
+      const entity = await this.options.access.load(
+        query.entityRef,
+        kli8ntLogsReadPermission,
+        auth.credentials,
+      );
+      target = { query, app: await this.options.appOf(entity) };
+    } catch (error) {
+      refusal = reasonFor(error);
+      if (refusal === R.internal) {
+        this.options.logger.error(`Logs WebSocket refused: ${error}`);
+      }
+    }
+    if (this.closing) refusal = R.shuttingDown;
+    if (socket.destroyed) return;
+    this.server.handleUpgrade(request, socket, head, ws => {
+      if (refusal || !target) {
+        const reason = refusal ?? R.internal;
+        ws.close(LOG_STREAM_CLOSE_CODES[reason], reason);
+        return;
+      }
+      this.stream(ws, target.app, target.query).catch(error => {
+        this.options.logger.error(`Logs WebSocket failed: ${error}`);
+        ws.close(LOG_STREAM_CLOSE_CODES.internal, R.internal);
+      });
+    });
+  };
+
+  /** Closes every connection with `shutting_down`. */
+  close(): void {
+    this.closing = true;
+    for (const ws of this.connections) {
+      ws.close(LOG_STREAM_CLOSE_CODES.shutting_down, R.shuttingDown);
+    }
+    this.server.close();
+  }
+
+  private async authenticate(request: IncomingMessage): Promise<Authenticated> {
+    const offered = offeredProtocols(request);
+    const bearer =
+      request.headers.authorization?.match(/^Bearer[ ]+(\S+)$/i)?.[1];
+    const candidates = [
+      ...offered.map(protocol => ({
+        protocol,
+        token: protocol.startsWith(LOG_STREAM_TOKEN_PROTOCOL_PREFIX)
+          ? protocol.slice(LOG_STREAM_TOKEN_PROTOCOL_PREFIX.length)
+          : protocol,
+      })),
+      ...(bearer ? [{ protocol: undefined, token: bearer }] : []),
+    ].slice(0, 5);
+    if (candidates.length === 0) {
+      throw Object.assign(new Error('missing token'), {
+        name: 'MissingToken',
+      });
+    }
+    for (const { protocol, token } of candidates) {
+      try {
+        const credentials = await this.options.auth.authenticate(token);
+        if (
+          this.options.auth.isPrincipal(credentials, 'user') ||
+          this.options.auth.isPrincipal(credentials, 'service')
+        ) {
+          return { credentials, protocol };
+        }
+      } catch {
+        // try the next candidate; the error names no token
+      }
+    }
+    throw Object.assign(new Error('invalid token'), {
+      name: 'AuthenticationError',
+    });
+  }
+
+  private async stream(ws: WebSocket, app: string, query: LogStreamRequest) {
+    const { logSource, maxBufferedBytes, heartbeatIntervalMs } = this.options;
+    this.connections.add(ws);
+    const client = new LogClient(
+      ws,
+      maxBufferedBytes,
+      'cursor' in query.from ? query.from.cursor : undefined,
+    );
+    let subscription: LogSubscription | undefined = undefined;
+    let closed = false;
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, heartbeatIntervalMs);
+    ws.on('pong', () => {
+      alive = true;
+    });
+    ws.on('message', () => {
+      alive = true;
+    });
+    ws.on('close', () => {
+      closed = true;
+      clearInterval(heartbeat);
+      client.close();
+      this.connections.delete(ws);
+      subscription?.close().catch(() => undefined);
+    });
+    ws.on('error', () => ws.terminate());
+
+    const wanted = (record: LogRecord) =>
+      (!query.deploymentId || record.deploymentId === query.deploymentId) &&
+      (!query.source || record.source === query.source);
+
+    subscription = await logSource.subscribe(app, query.from, {
+      onRecords: records => {
+        for (const record of records) {
+          if (wanted(record)) client.send(record);
+          else client.skip(record);
+        }
+      },
+      onError: error => {
+        this.options.logger.warn(
+          `Log subscription of ${app} failed: ${error.message}`,
+        );
+        ws.close(LOG_STREAM_CLOSE_CODES.internal, R.internal);
+      },
+    });
+    if (closed) {
+      await subscription.close();
+    }
+  }
+}

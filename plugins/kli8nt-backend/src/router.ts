@@ -1,0 +1,226 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
+  HttpAuthService,
+} from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
+import {
+  createDeploymentRequestSchema,
+  listDeploymentsQuerySchema,
+  parseInput,
+  redeployRequestSchema,
+  updateAppSettingsRequestSchema,
+  entityRefSchema,
+  uuidSchema,
+} from '@internal/backstage-plugin-kli8nt-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod/v4';
+import { DeploymentService } from './service/DeploymentService';
+import { toApiDeployment, toApiEvent, toApiSettings } from './service/toApi';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  service: DeploymentService;
+}
+
+const entityQuerySchema = z.strictObject({ entityRef: entityRefSchema });
+
+/** Runs a mutation as an audit event that records its outcome. */
+async function audited<T>(
+  auditor: AuditorService,
+  request: Request,
+  eventId: string,
+  meta: JsonObject,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const event = await auditor.createEvent({
+    eventId,
+    request,
+    severityLevel: 'medium',
+    meta,
+  });
+  try {
+    const result = await fn();
+    await event.success();
+    return result;
+  } catch (error) {
+    await event.fail({ error: error as Error });
+    throw error;
+  }
+}
+
+function trigger(
+  credentials: BackstageCredentials<
+    BackstageUserPrincipal | BackstageServicePrincipal
+  >,
+) {
+  // Plugins (the scaffolder action) call with service credentials; users
+  // press the Deploy button.
+  return credentials.principal.type === 'service'
+    ? ('scaffolder' as const)
+    : ('manual' as const);
+}
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, auditor, service } = options;
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const user = (req: Request) => httpAuth.credentials(req, { allow: ['user'] });
+  const caller = (req: Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.post('/deployments', async (req, res) => {
+    const credentials = await caller(req);
+    const body = parseInput(createDeploymentRequestSchema, req.body, 'request');
+    const deployment = await audited(
+      auditor,
+      req,
+      'deployment-create',
+      { entityRef: body.entityRef, ref: body.ref ?? null },
+      () =>
+        service.deploy({
+          entityRef: body.entityRef,
+          ref: body.ref,
+          credentials,
+          trigger: trigger(credentials),
+        }),
+    );
+    res.status(202).json(toApiDeployment(deployment));
+  });
+
+  router.get('/deployments', async (req, res) => {
+    const credentials = await user(req);
+    const query = parseInput(listDeploymentsQuerySchema, req.query, 'query');
+    const page = await service.listDeployments({ ...query, credentials });
+    res.json({
+      items: page.items.map(toApiDeployment),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    });
+  });
+
+  router.get('/deployments/:id', async (req, res) => {
+    const credentials = await user(req);
+    const id = parseInput(uuidSchema, req.params.id, 'deployment id');
+    const { deployment, events } = await service.getDeployment(id, credentials);
+    res.json({
+      ...toApiDeployment(deployment),
+      events: events.map(toApiEvent),
+    });
+  });
+
+  router.get('/deployments/:id/events', async (req, res) => {
+    const credentials = await user(req);
+    const id = parseInput(uuidSchema, req.params.id, 'deployment id');
+    const { events } = await service.getDeployment(id, credentials);
+    res.json({ items: events.map(toApiEvent) });
+  });
+
+  router.post('/deployments/:id/redeploy', async (req, res) => {
+    const credentials = await user(req);
+    const id = parseInput(uuidSchema, req.params.id, 'deployment id');
+    const body = parseInput(redeployRequestSchema, req.body ?? {}, 'request');
+    const deployment = await audited(
+      auditor,
+      req,
+      'deployment-redeploy',
+      { sourceDeploymentId: id, reason: body.reason },
+      () =>
+        service.redeploy({
+          deploymentId: id,
+          reason: body.reason,
+          credentials,
+        }),
+    );
+    res.status(202).json(toApiDeployment(deployment));
+  });
+
+  router.post('/deployments/:id/rollback', async (req, res) => {
+    const credentials = await user(req);
+    const id = parseInput(uuidSchema, req.params.id, 'deployment id');
+    const deployment = await audited(
+      auditor,
+      req,
+      'deployment-redeploy',
+      { sourceDeploymentId: id, reason: 'rollback' },
+      () =>
+        service.redeploy({ deploymentId: id, reason: 'rollback', credentials }),
+    );
+    res.status(202).json(toApiDeployment(deployment));
+  });
+
+  router.post('/deployments/:id/cancel', async (req, res) => {
+    const credentials = await user(req);
+    const id = parseInput(uuidSchema, req.params.id, 'deployment id');
+    const deployment = await audited(
+      auditor,
+      req,
+      'deployment-cancel',
+      { deploymentId: id },
+      () => service.cancel({ deploymentId: id, credentials }),
+    );
+    res.status(202).json(toApiDeployment(deployment));
+  });
+
+  router.get('/apps/settings', async (req, res) => {
+    const credentials = await user(req);
+    const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
+    const { app, stored } = await service.getSettings(entityRef, credentials);
+    res.json(toApiSettings(app, stored));
+  });
+
+  router.put('/apps/settings', async (req, res) => {
+    const credentials = await user(req);
+    const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
+    const patch = parseInput(
+      updateAppSettingsRequestSchema,
+      req.body,
+      'request',
+    );
+    const { app, deployment } = await audited(
+      auditor,
+      req,
+      'app-configure',
+      {
+        entityRef,
+        // Names only: secret values never reach a log.
+        changed: Object.keys(patch),
+        secretEnvNames: Object.keys(patch.secretEnv ?? {}),
+      },
+      () => service.updateSettings({ entityRef, patch, credentials }),
+    );
+    // A live app is rolled out again with the new settings.
+    res.json({
+      ...toApiSettings(app, true),
+      ...(deployment ? { deployment: toApiDeployment(deployment) } : {}),
+    });
+  });
+
+  router.delete('/apps', async (req, res) => {
+    const credentials = await user(req);
+    const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
+    await audited(auditor, req, 'app-delete', { entityRef }, () =>
+      service.deleteApp(entityRef, credentials),
+    );
+    res.status(204).end();
+  });
+
+  router.get('/branches', async (req, res) => {
+    const credentials = await user(req);
+    const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
+    const items = await service.listBranches(entityRef, credentials);
+    res.json({ items });
+  });
+
+  return router;
+}
