@@ -29,7 +29,7 @@ const requiredValues = [
 
 describe('kli8nt chart', () => {
   if (!available) {
-    it(required ? 'has a cluster when required' : 'needs KUBECONFIG', () => {
+    it('has a cluster unless KLI8NT_TESTENV allows skipping', () => {
       expect(required).toBe(false);
     });
     return;

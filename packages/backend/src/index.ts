@@ -72,5 +72,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.add(import('@internal/backstage-plugin-kli8nt-backend'));
-backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-kli8nt'));
+backend.add(
+  import('@internal/backstage-plugin-scaffolder-backend-module-kli8nt'),
+);
 backend.start();
