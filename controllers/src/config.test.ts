@@ -1,15 +1,15 @@
-import {
-  ConfigError,
-  DEFAULT_CLONE_IMAGE,
-  DEFAULT_KANIKO_IMAGE,
-  readControllerConfig,
-} from './config';
+import { ConfigError, readControllerConfig } from './config';
+
+const kaniko = `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`;
+const git = `mirror.example.com/git@sha256:${'b'.repeat(64)}`;
 
 const minimal = {
   KLI8NT_CLUSTER: 'prod',
   KLI8NT_AMQP_URL: 'amqp://guest:guest@rabbitmq:5672',
   KLI8NT_BUILD_REGISTRY: 'registry.example.com/apps',
   KLI8NT_BUILD_DETECT_IMAGE: 'registry.example.com/kli8nt/controllers:1.0.0',
+  KLI8NT_BUILD_KANIKO_IMAGE: kaniko,
+  KLI8NT_BUILD_CLONE_IMAGE: git,
 };
 
 describe('readControllerConfig', () => {
@@ -29,8 +29,8 @@ describe('readControllerConfig', () => {
         pushSecretName: 'kli8nt-registry',
         insecureRegistry: false,
         images: {
-          kaniko: DEFAULT_KANIKO_IMAGE,
-          clone: DEFAULT_CLONE_IMAGE,
+          kaniko,
+          clone: git,
           detect: 'registry.example.com/kli8nt/controllers:1.0.0',
         },
         deadlineSeconds: 1800,
@@ -98,6 +98,7 @@ describe('readControllerConfig', () => {
       'KLI8NT_WORKERS',
       'KLI8NT_BUILD_REGISTRY',
       'KLI8NT_BUILD_KANIKO_IMAGE',
+      'KLI8NT_BUILD_CLONE_IMAGE',
       'KLI8NT_BUILD_DETECT_IMAGE',
       'KLI8NT_BUILD_NODE_SELECTOR',
       'KLI8NT_AMQP_URL',

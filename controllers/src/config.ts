@@ -126,19 +126,6 @@ export const amqpEnvSchema = z
     }),
   );
 
-/*
- * Default images of the build Job.
- *
- * PLACEHOLDER DIGESTS: the digests below are not those of any published image.
- * Operators must mirror a maintained Kaniko fork and a git image into their
- * own registry and set KLI8NT_BUILD_KANIKO_IMAGE / KLI8NT_BUILD_CLONE_IMAGE to
- * those mirrors pinned by digest; a tag alone is refused.
- */
-export const DEFAULT_KANIKO_IMAGE =
-  'cgr.dev/chainguard/kaniko@sha256:6f2c1a0d9e4b7c8a3f5e2d1b0c9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a';
-export const DEFAULT_CLONE_IMAGE =
-  'cgr.dev/chainguard/git@sha256:3a1b5c7d9e0f2a4b6c8d0e1f3a5b7c9d1e2f4a6b8c0d2e3f5a7b9c1d3e4f6a8b';
-
 const buildEnvSchema = z
   .object({
     /** Target clusters whose build queues this controller consumes. */
@@ -164,8 +151,10 @@ const buildEnvSchema = z
     KLI8NT_BUILD_PUSH_SECRET: z.string().min(1).default('kli8nt-registry'),
     /** Plain-HTTP or self-signed registry (development only). */
     KLI8NT_BUILD_INSECURE_REGISTRY: bool(false),
-    KLI8NT_BUILD_KANIKO_IMAGE: pinnedImage.default(DEFAULT_KANIKO_IMAGE),
-    KLI8NT_BUILD_CLONE_IMAGE: pinnedImage.default(DEFAULT_CLONE_IMAGE),
+    // No defaults: these run in every build, so operators pin their own
+    // mirrors (a maintained Kaniko fork such as Chainguard's, and a git image).
+    KLI8NT_BUILD_KANIKO_IMAGE: pinnedImage,
+    KLI8NT_BUILD_CLONE_IMAGE: pinnedImage,
     /** The controllers image itself, which carries `kli8nt-detect`. */
     KLI8NT_BUILD_DETECT_IMAGE: image,
     KLI8NT_BUILD_DEADLINE_SECONDS: seconds(30 * 60, 6 * 3600),

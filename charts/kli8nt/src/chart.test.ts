@@ -25,6 +25,12 @@ const requiredValues = [
   'build.registry=registry.example.com/apps',
   '--set',
   'kafka.brokers=kafka:9092',
+  '--set',
+  `build.kanikoImage=registry.example.com/mirror/kaniko@sha256:${'a'.repeat(
+    64,
+  )}`,
+  '--set',
+  `build.cloneImage=registry.example.com/mirror/git@sha256:${'b'.repeat(64)}`,
 ];
 
 describe('kli8nt chart', () => {
