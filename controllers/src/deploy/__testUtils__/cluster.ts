@@ -25,35 +25,17 @@ import { DeployQueueMessage, deployMessageParser } from '../adapter';
 import type { DeployConfig } from '../config';
 import { DeployController, startDeployController } from '../controller';
 import { queueLogger } from '../role';
+import { testenvGate } from '../../__testUtils__/testenvGate';
 
-const REQUIRED_ENV = [
+/** Gates the deploy integration suites on the test world (see testenvGate). */
+export const {
+  describeWithTestenv: describeWithCluster,
+  requireTestenv: requireCluster,
+} = testenvGate([
   'KUBECONFIG',
   'KLI8NT_TEST_AMQP_URL',
   'KLI8NT_TEST_KWOK_LOGS_DIR',
-];
-
-const missingEnv = () => REQUIRED_ENV.filter(v => !process.env[v]);
-
-/**
- * The team rule: without the testenv a suite is skipped, unless
- * KLI8NT_TESTENV=required, when it runs and {@link requireCluster} (first
- * in its `beforeAll`) fails it.
- */
-export const describeWithCluster: jest.Describe =
-  missingEnv().length === 0 || process.env.KLI8NT_TESTENV === 'required'
-    ? describe
-    : describe.skip;
-
-export function requireCluster(): void {
-  const missing = missingEnv();
-  if (missing.length > 0) {
-    throw new Error(
-      `${missing.join(
-        ', ',
-      )} not set but KLI8NT_TESTENV=required; run eval "$(scripts/testenv/testenv env)"`,
-    );
-  }
-}
+]);
 
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
