@@ -14,73 +14,33 @@
  * buildah is installed first (scripts/images/bootstrap).
  * KLI8NT_REALBUILD=skip skips it when not required.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildPlan } from '@internal/backstage-plugin-kli8nt-common';
 import { detect, readDirectoryTree, writePlan } from '../detect';
 import {
-  IMAGES_BOOTSTRAP,
   IMAGES_SCRIPT,
-  commandExists,
+  dependencyCacheProblems,
   formatBytes,
   formatTable,
   killGroup,
   parseBuildSteps,
   parseExports,
   run,
-} from './buildah';
-import { REAL_BUILD_CASES, RealBuildCase } from './cases';
+} from './__testUtils__/buildah';
+import { REAL_BUILD_CASES, RealBuildCase } from './__testUtils__/cases';
+import { completePoetryLock } from './__testUtils__/lockfiles';
+import { realBuildGate } from './__testUtils__/prerequisites';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
-const REQUIRED = process.env.KLI8NT_TESTENV === 'required';
 const BASE_PORT = 18100;
 /** Fixed mtime for the copied sources, so layer cache keys depend on content only. */
 const FIXED_TIME = new Date('2024-01-01T00:00:00Z');
 
 const MINUTE = 60_000;
-
-function missingPrerequisites(): string[] {
-  const isRoot = process.getuid?.() === 0;
-  if (
-    !commandExists('buildah') &&
-    isRoot &&
-    process.env.CI === 'true' &&
-    process.env.KLI8NT_TEST_REGISTRY
-  ) {
-    spawnSync(IMAGES_BOOTSTRAP, [], { stdio: 'inherit', timeout: 10 * MINUTE });
-  }
-  const missing: string[] = [];
-  for (const cmd of ['buildah', 'debootstrap', 'curl', 'jq', 'npm']) {
-    if (!commandExists(cmd)) missing.push(cmd);
-  }
-  if (!process.env.KLI8NT_TEST_REGISTRY) missing.push('KLI8NT_TEST_REGISTRY');
-  if (!isRoot) missing.push('root (buildah chroot builds)');
-  return missing;
-}
-
-function describeRealBuild(name: string, fn: () => void) {
-  if (!REQUIRED && process.env.KLI8NT_REALBUILD === 'skip') {
-    describe.skip(name, fn);
-    return;
-  }
-  const missing = missingPrerequisites();
-  if (missing.length === 0) {
-    describe(name, fn);
-  } else if (REQUIRED) {
-    describe(name, () => {
-      it('needs buildah and the test registry', () => {
-        throw new Error(
-          `${missing.join(', ')} missing but KLI8NT_TESTENV=required; ` +
-            'run scripts/images/bootstrap as root and eval "$(scripts/testenv/testenv env)"',
-        );
-      });
-    });
-  } else {
-    describe.skip(name, fn);
-  }
-}
+const { describeRealBuild, requireRealBuild } = realBuildGate();
 
 interface Row {
   stack: string;
@@ -99,7 +59,9 @@ function seconds(ms: number): string {
 
 /** Copies a fixture with fixed mtimes (buildah's COPY cache keys include them). */
 function copyFixture(fixture: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kli8nt-realbuild-${fixture}-`));
+  const dir = fs.mkdtempSync(
+    path.join(os.tmpdir(), `kli8nt-realbuild-${fixture}-`),
+  );
   fs.cpSync(path.join(FIXTURES, fixture), dir, { recursive: true });
   return dir;
 }
@@ -133,6 +95,7 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
   let imagesDir = '';
   const rows: Row[] = [];
   const suiteStarted = Date.now();
+  const runId = `${suiteStarted}-${process.pid}`;
 
   const buildah = (
     args: string[],
@@ -159,6 +122,7 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
   };
 
   beforeAll(async () => {
+    requireRealBuild();
     process.stderr.write(
       '[realbuild] assembling base images (scripts/images/build-base-images)\n',
     );
@@ -167,7 +131,9 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
       timeoutMs: 45 * MINUTE,
     });
     if (built.code !== 0) {
-      throw new Error(`build-base-images failed:\n${built.output.slice(-4000)}`);
+      throw new Error(
+        `build-base-images failed:\n${built.output.slice(-4000)}`,
+      );
     }
     const exported = await run(IMAGES_SCRIPT, ['env']);
     if (exported.code !== 0) throw new Error(exported.output);
@@ -187,7 +153,15 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
 
   afterAll(() => {
     const table = formatTable(
-      ['stack', 'build', 'rebuild', 'image size', 'cache reuse', 'user', 'HTTP'],
+      [
+        'stack',
+        'build',
+        'rebuild',
+        'image size',
+        'cache reuse',
+        'user',
+        'HTTP',
+      ],
       rows.map(r => [
         r.stack,
         r.build ?? '-',
@@ -195,10 +169,13 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
         r.size ?? '-',
         r.cache ?? '-',
         r.user ?? '-',
-        r.http ?? (r.error ? `FAIL: ${r.error.split('\n')[0].slice(0, 80)}` : '-'),
+        r.http ??
+          (r.error ? `FAIL: ${r.error.split('\n')[0].slice(0, 80)}` : '-'),
       ]),
     );
-    const text = `\nReal builds (${seconds(Date.now() - suiteStarted)} in all, base images included):\n${table}\n`;
+    const text = `\nReal builds (${seconds(
+      Date.now() - suiteStarted,
+    )} in all, base images included):\n${table}\n`;
     process.stdout.write(text);
     if (imagesDir) {
       fs.writeFileSync(path.join(imagesDir, 'realbuild-summary.txt'), text);
@@ -214,7 +191,10 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
     const r = await buildah(
       [
         'build',
+        '--isolation',
+        'chroot',
         '--layers',
+        '--force-rm',
         '--network',
         'host',
         '--signature-policy',
@@ -229,7 +209,9 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
     );
     if (r.code !== 0) {
       throw new Error(
-        `buildah build of ${label} failed (exit ${r.code}):\n${r.output.slice(-6000)}`,
+        `buildah build of ${label} failed (exit ${r.code}):\n${r.output.slice(
+          -6000,
+        )}`,
       );
     }
     return r;
@@ -245,6 +227,27 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
         const container = `kli8nt-realbuild-${c.fixture}-${process.pid}`;
         const image = `${registry}/kli8nt-realbuild/${c.fixture}:latest`;
         try {
+          if (c.completeNpmLock) {
+            const lock = await run(
+              'npm',
+              [
+                'install',
+                '--package-lock-only',
+                '--ignore-scripts',
+                '--no-audit',
+                '--no-fund',
+              ],
+              { cwd: dir, timeoutMs: 5 * MINUTE },
+            );
+            if (lock.code !== 0) {
+              throw new Error(
+                `npm install --package-lock-only failed:\n${lock.output}`,
+              );
+            }
+          }
+
+          if (c.completePoetryLock) completePoetryLock(dir);
+
           // detect → Dockerfile
           const plan = detect(readDirectoryTree(dir));
           if (plan.generated) writePlan(dir, plan);
@@ -255,7 +258,11 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
           row.build = seconds(first.millis);
 
           // push, and the registry serves the digest pushed
-          const digestFile = path.join(dir, '..', `${path.basename(dir)}.digest`);
+          const digestFile = path.join(
+            dir,
+            '..',
+            `${path.basename(dir)}.digest`,
+          );
           await mustBuildah([
             'push',
             '--tls-verify=false',
@@ -292,19 +299,33 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
             ...(config.Cmd ?? []),
           ];
           expect(argv.length).toBeGreaterThan(0);
-          const sizes = await mustBuildah([
-            'images',
-            '--json',
-            image,
-          ]);
+          const sizes = await mustBuildah(['images', '--json', image]);
           const size = JSON.parse(sizes)[0]?.size;
           const compressed = layers.reduce((s, l) => s + l.size, 0);
-          row.size = `${typeof size === 'number' ? formatBytes(size) : size} (${formatBytes(compressed)} pushed)`;
+          row.size = `${
+            typeof size === 'number' ? formatBytes(size) : size
+          } (${formatBytes(compressed)} pushed)`;
 
           // run it with PORT set, as the image's user
           await buildah(['rm', container]);
-          await mustBuildah(['from', '--pull-never', '--name', container, image]);
-          const uid = (await mustBuildah(['run', container, '--', 'id', '-u']))
+          await mustBuildah([
+            'from',
+            '--pull-never',
+            '--name',
+            container,
+            image,
+          ]);
+          const uid = (
+            await mustBuildah([
+              'run',
+              '--isolation',
+              'chroot',
+              container,
+              '--',
+              'id',
+              '-u',
+            ])
+          )
             .trim()
             .split('\n')
             .pop();
@@ -317,7 +338,17 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
           expect(await httpGet(url)).toBeUndefined(); // nothing else on the port
           const server = spawn(
             'buildah',
-            [...global, 'run', '--env', `PORT=${port}`, container, '--', ...argv],
+            [
+              ...global,
+              'run',
+              '--isolation',
+              'chroot',
+              '--env',
+              `PORT=${port}`,
+              container,
+              '--',
+              ...argv,
+            ],
             { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
           );
           let serverLog = '';
@@ -327,7 +358,10 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
           let answer: { status: number; body: string } | undefined;
           const started = Date.now();
           try {
-            while (Date.now() - started < 2 * MINUTE && server.exitCode === null) {
+            while (
+              Date.now() - started < 2 * MINUTE &&
+              server.exitCode === null
+            ) {
               answer = await httpGet(url);
               if (answer) break;
               await sleep(250);
@@ -335,7 +369,9 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
             if (!answer) {
               throw new Error(
                 `${c.name} did not answer on ${url} (server ${
-                  server.exitCode === null ? 'running' : `exited ${server.exitCode}`
+                  server.exitCode === null
+                    ? 'running'
+                    : `exited ${server.exitCode}`
                 }):\n${serverLog.slice(-3000)}`,
               );
             }
@@ -357,7 +393,11 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
           expect(gone).toBe(true);
 
           // a source-only change reuses the dependency layers
-          fs.appendFileSync(path.join(dir, c.sourceFile), c.change);
+          // (unique per run, so it is a change for the layer cache too)
+          fs.appendFileSync(
+            path.join(dir, c.sourceFile),
+            c.change.replace('test', `test ${runId}`),
+          );
           fixTimes(dir);
           const second = await build(plan, dir, image, `${c.fixture} rebuild`);
           row.rebuild = seconds(second.millis);
@@ -365,24 +405,10 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
             s => !/^FROM /i.test(s.instruction),
           );
           const cached = steps.filter(s => s.cached).length;
-          if (plan.generated) {
-            // Everything before the step that copies the whole source tree
-            // is the dependency part; it must come from the cache, and that
-            // copy must not (the change was seen).
-            const sourceCopy = steps.findIndex(s =>
-              /^COPY (--\S+ )*\[?"?\.(\/)?"?,/.test(s.instruction),
-            );
-            expect(sourceCopy).toBeGreaterThanOrEqual(0);
-            const deps = steps.slice(0, sourceCopy);
-            expect(deps.filter(s => !s.cached)).toEqual([]);
-            expect(steps[sourceCopy].cached).toBe(false);
-            if (plan.installCommand) {
-              expect(deps.some(s => /^RUN /.test(s.instruction))).toBe(true);
-            }
-            row.cache = `${cached}/${steps.length} steps, deps cached`;
-          } else {
-            row.cache = `${cached}/${steps.length} steps`;
-          }
+          expect(dependencyCacheProblems(steps, plan)).toEqual([]);
+          row.cache = `${cached}/${steps.length} steps${
+            plan.generated ? ', deps cached' : ''
+          }`;
         } catch (e) {
           row.error = (e as Error).message;
           throw e;

@@ -14,6 +14,17 @@ export interface RealBuildCase {
   change: string;
   /** The answer to GET / contains this. */
   expectBody: string;
+  /**
+   * Complete the fixture's package-lock.json with `npm install
+   * --package-lock-only` before detection: the fixture's lock is a stub
+   * without its dependencies, and `npm ci` (rightly) refuses it.
+   */
+  completeNpmLock?: boolean;
+  /**
+   * Put the real content-hash into the fixture's poetry.lock (it holds a
+   * placeholder, which `poetry install` rejects as out of date).
+   */
+  completePoetryLock?: boolean;
 }
 
 export const REAL_BUILD_CASES: RealBuildCase[] = [
@@ -37,6 +48,7 @@ export const REAL_BUILD_CASES: RealBuildCase[] = [
     sourceFile: 'src/main.js',
     change: '\n// changed by the real-build test\n',
     expectBody: '<div id="app">',
+    completeNpmLock: true,
   },
   {
     name: 'python (pip)',
@@ -58,6 +70,7 @@ export const REAL_BUILD_CASES: RealBuildCase[] = [
     sourceFile: 'main.py',
     change: '\n# changed by the real-build test\n',
     expectBody: 'hello from python (poetry)',
+    completePoetryLock: true,
   },
   {
     name: 'go',

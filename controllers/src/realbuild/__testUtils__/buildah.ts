@@ -1,13 +1,16 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-/** Repository root (controllers/src/realbuild → ../../..). */
-export const REPO_ROOT = path.resolve(__dirname, '../../..');
+/** Repository root (controllers/src/realbuild/__testUtils__ → ../../../..). */
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const IMAGES_SCRIPT = path.join(
   REPO_ROOT,
   'scripts/images/build-base-images',
 );
-export const IMAGES_BOOTSTRAP = path.join(REPO_ROOT, 'scripts/images/bootstrap');
+export const IMAGES_BOOTSTRAP = path.join(
+  REPO_ROOT,
+  'scripts/images/bootstrap',
+);
 
 export interface RunResult {
   code: number | null;
@@ -68,7 +71,13 @@ export function run(
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.pid === undefined || child.exitCode !== null) return;
+  if (
+    child.pid === undefined ||
+    child.exitCode !== null ||
+    child.signalCode !== null
+  ) {
+    return;
+  }
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -95,35 +104,84 @@ export function parseExports(text: string): Record<string, string> {
 }
 
 export interface BuildStep {
-  /** 1-based step number as buildah prints it. */
+  /** 1-based stage number (1 for a single-stage build). */
+  stage: number;
+  /** 1-based step number within the stage, as buildah prints it. */
   index: number;
   instruction: string;
   cached: boolean;
 }
 
 /**
- * The steps of a `buildah build --layers` log and whether each came from
- * the layer cache ("--> Using cache <id>" right after the step). Buildah
- * numbers steps per stage (multi-stage lines start with "[stage/stages] ");
- * they are listed in order.
+ * The steps of a `buildah build --layers` log, in Dockerfile order (stage,
+ * then step), and whether each came from the layer cache.
+ *
+ * Buildah prints `[stage/stages] STEP n/m: <instruction>`, then for a cached
+ * step `--> Using cache <id>`, and for every finished step `--> <short id>`.
+ * A step that needs an earlier stage (`COPY --from=`) is printed before that
+ * stage's steps and finished after them, so results belong to the most
+ * recent step still open (a stack). FROM steps print no result.
  */
 export function parseBuildSteps(log: string): BuildStep[] {
   const steps: BuildStep[] = [];
-  for (const line of log.split('\n')) {
-    const step = /^(?:\[\d+\/\d+\] )?STEP (\d+)(?:\/\d+)?: (.*)$/.exec(line);
+  const open: BuildStep[] = [];
+  for (const raw of log.split('\n')) {
+    const line = raw.trim();
+    const step = /^(?:\[(\d+)\/\d+\] )?STEP (\d+)(?:\/\d+)?: (.*)$/.exec(line);
     if (step) {
-      steps.push({
-        index: Number(step[1]),
-        instruction: step[2],
+      const parsed = {
+        stage: Number(step[1] ?? 1),
+        index: Number(step[2]),
+        instruction: step[3],
         cached: false,
-      });
+      };
+      steps.push(parsed);
+      if (!/^FROM /i.test(parsed.instruction)) open.push(parsed);
       continue;
     }
-    if (/^--> Using cache /.test(line) && steps.length > 0) {
-      steps[steps.length - 1].cached = true;
+    if (/^--> Using cache /.test(line)) {
+      if (open.length > 0) open[open.length - 1].cached = true;
+      continue;
+    }
+    if (/^--> [0-9a-f]{6,}$/.test(line)) {
+      open.pop();
     }
   }
-  return steps;
+  return steps.sort((a, b) => a.stage - b.stage || a.index - b.index);
+}
+
+/**
+ * What is wrong with the layer cache in a rebuild after a source-only
+ * change (empty when all is well). For a generated Dockerfile everything
+ * before the step that copies the whole source tree is the dependency part:
+ * it must come from the cache, include a RUN when the plan installs
+ * dependencies, and the source copy itself must not (the change was seen).
+ * A repository's own Dockerfile is not judged.
+ */
+export function dependencyCacheProblems(
+  steps: BuildStep[],
+  plan: { generated: boolean; installCommand?: string[] },
+): string[] {
+  if (!plan.generated) return [];
+  const body = steps.filter(s => !/^FROM /i.test(s.instruction));
+  const sourceCopy = body.findIndex(s =>
+    /^COPY (--\S+ )*\[?"?\.\/?"?,/.test(s.instruction),
+  );
+  if (sourceCopy < 0) return ['no step copies the whole source tree'];
+  const problems: string[] = [];
+  const deps = body.slice(0, sourceCopy);
+  for (const s of deps.filter(d => !d.cached)) {
+    problems.push(`dependency step not from cache: ${s.instruction}`);
+  }
+  if (body[sourceCopy].cached) {
+    problems.push(
+      `source copy came from cache: ${body[sourceCopy].instruction}`,
+    );
+  }
+  if (plan.installCommand && !deps.some(s => /^RUN /.test(s.instruction))) {
+    problems.push('no dependency-install RUN step before the source copy');
+  }
+  return problems;
 }
 
 export function formatBytes(bytes: number): string {
