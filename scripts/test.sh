@@ -4,11 +4,12 @@
 # and the browser tests. The services are stopped afterwards, also when tests fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || scripts/bootstrap.sh
+scripts/bootstrap.sh
 source scripts/env.sh
 
-scripts/testenv/testenv up
+# Stop the services also when `up` fails half-way or a test fails.
 trap 'scripts/testenv/testenv down' EXIT
+scripts/testenv/testenv up
 eval "$(scripts/testenv/testenv env)"
 
 # Integration tests fail instead of skipping when a service is missing.
