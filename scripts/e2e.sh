@@ -25,7 +25,7 @@ trap 'kill -- -$portal 2>/dev/null || true; kill $github 2>/dev/null || true; wa
 
 for url in http://localhost:7007/.backstage/health/v1/readiness http://localhost:3000; do
   for _ in $(seq 1 180); do
-    curl -fsS -o /dev/null "$url" && break
+    curl -fs -o /dev/null "$url" && break
     kill -0 $portal 2>/dev/null || { tail -50 "$log"; echo "portal exited" >&2; exit 1; }
     sleep 1
   done
