@@ -13,16 +13,11 @@ import { reportMessageId } from './status';
 import { App } from './types';
 import {
   SEALING_KEY,
-  TestBus,
-  createNamespace,
-  deleteNamespace,
   describeWithCluster,
-  installCrds,
-  requireCluster,
-  startTestController,
   testConfig,
   testKubeConfig,
   testNames,
+  useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
 import {
@@ -48,8 +43,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const ns = names.namespace;
-  let bus: TestBus;
-  let running: Awaited<ReturnType<typeof startTestController>>;
+  const world = useDeployWorld(names, config, kubeConfig);
 
   const readApp = async (name: string) =>
     (await custom.getNamespacedCustomObject({
@@ -72,20 +66,6 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   /** Waits a moment longer, so a duplicate report would have arrived. */
   const settle = () => new Promise(r => setTimeout(r, 2000));
 
-  beforeAll(async () => {
-    requireCluster();
-    await installCrds(kubeConfig);
-    await createNamespace(kubeConfig, ns);
-    bus = await TestBus.create(names);
-    running = await startTestController(config);
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await bus?.close();
-    await deleteNamespace(kubeConfig, ns);
-  });
-
   const first = randomUUID();
   const firstMessage = imageBuilt({
     deploymentId: first,
@@ -100,10 +80,10 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   });
 
   it('turns ImageBuilt into an App, renders it exactly and reports live once', async () => {
-    await bus.send(firstMessage);
-    const live = await bus.waitForStatus(first, 'live');
+    await world.bus.send(firstMessage);
+    const live = await world.bus.waitForStatus(first, 'live');
     await settle();
-    expect(bus.statusesOf(first)).toEqual(['deploying', 'live']);
+    expect(world.bus.statusesOf(first)).toEqual(['deploying', 'live']);
     expect(live.messageId).toBe(reportMessageId(first, 'live'));
     expect(live.payload).toEqual({
       app: 'shop',
@@ -197,8 +177,8 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         core.readNamespacedSecret({ namespace: ns, name: 'shop-env' }),
       ]);
     const before = await read();
-    await bus.send(firstMessage);
-    running.controller.enqueue('shop');
+    await world.bus.send(firstMessage);
+    world.running.controller.enqueue('shop');
     await settle();
     const after = await read();
     // Status may move on; the spec of the App and Deployment may not (a
@@ -209,7 +189,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     expect(after[2].metadata?.resourceVersion).toBe(
       before[2].metadata?.resourceVersion,
     );
-    expect(bus.statusesOf(first)).toEqual(['deploying', 'live']);
+    expect(world.bus.statusesOf(first)).toEqual(['deploying', 'live']);
   });
 
   it('has the API server refuse an invalid App', async () => {
@@ -249,7 +229,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   const configChange = randomUUID();
 
   it('rolls back to an earlier image and applies a config-only change, without a build', async () => {
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         deploymentId: second,
         digest: OTHER_DIGEST,
@@ -258,9 +238,9 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         config: { domains: ['shop.example.org'] },
       }),
     );
-    await bus.waitForStatus(second, 'live');
+    await world.bus.waitForStatus(second, 'live');
 
-    await bus.send(
+    await world.bus.send(
       deployRequested({
         deploymentId: rollback,
         digest: DIGEST,
@@ -270,7 +250,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         config: { domains: ['shop.example.org'] },
       }),
     );
-    await bus.waitForStatus(rollback, 'live');
+    await world.bus.waitForStatus(rollback, 'live');
     let deployment = await apps.readNamespacedDeployment({
       namespace: ns,
       name: 'shop',
@@ -286,7 +266,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
       ),
     );
 
-    await bus.send(
+    await world.bus.send(
       deployRequested({
         deploymentId: configChange,
         digest: DIGEST,
@@ -300,7 +280,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         },
       }),
     );
-    const live = await bus.waitForStatus(configChange, 'live');
+    const live = await world.bus.waitForStatus(configChange, 'live');
     expect(live.payload.message).toBe('2 of 2 replicas are available');
     deployment = await apps.readNamespacedDeployment({
       namespace: ns,
@@ -313,7 +293,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     ]);
     await settle();
     for (const id of [second, rollback, configChange]) {
-      expect(bus.statusesOf(id)).toEqual(['deploying', 'live']);
+      expect(world.bus.statusesOf(id)).toEqual(['deploying', 'live']);
     }
     const app = await readApp('shop');
     expect(app.status?.releases?.map(r => r.deploymentId)).toEqual([
@@ -327,14 +307,14 @@ describeWithCluster('deploy controller (ingress mode)', () => {
 
   it('reports a late, older request as superseded and keeps the newer one', async () => {
     const late = randomUUID();
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         deploymentId: late,
         cluster: names.cluster,
         occurredAt: '2026-11-30T00:00:00.000Z',
       }),
     );
-    const superseded = await bus.waitForStatus(late, 'superseded');
+    const superseded = await world.bus.waitForStatus(late, 'superseded');
     expect(superseded.payload.reason).toBe('Superseded');
     expect((await readApp('shop')).spec.deploymentId).toBe(configChange);
   });
@@ -343,7 +323,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     const a = randomUUID();
     const b = randomUUID();
     await Promise.all([
-      bus.send(
+      world.bus.send(
         imageBuilt({
           app: 'cart',
           deploymentId: a,
@@ -351,7 +331,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
           occurredAt: nextTime(),
         }),
       ),
-      bus.send(
+      world.bus.send(
         imageBuilt({
           app: 'cart',
           deploymentId: b,
@@ -361,17 +341,17 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         }),
       ),
     ]);
-    await bus.waitForStatus(b, 'live');
+    await world.bus.waitForStatus(b, 'live');
     await waitFor('a final status for the first', () =>
-      bus.statusesOf(a).some(s => s === 'live' || s === 'superseded'),
+      world.bus.statusesOf(a).some(s => s === 'live' || s === 'superseded'),
     );
     await settle();
-    expect(bus.statusesOf(b)).toEqual(['deploying', 'live']);
+    expect(world.bus.statusesOf(b)).toEqual(['deploying', 'live']);
     expect([
       ['superseded'],
       ['deploying', 'superseded'],
       ['deploying', 'live'],
-    ]).toContainEqual(bus.statusesOf(a));
+    ]).toContainEqual(world.bus.statusesOf(a));
     const app = await readApp('cart');
     expect(app.spec.deploymentId).toBe(b);
     expect(app.status?.currentDeploymentId).toBe(b);
@@ -379,7 +359,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
 
   it('refuses a host another app serves, with the reason', async () => {
     const blog = randomUUID();
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         app: 'blog',
         deploymentId: blog,
@@ -388,7 +368,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         config: { domains: ['shop.example.org'] },
       }),
     );
-    const failed = await bus.waitForStatus(blog, 'failed');
+    const failed = await world.bus.waitForStatus(blog, 'failed');
     expect(failed.payload).toMatchObject({
       app: 'blog',
       status: 'failed',
@@ -396,7 +376,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
       message: 'Host shop.example.org is already served by app shop',
     });
     await settle();
-    expect(bus.statusesOf(blog)).toEqual(['failed']);
+    expect(world.bus.statusesOf(blog)).toEqual(['failed']);
     await expect(
       gone(() =>
         apps.readNamespacedDeployment({ namespace: ns, name: 'blog' }),
@@ -417,9 +397,9 @@ describeWithCluster('deploy controller (ingress mode)', () => {
       occurredAt: nextTime(),
       payload: { app: 'shop', cluster: 'elsewhere' },
     });
-    await bus.send(message);
+    await world.bus.send(message);
     const letter = await waitFor('a dead letter', () =>
-      bus.deadLetters.find(l => l.messageId === message.messageId),
+      world.bus.deadLetters.find(l => l.messageId === message.messageId),
     );
     expect(letter).toMatchObject({
       queue: `deploy.${names.cluster}`,
@@ -429,7 +409,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   });
 
   it('DeleteRequested removes the App and, by garbage collection, all it owns', async () => {
-    await bus.send(
+    await world.bus.send(
       createMessage('DeleteRequested', {
         deploymentId: randomUUID(),
         occurredAt: nextTime(),
@@ -457,6 +437,6 @@ describeWithCluster('deploy controller (ingress mode)', () => {
       ),
     );
     // The finished deployment is not reported again.
-    expect(bus.statusesOf(configChange)).toEqual(['deploying', 'live']);
+    expect(world.bus.statusesOf(configChange)).toEqual(['deploying', 'live']);
   });
 });

@@ -2,16 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
 import {
-  TestBus,
-  createNamespace,
-  deleteNamespace,
   describeWithCluster,
-  installCrds,
-  requireCluster,
-  startTestController,
   testConfig,
   testKubeConfig,
   testNames,
+  useDeployWorld,
 } from './__testUtils__/cluster';
 import { OTHER_DIGEST, imageBuilt } from './__testUtils__/fixtures';
 
@@ -27,28 +22,15 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
   const kubeConfig = testKubeConfig();
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const ns = names.namespace;
-  let bus: TestBus;
-  let running: Awaited<ReturnType<typeof startTestController>>;
-
-  beforeAll(async () => {
-    requireCluster();
-    await installCrds(kubeConfig);
-    await createNamespace(kubeConfig, ns);
-    bus = await TestBus.create(names);
-    running = await startTestController(config);
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await bus?.close();
-    await deleteNamespace(kubeConfig, ns);
-  });
+  const world = useDeployWorld(names, config, kubeConfig);
 
   it('reports failed with Unschedulable once the progress deadline passes', async () => {
     const id = randomUUID();
-    await bus.send(imageBuilt({ deploymentId: id, cluster: names.cluster }));
-    await bus.waitForStatus(id, 'deploying');
-    const failed = await bus.waitForStatus(id, 'failed', 90_000);
+    await world.bus.send(
+      imageBuilt({ deploymentId: id, cluster: names.cluster }),
+    );
+    await world.bus.waitForStatus(id, 'deploying');
+    const failed = await world.bus.waitForStatus(id, 'failed', 90_000);
     expect(failed.payload.reason).toBe('Unschedulable');
     expect(failed.payload.message).toMatch(
       /^Pod shop-[a-z0-9-]+ cannot be scheduled: 0\/\d+ nodes are available: .*node affinity\/selector/,
@@ -62,13 +44,13 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
         ?.reason,
     ).toBe('ProgressDeadlineExceeded');
     await new Promise(r => setTimeout(r, 2000));
-    expect(bus.statusesOf(id)).toEqual(['deploying', 'failed']);
+    expect(world.bus.statusesOf(id)).toEqual(['deploying', 'failed']);
   });
 
   it('reports a deployment still in flight superseded by a newer one', async () => {
     const older = randomUUID();
     const newer = randomUUID();
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         app: 'queue',
         deploymentId: older,
@@ -76,8 +58,8 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
         occurredAt: '2026-11-30T12:00:00.000Z',
       }),
     );
-    await bus.waitForStatus(older, 'deploying');
-    await bus.send(
+    await world.bus.waitForStatus(older, 'deploying');
+    await world.bus.send(
       imageBuilt({
         app: 'queue',
         deploymentId: newer,
@@ -86,9 +68,9 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
         occurredAt: '2026-11-30T12:01:00.000Z',
       }),
     );
-    const superseded = await bus.waitForStatus(older, 'superseded');
+    const superseded = await world.bus.waitForStatus(older, 'superseded');
     expect(superseded.payload.message).toBe(`Replaced by deployment ${newer}`);
-    await bus.waitForStatus(newer, 'deploying');
+    await world.bus.waitForStatus(newer, 'deploying');
     const deployment = await apps.readNamespacedDeployment({
       namespace: ns,
       name: 'queue',
@@ -97,13 +79,13 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
       deployment.spec?.template.metadata?.labels?.['kli8nt.io/deployment'],
     ).toBe(newer);
     await new Promise(r => setTimeout(r, 2000));
-    expect(bus.statusesOf(older)).toEqual(['deploying', 'superseded']);
+    expect(world.bus.statusesOf(older)).toEqual(['deploying', 'superseded']);
   });
 
   it('reports failed when a secret env value cannot be opened', async () => {
     const id = randomUUID();
     const foreignKey = randomBytes(32).toString('base64');
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         app: 'vault',
         deploymentId: id,
@@ -111,7 +93,7 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
         config: { secretEnv: { TOKEN: sealSecret('x', foreignKey) } },
       }),
     );
-    const failed = await bus.waitForStatus(id, 'failed');
+    const failed = await world.bus.waitForStatus(id, 'failed');
     expect(failed.payload.reason).toBe('SecretEnvUnreadable');
     expect(failed.payload.message).toMatch(
       /^Secret env variable TOKEN cannot be opened: No sealing key with id/,

@@ -8,16 +8,11 @@ import { isNotFound } from '../runtime';
 import { desiredHTTPRoute } from './builders';
 import { App } from './types';
 import {
-  TestBus,
-  createNamespace,
-  deleteNamespace,
   describeWithCluster,
-  installCrds,
-  requireCluster,
-  startTestController,
   testConfig,
   testKubeConfig,
   testNames,
+  useDeployWorld,
 } from './__testUtils__/cluster';
 import { imageBuilt } from './__testUtils__/fixtures';
 
@@ -37,26 +32,11 @@ describeWithCluster('deploy controller (Gateway API mode)', () => {
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const ns = names.namespace;
-  let bus: TestBus;
-  let running: Awaited<ReturnType<typeof startTestController>>;
-
-  beforeAll(async () => {
-    requireCluster();
-    await installCrds(kubeConfig);
-    await createNamespace(kubeConfig, ns);
-    bus = await TestBus.create(names);
-    running = await startTestController(config);
-  });
-
-  afterAll(async () => {
-    await running?.stop();
-    await bus?.close();
-    await deleteNamespace(kubeConfig, ns);
-  });
+  const world = useDeployWorld(names, config, kubeConfig);
 
   it('attaches an HTTPRoute to the configured Gateway and reports live once', async () => {
     const id = randomUUID();
-    await bus.send(
+    await world.bus.send(
       imageBuilt({
         app: 'api',
         deploymentId: id,
@@ -64,7 +44,7 @@ describeWithCluster('deploy controller (Gateway API mode)', () => {
         config: { domains: ['api.example.org'] },
       }),
     );
-    const live = await bus.waitForStatus(id, 'live');
+    const live = await world.bus.waitForStatus(id, 'live');
     expect(live.payload.url).toBe('https://api.apps.kli8nt.test');
 
     const app = (await custom.getNamespacedCustomObject({
@@ -89,6 +69,6 @@ describeWithCluster('deploy controller (Gateway API mode)', () => {
       ),
     ).resolves.toBe('absent');
     await new Promise(r => setTimeout(r, 2000));
-    expect(bus.statusesOf(id)).toEqual(['deploying', 'live']);
+    expect(world.bus.statusesOf(id)).toEqual(['deploying', 'live']);
   });
 });

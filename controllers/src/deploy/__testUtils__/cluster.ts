@@ -314,3 +314,35 @@ export async function startTestController(
     },
   };
 }
+
+/** What a deploy integration suite runs against, set up once per suite. */
+export interface DeployWorld {
+  bus: TestBus;
+  running: Awaited<ReturnType<typeof startTestController>>;
+}
+
+/**
+ * Registers the suite's `beforeAll`/`afterAll`: CRDs installed, its own
+ * namespace, its own queues and a running deploy controller; all torn down
+ * afterwards. The returned object is filled in by `beforeAll`.
+ */
+export function useDeployWorld(
+  names: TestNames,
+  config: DeployConfig,
+  kubeConfig: KubeConfig,
+): DeployWorld {
+  const world = {} as DeployWorld;
+  beforeAll(async () => {
+    requireCluster();
+    await installCrds(kubeConfig);
+    await createNamespace(kubeConfig, names.namespace);
+    world.bus = await TestBus.create(names);
+    world.running = await startTestController(config);
+  });
+  afterAll(async () => {
+    await world.running?.stop();
+    await world.bus?.close();
+    await deleteNamespace(kubeConfig, names.namespace);
+  });
+  return world;
+}
