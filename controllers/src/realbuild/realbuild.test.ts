@@ -315,20 +315,25 @@ describeRealBuild('real builds of generated Dockerfiles', () => {
             container,
             image,
           ]);
-          const uid = (
-            await mustBuildah([
-              'run',
-              '--isolation',
-              'chroot',
-              container,
-              '--',
-              'id',
-              '-u',
-            ])
-          )
-            .trim()
-            .split('\n')
-            .pop();
+          // `buildah run` once returned `id -u` with empty stdout in CI (a
+          // buildah output race, not the image): ask again before judging.
+          let uid: string | undefined;
+          for (let attempt = 0; attempt < 3 && !uid; attempt++) {
+            uid = (
+              await mustBuildah([
+                'run',
+                '--isolation',
+                'chroot',
+                container,
+                '--',
+                'id',
+                '-u',
+              ])
+            )
+              .trim()
+              .split('\n')
+              .pop();
+          }
           expect(uid).toMatch(/^\d+$/);
           expect(uid).not.toBe('0');
           row.user = `${user} (uid ${uid})`;
