@@ -19,6 +19,33 @@ export interface TestEnv {
   kwokLogsDir?: string;
   /** directory with kubectl, helm, etcd, kube-* and kwok, if known */
   binDir?: string;
+  /** the local GitHub (git smart HTTP + REST API), see README "Local GitHub" */
+  github?: TestGithub;
+  /** http://127.0.0.1:PORT: the egress proxy for builds, as host processes reach it */
+  egressProxy?: string;
+  /** the same proxy as build pods on the real node reach it */
+  egressProxyNode?: string;
+}
+
+/** The local GitHub of `testenv` (lib/github.sh). */
+export interface TestGithub {
+  /** bare repositories, `<gitRoot>/<owner>/<name>.git` */
+  gitRoot: string;
+  /** https://127.0.0.1:PORT; clone `${gitUrl}/<owner>/<name>.git` from the host */
+  gitUrl: string;
+  /** the same server as pods reach it; the API's clone_url names this one */
+  gitUrlNode: string;
+  /** host:port of gitUrlNode: the GitHub integration's `host` */
+  host: string;
+  /** http://127.0.0.1:PORT/api/v3: the GitHub integration's `apiBaseUrl` */
+  apiBaseUrl: string;
+  /** CA of the HTTPS endpoint (GIT_SSL_CAINFO) */
+  caFile: string;
+  /** file with a personal access token that reads every repository */
+  tokenFile: string;
+  /** the GitHub App whose installations mint clone tokens */
+  appId: string;
+  appKeyFile: string;
 }
 
 const required = {
@@ -56,5 +83,20 @@ export function readTestEnv(
     registry: env[required.registry]!,
     kwokLogsDir: env.KLI8NT_TEST_KWOK_LOGS_DIR || undefined,
     binDir: env.KLI8NT_TESTENV_BIN || undefined,
+    github: env.KLI8NT_TEST_GITHUB_API
+      ? {
+          gitRoot: env.KLI8NT_TEST_GIT_ROOT!,
+          gitUrl: env.KLI8NT_TEST_GIT_URL!,
+          gitUrlNode: env.KLI8NT_TEST_GIT_URL_NODE!,
+          host: env.KLI8NT_TEST_GITHUB_HOST!,
+          apiBaseUrl: env.KLI8NT_TEST_GITHUB_API,
+          caFile: env.KLI8NT_TEST_GITHUB_CA_FILE!,
+          tokenFile: env.KLI8NT_TEST_GITHUB_TOKEN_FILE!,
+          appId: env.KLI8NT_TEST_GITHUB_APP_ID!,
+          appKeyFile: env.KLI8NT_TEST_GITHUB_APP_KEY_FILE!,
+        }
+      : undefined,
+    egressProxy: env.KLI8NT_TEST_EGRESS_PROXY || undefined,
+    egressProxyNode: env.KLI8NT_TEST_EGRESS_PROXY_NODE || undefined,
   };
 }
