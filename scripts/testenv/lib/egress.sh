@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by testenv: the egress proxy for builds (Debian's tinyproxy). The
 # real node's network namespace has no route off the machine, so build steps
 # reach the package registries only through this proxy, which forwards to
@@ -37,7 +38,8 @@ egress_registries() {
     goproxy=$(go env GOPROXY 2>/dev/null || true)
     gosumdb=$(go env GOSUMDB 2>/dev/null || true)
   fi
-  tr ',|' '\n\n' <<<"${goproxy:-https://proxy.golang.org}" | while read -r p; do url_host "$p"; done
+  goproxy=${goproxy:-https://proxy.golang.org}
+  for p in ${goproxy//[,|]/ }; do url_host "$p"; done
   [[ ${gosumdb:-sum.golang.org} == off ]] || awk '{print $1}' <<<"${gosumdb:-sum.golang.org}" | sed -E 's#^https?://##; s#/.*##'
   # PyPI: pip's index (and extra indexes); the default index serves files
   # from files.pythonhosted.org.
@@ -70,7 +72,7 @@ egress_upstream() {
 egress_write_config() {
   mkdir -p "$EGRESS_DIR"
   local hosts h upstream
-  hosts=$(egress_registries | tr 'A-Z' 'a-z' | sed 's/:.*//' | grep -E '^[a-z0-9.-]+$' | sort -u)
+  hosts=$(egress_registries | tr '[:upper:]' '[:lower:]' | sed 's/:.*//' | grep -E '^[a-z0-9.-]+$' | sort -u)
   [[ -n $hosts ]] || die "egress-proxy: found no package registry configured on this machine"
   # Exact host names, anchored: a registry's name inside another host
   # (registry.npmjs.org.evil.test) must not match.

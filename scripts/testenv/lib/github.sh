@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by testenv: the local GitHub (src/github/main.ts), one Node
 # process that serves git smart HTTP for every bare repository under the
 # git root and, beside it, the GitHub REST endpoints the backend uses
@@ -56,7 +57,7 @@ github_start() {
     die "github: node_modules missing in $root (run yarn install)"
   local ip; ip=$(github_public_ip)
   (
-    cd "$root"
+    cd "$root" || exit 1
     # Node 22 (put on PATH by env.sh, installed from the npm registry if missing).
     # shellcheck source=/dev/null
     source "$root/scripts/env.sh" >/dev/null
