@@ -2,6 +2,8 @@ import { ConfigError, readControllerConfig } from './config';
 
 const kaniko = `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`;
 const git = `mirror.example.com/git@sha256:${'b'.repeat(64)}`;
+const crane = `mirror.example.com/crane@sha256:${'c'.repeat(64)}`;
+const buildkit = `mirror.example.com/buildkit@sha256:${'d'.repeat(64)}`;
 
 const minimal = {
   KLI8NT_CLUSTER: 'prod',
@@ -10,6 +12,7 @@ const minimal = {
   KLI8NT_BUILD_DETECT_IMAGE: 'registry.example.com/kli8nt/controllers:1.0.0',
   KLI8NT_BUILD_KANIKO_IMAGE: kaniko,
   KLI8NT_BUILD_CLONE_IMAGE: git,
+  KLI8NT_BUILD_PUSH_IMAGE: crane,
 };
 
 describe('readControllerConfig', () => {
@@ -26,12 +29,15 @@ describe('readControllerConfig', () => {
         namespace: 'kli8nt-builds',
         registry: 'registry.example.com/apps',
         cacheRepo: 'registry.example.com/apps/kli8nt-cache',
+        builder: 'kaniko',
         pushSecretName: 'kli8nt-registry',
         insecureRegistry: false,
+        dockerHubMirror: undefined,
         images: {
-          kaniko,
+          builder: kaniko,
           clone: git,
           detect: 'registry.example.com/kli8nt/controllers:1.0.0',
+          push: crane,
         },
         deadlineSeconds: 1800,
         ttlSecondsAfterFinished: 3600,
@@ -72,10 +78,57 @@ describe('readControllerConfig', () => {
       clusters: ['prod', 'staging'],
       insecureRegistry: true,
       nodeSelector: { 'kli8nt.io/pool': 'builds', disk: 'ssd' },
-      images: { kaniko: `mirror.local/kaniko@sha256:${'e'.repeat(64)}` },
+      images: { builder: `mirror.local/kaniko@sha256:${'e'.repeat(64)}` },
       deadlineSeconds: 600,
       amqp: { deliveryLimit: 3 },
     });
+  });
+
+  it('takes the BuildKit builder, its image and a Docker Hub mirror', () => {
+    const { role } = readControllerConfig('build', {
+      ...minimal,
+      KLI8NT_BUILD_KANIKO_IMAGE: undefined,
+      KLI8NT_BUILD_BUILDER: 'buildkit',
+      KLI8NT_BUILD_BUILDKIT_IMAGE: buildkit,
+      KLI8NT_BUILD_DOCKER_HUB_MIRROR: '127.0.0.1:5000',
+    });
+    expect(role).toMatchObject({
+      builder: 'buildkit',
+      dockerHubMirror: '127.0.0.1:5000',
+      images: { builder: buildkit, push: crane },
+    });
+  });
+
+  it("requires the configured builder's image, pinned, and only that one", () => {
+    const problems = (env: Record<string, string | undefined>) => {
+      try {
+        readControllerConfig('build', { ...minimal, ...env });
+        return '';
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+    };
+    expect(problems({ KLI8NT_BUILD_BUILDER: 'buildkit' })).toBe(
+      'KLI8NT_BUILD_BUILDKIT_IMAGE: is required with KLI8NT_BUILD_BUILDER=buildkit',
+    );
+    expect(problems({ KLI8NT_BUILD_KANIKO_IMAGE: undefined })).toBe(
+      'KLI8NT_BUILD_KANIKO_IMAGE: is required with KLI8NT_BUILD_BUILDER=kaniko',
+    );
+    expect(
+      problems({
+        KLI8NT_BUILD_BUILDER: 'buildkit',
+        KLI8NT_BUILD_BUILDKIT_IMAGE: 'moby/buildkit:rootless',
+      }),
+    ).toContain('KLI8NT_BUILD_BUILDKIT_IMAGE: must be pinned by digest');
+    expect(problems({ KLI8NT_BUILD_BUILDER: 'docker' })).toContain(
+      'KLI8NT_BUILD_BUILDER',
+    );
+    expect(problems({ KLI8NT_BUILD_DOCKER_HUB_MIRROR: 'http://m' })).toContain(
+      'KLI8NT_BUILD_DOCKER_HUB_MIRROR: must be host[:port]',
+    );
+    expect(problems({ KLI8NT_BUILD_PUSH_IMAGE: undefined })).toContain(
+      'KLI8NT_BUILD_PUSH_IMAGE',
+    );
   });
 
   it('lists every problem at once', () => {
@@ -99,6 +152,7 @@ describe('readControllerConfig', () => {
       'KLI8NT_BUILD_REGISTRY',
       'KLI8NT_BUILD_KANIKO_IMAGE',
       'KLI8NT_BUILD_CLONE_IMAGE',
+      'KLI8NT_BUILD_PUSH_IMAGE',
       'KLI8NT_BUILD_DETECT_IMAGE',
       'KLI8NT_BUILD_NODE_SELECTOR',
       'KLI8NT_AMQP_URL',

@@ -126,6 +126,11 @@ export const amqpEnvSchema = z
     }),
   );
 
+/** The variable naming each builder's image. */ const BUILDER_IMAGE = {
+  kaniko: 'KLI8NT_BUILD_KANIKO_IMAGE',
+  buildkit: 'KLI8NT_BUILD_BUILDKIT_IMAGE',
+} as const;
+
 const buildEnvSchema = z
   .object({
     /** Target clusters whose build queues this controller consumes. */
@@ -142,19 +147,35 @@ const buildEnvSchema = z
         /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
         'must be host[:port][/path]',
       ),
-    /** Kaniko layer cache, per app under this repository; defaults to `<registry>/kli8nt-cache`. */
+    /** BuildKit's layer cache, per app under this repository; defaults to `<registry>/kli8nt-cache`. */
     KLI8NT_BUILD_CACHE_REPO: z
       .string()
       .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/)
       .optional(),
-    /** A `kubernetes.io/dockerconfigjson` Secret in the build namespace with push rights. */
+    /** A Docker Hub mirror (host[:port]) the builders pull unqualified base images from. */
+    KLI8NT_BUILD_DOCKER_HUB_MIRROR: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/, 'must be host[:port]')
+      .optional(),
+    /**
+     * A `kubernetes.io/dockerconfigjson` Secret in the build namespace with
+     * push rights; mounted only in the trusted steps (cache restore, push).
+     */
     KLI8NT_BUILD_PUSH_SECRET: z.string().min(1).default('kli8nt-registry'),
     /** Plain-HTTP or self-signed registry (development only). */
     KLI8NT_BUILD_INSECURE_REGISTRY: bool(false),
+    /** `kaniko` (Pod Security baseline) or `buildkit` (rootless, privileged; cached). */
+    KLI8NT_BUILD_BUILDER: z.enum(['kaniko', 'buildkit']).default('kaniko'),
     // No defaults: these run in every build, so operators pin their own
-    // mirrors (a maintained Kaniko fork such as Chainguard's, and a git image).
-    KLI8NT_BUILD_KANIKO_IMAGE: pinnedImage,
+    // mirrors (a maintained Kaniko fork such as Chainguard's, BuildKit's
+    // rootless image, a git image and a crane image). Only the configured
+    // builder's image is required.
+    KLI8NT_BUILD_KANIKO_IMAGE: pinnedImage.optional(),
+    /** buildkitd + buildctl-daemonless.sh + rootlesskit, user 1000 (moby/buildkit:rootless). */
+    KLI8NT_BUILD_BUILDKIT_IMAGE: pinnedImage.optional(),
     KLI8NT_BUILD_CLONE_IMAGE: pinnedImage,
+    /** crane and a POSIX shell: the push and cache steps. */
+    KLI8NT_BUILD_PUSH_IMAGE: pinnedImage,
     /** The controllers image itself, which carries `kli8nt-detect`. */
     KLI8NT_BUILD_DETECT_IMAGE: image,
     KLI8NT_BUILD_DEADLINE_SECONDS: seconds(30 * 60, 6 * 3600),
@@ -169,8 +190,19 @@ const buildEnvSchema = z
     /** `key=value,…`: e.g. pin builds to a dedicated node pool. */
     KLI8NT_BUILD_NODE_SELECTOR: keyValues,
   })
+  .superRefine((env, ctx) => {
+    const variable = BUILDER_IMAGE[env.KLI8NT_BUILD_BUILDER];
+    if (!env[variable]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `is required with KLI8NT_BUILD_BUILDER=${env.KLI8NT_BUILD_BUILDER}`,
+      });
+    }
+  })
   .transform(env => ({
     clusters: env.KLI8NT_BUILD_CLUSTERS,
+    builder: env.KLI8NT_BUILD_BUILDER,
     namespace: env.KLI8NT_BUILD_NAMESPACE,
     registry: env.KLI8NT_BUILD_REGISTRY,
     cacheRepo:
@@ -178,10 +210,13 @@ const buildEnvSchema = z
       `${env.KLI8NT_BUILD_REGISTRY}/kli8nt-cache`,
     pushSecretName: env.KLI8NT_BUILD_PUSH_SECRET,
     insecureRegistry: env.KLI8NT_BUILD_INSECURE_REGISTRY,
+    dockerHubMirror: env.KLI8NT_BUILD_DOCKER_HUB_MIRROR,
     images: {
-      kaniko: env.KLI8NT_BUILD_KANIKO_IMAGE,
+      /** The configured builder's image (checked present above). */
+      builder: env[BUILDER_IMAGE[env.KLI8NT_BUILD_BUILDER]]!,
       clone: env.KLI8NT_BUILD_CLONE_IMAGE,
       detect: env.KLI8NT_BUILD_DETECT_IMAGE,
+      push: env.KLI8NT_BUILD_PUSH_IMAGE,
     },
     deadlineSeconds: env.KLI8NT_BUILD_DEADLINE_SECONDS,
     ttlSecondsAfterFinished: env.KLI8NT_BUILD_TTL_SECONDS,

@@ -14,6 +14,7 @@ import {
   desiredJob,
   remainingBuildSeconds,
 } from './desired';
+import { PUSH_SCRIPT } from './push';
 import {
   buildRequested,
   DEPLOYMENT_ID,
@@ -152,7 +153,7 @@ describe('desiredCloneSecret', () => {
 });
 
 describe('desiredJob', () => {
-  it('builds clone → detect → kaniko in an isolated, bounded Job', () => {
+  it('builds clone → detect → kaniko → push in an isolated, bounded Job', () => {
     expect(desiredJob(build({ cloneToken: 't' }), jobConfig, NOW)).toEqual({
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -239,33 +240,22 @@ describe('desiredJob', () => {
                 resources,
                 terminationMessagePolicy: 'FallbackToLogsOnError',
               },
-            ],
-            containers: [
               {
                 name: 'kaniko',
-                image: jobConfig.images.kaniko,
+                image: jobConfig.images.builder,
                 args: [
                   '--context=dir:///workspace/src',
                   '--dockerfile=/workspace/src/Dockerfile',
                   `--destination=registry.example.com/apps/shop:${REVISION}`,
-                  '--digest-file=/dev/termination-log',
-                  '--cache=true',
-                  '--cache-repo=registry.example.com/apps/kli8nt-cache/shop',
-                  '--push-retry=3',
+                  '--no-push',
+                  '--tar-path=/workspace/image.tar',
                   `--label=org.opencontainers.image.revision=${REVISION}`,
                   '--label=org.opencontainers.image.source=https://github.com/acme/shop.git',
                   '--build-arg=API_URL=https://api.example.com',
                   '--build-arg=NODE_ENV=production',
                 ],
-                env: [{ name: 'DOCKER_CONFIG', value: '/kaniko/.docker' }],
-                volumeMounts: [
-                  { name: 'workspace', mountPath: '/workspace' },
-                  {
-                    name: 'docker-config',
-                    mountPath: '/kaniko/.docker',
-                    readOnly: true,
-                  },
-                ],
+                // No registry credential: the repository's RUN steps run here.
+                volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }],
                 securityContext: {
                   runAsUser: 0,
                   runAsGroup: 0,
@@ -290,20 +280,49 @@ describe('desiredJob', () => {
                     ],
                   },
                 },
-                terminationMessagePath: '/dev/termination-log',
                 resources,
                 terminationMessagePolicy: 'FallbackToLogsOnError',
+              },
+            ],
+            containers: [
+              {
+                name: 'push',
+                image: jobConfig.images.push,
+                command: ['/bin/sh', '-c', PUSH_SCRIPT, 'push'],
+                env: [
+                  { name: 'DOCKER_CONFIG', value: '/var/run/kli8nt/registry' },
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'KLI8NT_IMAGE', value: '/workspace/image.tar' },
+                  {
+                    name: 'KLI8NT_IMAGE_REF',
+                    value: `registry.example.com/apps/shop:${REVISION}`,
+                  },
+                ],
+                volumeMounts: [
+                  { name: 'workspace', mountPath: '/workspace' },
+                  { name: 'trusted-tmp', mountPath: '/tmp' },
+                  {
+                    name: 'registry-credential',
+                    mountPath: '/var/run/kli8nt/registry',
+                    readOnly: true,
+                  },
+                ],
+                securityContext: restricted,
+                resources,
+                terminationMessagePolicy: 'FallbackToLogsOnError',
+                terminationMessagePath: '/dev/termination-log',
               },
             ],
             volumes: [
               { name: 'workspace', emptyDir: { sizeLimit: '10Gi' } },
               { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+              { name: 'trusted-tmp', emptyDir: { sizeLimit: '16Mi' } },
               {
-                name: 'docker-config',
+                name: 'registry-credential',
                 secret: {
                   secretName: 'kli8nt-registry',
                   items: [{ key: '.dockerconfigjson', path: 'config.json' }],
-                  defaultMode: 0o400,
+                  defaultMode: 0o440,
                 },
               },
               {
@@ -323,7 +342,8 @@ describe('desiredJob', () => {
     expect(pod.volumes!.map(v => v.name)).toEqual([
       'workspace',
       'tmp',
-      'docker-config',
+      'trusted-tmp',
+      'registry-credential',
     ]);
     const clone = pod.initContainers![0];
     expect(clone.env!.map(e => e.name)).not.toContain('KLI8NT_HEADER_FILE');
@@ -337,26 +357,34 @@ describe('desiredJob', () => {
       NOW,
     );
     const pod = job.spec!.template.spec!;
-    expect(pod.initContainers!.map(c => c.name)).toEqual(['clone']);
-    expect(pod.containers[0].args).toContain(
+    expect(pod.initContainers!.map(c => c.name)).toEqual(['clone', 'kaniko']);
+    expect(pod.initContainers![1].args).toContain(
       '--dockerfile=/workspace/src/docker/prod.Dockerfile',
     );
   });
 
-  it('pushes to a plain-HTTP registry only when configured, and pins build nodes', () => {
+  it('uses plain HTTP and a Docker Hub mirror only when configured, and pins build nodes', () => {
     const job = desiredJob(
       build(),
       {
         ...jobConfig,
         insecureRegistry: true,
+        dockerHubMirror: 'mirror.internal:5000',
         nodeSelector: { 'kli8nt.io/pool': 'builds' },
       },
       NOW,
     );
     const pod = job.spec!.template.spec!;
-    expect(pod.containers[0].args!.slice(-2)).toEqual([
-      '--insecure',
+    expect(pod.initContainers![2].args!.slice(-2)).toEqual([
+      '--registry-mirror=mirror.internal:5000',
       '--insecure-pull',
+    ]);
+    expect(pod.containers[0].command).toEqual([
+      '/bin/sh',
+      '-c',
+      PUSH_SCRIPT,
+      'push',
+      '--insecure',
     ]);
     expect(pod.nodeSelector).toEqual({ 'kli8nt.io/pool': 'builds' });
     expect(
@@ -368,7 +396,7 @@ describe('desiredJob', () => {
     const b = build();
     b.spec.buildArgs = { X: '$(rm -rf /) `id` "; echo' };
     const args = desiredJob(b, jobConfig, NOW).spec!.template.spec!
-      .containers[0].args!;
+      .initContainers![2].args!;
     expect(args).toContain('--build-arg=X=$(rm -rf /) `id` "; echo');
     expect(
       desiredJob(b, jobConfig, NOW).spec!.template.spec!.initContainers![0]

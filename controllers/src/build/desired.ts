@@ -8,10 +8,22 @@ import type {
   V1Container,
   V1Job,
   V1Secret,
-  V1SecurityContext,
   V1Volume,
+  V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { BuildConfig } from '../config';
+import { buildkitSteps } from './buildkit';
+import {
+  BUILD_USER,
+  imageRepository,
+  JobConfig,
+  restricted,
+  SOURCE_DIR,
+  stepBasics,
+  tmpMount,
+  workspaceMount,
+} from './jobParts';
+import { kanikoSteps } from './kaniko';
+import { pushContainer, trustedVolumes } from './push';
 import {
   BUILD_API_VERSION,
   BUILD_KIND,
@@ -24,30 +36,9 @@ import {
  * inputs give the same objects, which the tests pin as golden objects.
  */
 
-/** What the Job builders need of the controller's configuration. */
-export type JobConfig = Pick<
-  BuildConfig,
-  | 'registry'
-  | 'cacheRepo'
-  | 'pushSecretName'
-  | 'insecureRegistry'
-  | 'images'
-  | 'deadlineSeconds'
-  | 'ttlSecondsAfterFinished'
-  | 'resources'
-  | 'workspaceSize'
-  | 'nodeSelector'
->;
-
-/** Uid/gid of the unprivileged build steps (clone, detect). */
-export const BUILD_USER = 65532;
-
-const WORKSPACE = '/workspace';
-const SOURCE_DIR = `${WORKSPACE}/src`;
 const CLONE_SECRET_DIR = '/var/run/kli8nt/clone';
 /** Key in the clone Secret: the complete HTTP header line git sends. */
 export const CLONE_HEADER_KEY = 'http-extraheader';
-const DOCKER_CONFIG_DIR = '/kaniko/.docker';
 
 /**
  * The clone step. A fixed script: the URL, the commit and the header file
@@ -74,14 +65,6 @@ test "$(git rev-parse HEAD)" = "$KLI8NT_REVISION"
 rm -rf .git
 echo "cloned $KLI8NT_REVISION"
 `;
-
-/** `<registry>/<app>`: the repository the app's images are pushed to. */
-export function imageRepository(
-  config: Pick<JobConfig, 'registry'>,
-  app: string,
-) {
-  return `${config.registry}/${app}`;
-}
 
 /** The `Build` for a BuildRequested message. The clone token is not in it. */
 export function desiredBuild(
@@ -192,71 +175,93 @@ export function remainingBuildSeconds(
   return config.deadlineSeconds - elapsed;
 }
 
-const restricted: V1SecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: BUILD_USER,
-  runAsGroup: BUILD_USER,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-};
-
-/*
- * Kaniko unpacks base images and runs RUN steps as root in its own
- * container, so it cannot run as non-root or with a read-only root. It gets
- * the container runtime's usual capabilities minus NET_RAW, and no
- * privilege escalation.
- */
-const kanikoSecurity: V1SecurityContext = {
-  runAsUser: 0,
-  runAsGroup: 0,
-  runAsNonRoot: false,
-  allowPrivilegeEscalation: false,
-  capabilities: {
-    drop: ['ALL'],
-    add: [
-      'CHOWN',
-      'DAC_OVERRIDE',
-      'FOWNER',
-      'FSETID',
-      'KILL',
-      'MKNOD',
-      'SETFCAP',
-      'SETGID',
-      'SETPCAP',
-      'SETUID',
-      'NET_BIND_SERVICE',
-      'SYS_CHROOT',
-      'AUDIT_WRITE',
-    ],
-  },
-};
-
-function kanikoArgs(build: BuildResource, config: JobConfig): string[] {
-  const { spec } = build;
-  const dockerfile = `${SOURCE_DIR}/${spec.dockerfilePath ?? 'Dockerfile'}`;
-  const args = [
-    `--context=dir://${SOURCE_DIR}`,
-    `--dockerfile=${dockerfile}`,
-    `--destination=${imageRepository(config, spec.app)}:${spec.revision}`,
-    '--digest-file=/dev/termination-log',
-    '--cache=true',
-    `--cache-repo=${config.cacheRepo}/${spec.app}`,
-    '--push-retry=3',
-    `--label=org.opencontainers.image.revision=${spec.revision}`,
-    `--label=org.opencontainers.image.source=${spec.repo.cloneUrl}`,
-  ];
-  // Each build argument is its own argv entry: no shell ever sees them.
-  for (const key of Object.keys(spec.buildArgs).sort()) {
-    args.push(`--build-arg=${key}=${spec.buildArgs[key]}`);
+/** The steps of the configured builder. */
+function builderSteps(build: BuildResource, config: JobConfig) {
+  switch (config.builder) {
+    case 'kaniko':
+      return kanikoSteps(build, config);
+    case 'buildkit':
+      return buildkitSteps(build, config);
+    default:
+      throw new Error(`unknown builder ${config.builder satisfies never}`);
   }
-  if (config.insecureRegistry) args.push('--insecure', '--insecure-pull');
-  return args;
+}
+
+/** The clone step, and the token volume when the repository needs one. */
+function cloneStep(
+  build: BuildResource,
+  config: JobConfig,
+): { container: V1Container; volumes: V1Volume[] } {
+  const { spec } = build;
+  const env = [
+    { name: 'KLI8NT_SOURCE_DIR', value: SOURCE_DIR },
+    { name: 'KLI8NT_CLONE_URL', value: spec.repo.cloneUrl },
+    { name: 'KLI8NT_REVISION', value: spec.revision },
+    { name: 'HOME', value: '/tmp' },
+    { name: 'GIT_TERMINAL_PROMPT', value: '0' },
+    { name: 'GIT_CONFIG_NOSYSTEM', value: '1' },
+  ];
+  const mounts: V1VolumeMount[] = [workspaceMount, tmpMount];
+  const volumes: V1Volume[] = [];
+  if (spec.cloneSecretName) {
+    volumes.push({
+      name: 'clone-token',
+      secret: {
+        secretName: spec.cloneSecretName,
+        // Readable through the pod's fsGroup by the non-root clone step.
+        defaultMode: 0o440,
+      },
+    });
+    env.push({
+      name: 'KLI8NT_HEADER_FILE',
+      value: `${CLONE_SECRET_DIR}/${CLONE_HEADER_KEY}`,
+    });
+    mounts.push({
+      name: 'clone-token',
+      mountPath: CLONE_SECRET_DIR,
+      readOnly: true,
+    });
+  }
+  return {
+    container: {
+      name: CONTAINERS.clone,
+      image: config.images.clone,
+      command: ['/bin/sh', '-c', CLONE_SCRIPT],
+      env,
+      volumeMounts: mounts,
+      securityContext: restricted,
+      ...stepBasics(config),
+    },
+    volumes,
+  };
+}
+
+/** The detect step: writes the Dockerfile and the plan ({stack, port}). */
+function detectContainer(config: JobConfig): V1Container {
+  return {
+    name: CONTAINERS.detect,
+    image: config.images.detect,
+    // The plan goes to the termination message for ImageBuilt.
+    command: [
+      'kli8nt-detect',
+      '--write',
+      '--plan-file',
+      '/dev/termination-log',
+      SOURCE_DIR,
+    ],
+    terminationMessagePath: '/dev/termination-log',
+    env: [{ name: 'HOME', value: '/tmp' }],
+    volumeMounts: [workspaceMount, tmpMount],
+    securityContext: restricted,
+    ...stepBasics(config),
+  };
 }
 
 /**
  * The build Job: clone → detect (unless the repo names its Dockerfile) →
- * Kaniko build and push. Named after the Build, so it is created at most
+ * build with the configured builder → push. Only the trusted steps (cache
+ * restore, push) hold the registry credential; no step that runs the
+ * repository's code does. Named after the Build, so it is created at most
  * once; owned by the Build; no service-account token, resource limits, a
  * deadline, no retries, and removed a while after it finished.
  */
@@ -271,103 +276,16 @@ export function desiredJob(
     role: 'build',
     deploymentId: spec.deploymentId,
   });
-  const resources = {
-    requests: { ...config.resources.requests },
-    limits: { ...config.resources.limits },
-  };
-  const workspaceMount = { name: 'workspace', mountPath: WORKSPACE };
-  const tmpMount = { name: 'tmp', mountPath: '/tmp' };
-  const common = {
-    resources,
-    terminationMessagePolicy: 'FallbackToLogsOnError',
-  };
-
-  const volumes: V1Volume[] = [
-    { name: 'workspace', emptyDir: { sizeLimit: config.workspaceSize } },
-    { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+  const clone = cloneStep(build, config);
+  const builder = builderSteps(build, config);
+  const push = pushContainer(
     {
-      name: 'docker-config',
-      secret: {
-        secretName: config.pushSecretName,
-        items: [{ key: '.dockerconfigjson', path: 'config.json' }],
-        defaultMode: 0o400,
-      },
+      path: builder.image,
+      ref: `${imageRepository(config, spec.app)}:${spec.revision}`,
     },
-  ];
-  const cloneEnv = [
-    { name: 'KLI8NT_SOURCE_DIR', value: SOURCE_DIR },
-    { name: 'KLI8NT_CLONE_URL', value: spec.repo.cloneUrl },
-    { name: 'KLI8NT_REVISION', value: spec.revision },
-    { name: 'HOME', value: '/tmp' },
-    { name: 'GIT_TERMINAL_PROMPT', value: '0' },
-    { name: 'GIT_CONFIG_NOSYSTEM', value: '1' },
-  ];
-  const cloneMounts = [workspaceMount, tmpMount];
-  if (spec.cloneSecretName) {
-    volumes.push({
-      name: 'clone-token',
-      secret: {
-        secretName: spec.cloneSecretName,
-        // Readable through the pod's fsGroup by the non-root clone step.
-        defaultMode: 0o440,
-      },
-    });
-    cloneEnv.push({
-      name: 'KLI8NT_HEADER_FILE',
-      value: `${CLONE_SECRET_DIR}/${CLONE_HEADER_KEY}`,
-    });
-    cloneMounts.push({
-      name: 'clone-token',
-      mountPath: CLONE_SECRET_DIR,
-      readOnly: true,
-    } as typeof workspaceMount);
-  }
-
-  const initContainers: V1Container[] = [
-    {
-      name: CONTAINERS.clone,
-      image: config.images.clone,
-      command: ['/bin/sh', '-c', CLONE_SCRIPT],
-      env: cloneEnv,
-      volumeMounts: cloneMounts,
-      securityContext: restricted,
-      ...common,
-    },
-  ];
-  if (!spec.dockerfilePath) {
-    initContainers.push({
-      name: CONTAINERS.detect,
-      image: config.images.detect,
-      // The plan ({stack, port}) goes to the termination message for ImageBuilt.
-      command: [
-        'kli8nt-detect',
-        '--write',
-        '--plan-file',
-        '/dev/termination-log',
-        SOURCE_DIR,
-      ],
-      terminationMessagePath: '/dev/termination-log',
-      env: [{ name: 'HOME', value: '/tmp' }],
-      volumeMounts: [workspaceMount, tmpMount],
-      securityContext: restricted,
-      ...common,
-    });
-  }
-
-  const kaniko: V1Container = {
-    name: CONTAINERS.kaniko,
-    image: config.images.kaniko,
-    args: kanikoArgs(build, config),
-    env: [{ name: 'DOCKER_CONFIG', value: DOCKER_CONFIG_DIR }],
-    volumeMounts: [
-      workspaceMount,
-      { name: 'docker-config', mountPath: DOCKER_CONFIG_DIR, readOnly: true },
-    ],
-    securityContext: kanikoSecurity,
-    // The digest file; on failure the kubelet puts the last log lines here.
-    terminationMessagePath: '/dev/termination-log',
-    ...common,
-  };
+    builder.cache,
+    config,
+  );
 
   return {
     apiVersion: 'batch/v1',
@@ -407,9 +325,22 @@ export function desiredJob(
           ...(Object.keys(config.nodeSelector).length > 0
             ? { nodeSelector: { ...config.nodeSelector } }
             : {}),
-          initContainers,
-          containers: [kaniko],
-          volumes,
+          initContainers: [
+            clone.container,
+            ...(spec.dockerfilePath ? [] : [detectContainer(config)]),
+            ...builder.initContainers,
+          ],
+          containers: [push],
+          volumes: [
+            {
+              name: 'workspace',
+              emptyDir: { sizeLimit: config.workspaceSize },
+            },
+            { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+            ...trustedVolumes(config),
+            ...clone.volumes,
+            ...builder.volumes,
+          ],
         },
       },
     },

@@ -3,7 +3,7 @@ import { CONTAINERS } from './types';
 
 /*
  * Pure reading of a build Job and its pod: where the build stands, the
- * digest Kaniko wrote to its termination message, or why it failed.
+ * digest the push step wrote to its termination message, or why it failed.
  */
 
 export type JobObservation =
@@ -35,7 +35,10 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const FAILED_REASON: Record<string, string> = {
   [CONTAINERS.clone]: 'CloneFailed',
   [CONTAINERS.detect]: 'DetectFailed',
+  [CONTAINERS.cacheRestore]: 'CacheRestoreFailed',
   [CONTAINERS.kaniko]: 'BuildFailed',
+  [CONTAINERS.buildkit]: 'BuildFailed',
+  [CONTAINERS.push]: 'PushFailed',
 };
 
 function iso(value: Date | string | undefined): string | undefined {
@@ -81,12 +84,14 @@ export function buildPod(pods: V1Pod[]): V1Pod | undefined {
   )[0];
 }
 
-/** The digest Kaniko wrote to its termination message, if any. */
+/**
+ * The digest the Job's one regular container wrote to its termination
+ * message, if any: the push step's, or Kaniko's in Jobs created before the
+ * push was split from the build.
+ */
 export function digestOf(pod: V1Pod | undefined): string | undefined {
-  const kaniko = pod?.status?.containerStatuses?.find(
-    s => s.name === CONTAINERS.kaniko,
-  );
-  const terminated = kaniko?.state?.terminated;
+  const [main] = pod?.status?.containerStatuses ?? [];
+  const terminated = main?.state?.terminated;
   if (!terminated || terminated.exitCode !== 0) return undefined;
   const message = terminated.message?.trim();
   return message && DIGEST.test(message) ? message : undefined;

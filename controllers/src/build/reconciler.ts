@@ -20,9 +20,9 @@ import type { BuildConfig } from '../config';
 import {
   cloneSecretOwnership,
   desiredJob,
-  imageRepository,
   remainingBuildSeconds,
 } from './desired';
+import { imageRepository } from './jobParts';
 import { cleanLogText, formatFailure, observeJob } from './observe';
 import { reportsFor } from './reports';
 import {

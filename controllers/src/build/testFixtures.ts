@@ -1,5 +1,5 @@
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import type { JobConfig } from './desired';
+import type { JobConfig } from './jobParts';
 
 /** Shared inputs of the build role's unit tests. */
 export const DEPLOYMENT_ID = '0b5f6a8e-3c1d-4e2f-9a7b-6c5d4e3f2a1b';
@@ -31,14 +31,17 @@ export function buildRequested(
 }
 
 export const jobConfig: JobConfig = {
+  builder: 'kaniko',
   registry: 'registry.example.com/apps',
   cacheRepo: 'registry.example.com/apps/kli8nt-cache',
   pushSecretName: 'kli8nt-registry',
   insecureRegistry: false,
+  dockerHubMirror: undefined,
   images: {
-    kaniko: `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`,
+    builder: `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`,
     clone: `mirror.example.com/git@sha256:${'b'.repeat(64)}`,
     detect: 'mirror.example.com/kli8nt/controllers:1.2.3',
+    push: `mirror.example.com/crane@sha256:${'c'.repeat(64)}`,
   },
   deadlineSeconds: 1800,
   ttlSecondsAfterFinished: 3600,
@@ -48,4 +51,14 @@ export const jobConfig: JobConfig = {
   },
   workspaceSize: '10Gi',
   nodeSelector: {},
+};
+
+/** The same settings with the BuildKit builder. */
+export const buildkitJobConfig: JobConfig = {
+  ...jobConfig,
+  builder: 'buildkit',
+  images: {
+    ...jobConfig.images,
+    builder: `mirror.example.com/buildkit@sha256:${'d'.repeat(64)}`,
+  },
 };

@@ -15,7 +15,10 @@ export const BUILD_PLURAL = 'builds';
 export const CONTAINERS = {
   clone: 'clone',
   detect: 'detect',
+  cacheRestore: 'cache-restore',
   kaniko: 'kaniko',
+  buildkit: 'buildkit',
+  push: 'push',
 } as const;
 
 /** What a `Build` asks for: one commit of one repository, built once. */
