@@ -25,7 +25,38 @@ export interface TestEnv {
   egressProxy?: string;
   /** the same proxy as build pods on the real node reach it */
   egressProxyNode?: string;
+  /** the ingress (Caddy + the test stand-in adapter) and its TLS, see README "Ingress and TLS" */
+  ingress?: TestIngress;
 }
+
+/** The test world's ingress and TLS (lib/ingress.sh). */
+export interface TestIngress {
+  /** ip:port of the HTTPS entry, reachable from the host; set SNI and Host */
+  https: string;
+  /** ip:port of the plain HTTP entry (also where ACME HTTP-01 is answered) */
+  http: string;
+  /** network namespace Caddy runs in (the real node's, or its own) */
+  netns: string;
+  /** apps are served at `<app>.<appsDomain>` */
+  appsDomain: string;
+  /** the CA that signs the wildcard certificate (not the cluster CA) */
+  caFile: string;
+  /** IngressClass the adapter serves (also the default class) */
+  ingressClass: string;
+  /** the Gateway the adapter owns: listeners `https` and `http` */
+  gateway: { namespace: string; name: string };
+  /** the wildcard `*.<appsDomain>` TLS Secret, and its files for other namespaces */
+  wildcardSecret: { namespace: string; name: string };
+  wildcardCertFile: string;
+  wildcardKeyFile: string;
+  /** Pebble's management API (its roots at /roots/0), TLS by caFile */
+  pebbleManagement: string;
+}
+
+const nsName = (ref: string) => {
+  const [namespace, name] = ref.split('/');
+  return { namespace, name };
+};
 
 /** The local GitHub of `testenv` (lib/github.sh). */
 export interface TestGithub {
@@ -98,5 +129,20 @@ export function readTestEnv(
       : undefined,
     egressProxy: env.KLI8NT_TEST_EGRESS_PROXY || undefined,
     egressProxyNode: env.KLI8NT_TEST_EGRESS_PROXY_NODE || undefined,
+    ingress: env.KLI8NT_TEST_INGRESS
+      ? {
+          https: env.KLI8NT_TEST_INGRESS,
+          http: env.KLI8NT_TEST_INGRESS_HTTP!,
+          netns: env.KLI8NT_TEST_INGRESS_NETNS!,
+          appsDomain: env.KLI8NT_TEST_APPS_DOMAIN!,
+          caFile: env.KLI8NT_TEST_CA_FILE!,
+          ingressClass: env.KLI8NT_TEST_INGRESS_CLASS!,
+          gateway: nsName(env.KLI8NT_TEST_GATEWAY!),
+          wildcardSecret: nsName(env.KLI8NT_TEST_WILDCARD_SECRET!),
+          wildcardCertFile: env.KLI8NT_TEST_WILDCARD_CERT!,
+          wildcardKeyFile: env.KLI8NT_TEST_WILDCARD_KEY!,
+          pebbleManagement: env.KLI8NT_TEST_PEBBLE_MANAGEMENT!,
+        }
+      : undefined,
   };
 }
