@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by testenv: the test world's ingress and TLS.
 #
 # No off-the-shelf ingress controller can be had on these machines (see
@@ -170,6 +171,7 @@ EOF
 # ---------------------------------------------------------------- adapter --
 
 # Node >= 22.19 (client-node 2) with type stripping: scripts/env.sh's.
+# shellcheck source=/dev/null
 ingress_node() { (. "$SELF_DIR/../env.sh" >/dev/null 2>&1 && command -v node); }
 
 ingress-adapter_running() { pid_alive "$(cat "$PID_DIR/ingress-adapter.pid" 2>/dev/null)" ingress/adapter.ts; }
@@ -256,7 +258,7 @@ rules:
   resources: [ingresses/status]
   verbs: [update, patch]
 - apiGroups: [gateway.networking.k8s.io]
-  resources: [gatewayclasses, gateways, httproutes, referencegrants]
+  resources: [gatewayclasses, gateways, httproutes]
   verbs: [get, list, watch]
 - apiGroups: [gateway.networking.k8s.io]
   resources: [gatewayclasses/status, gateways/status, httproutes/status]
