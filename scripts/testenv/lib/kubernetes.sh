@@ -27,7 +27,7 @@ kubectl_admin() { "$BIN_DIR/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 # release that Kubernetes version was tested with.
 go_module k8s go.etcd.io/etcd/server/v3 k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
-  k8s.io/kubernetes/cmd/kubectl
+  k8s.io/kubernetes/cmd/kubectl k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
 go_module kwok sigs.k8s.io/kwok/cmd/kwok
 go_module helm helm.sh/helm/v3/cmd/helm
 
@@ -106,16 +106,19 @@ extendedKeyUsage=$eku"
       -days 3650 -extfile <(printf '%s\n' "$ext") -out "$PKI/$name.crt" 2>/dev/null
 }
 # Credentials are embedded so the file can be copied or mounted elsewhere.
-write_kubeconfig() {  # <file> <cert name>
-  local b64='base64 -w0'
+# A server other than loopback (the real node's view of the apiserver) is
+# verified as `kubernetes`, a name the serving cert already has.
+write_kubeconfig() {  # <file> <cert name> [server URL]
+  local b64='base64 -w0' server=${3:-https://127.0.0.1:$APISERVER_PORT}
   cat >"$1" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: kli8nt-testenv
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $($b64 <"$PKI/ca.crt")
+    server: $server
+    certificate-authority-data: $($b64 <"$PKI/ca.crt")${3:+
+    tls-server-name: kubernetes}
 users:
 - name: $2
   user:

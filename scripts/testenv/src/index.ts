@@ -19,6 +19,8 @@ export interface TestEnv {
   kwokLogsDir?: string;
   /** directory with kubectl, helm, etcd, kube-* and kwok, if known */
   binDir?: string;
+  /** the real node (lib/node.sh), when this environment has one */
+  realNode?: TestRealNode;
   /** the local GitHub (git smart HTTP + REST API), see README "Local GitHub" */
   github?: TestGithub;
   /** http://127.0.0.1:PORT: the egress proxy for builds, as host processes reach it */
@@ -79,6 +81,27 @@ export interface TestGithub {
   appKeyFile: string;
 }
 
+/**
+ * The real node of `testenv` (lib/node.sh): containerd + kubelet +
+ * kube-proxy + CoreDNS in a network namespace of their own. Pods land there
+ * only with nodeSelector `kli8nt.io/node: real` and a toleration of the
+ * taint `kli8nt.io/node=real:NoSchedule`.
+ */
+export interface TestRealNode {
+  /** the Node's name */
+  name: string;
+  /** network namespace; enter with `nsenter --net=/var/run/netns/<netns>` */
+  netns: string;
+  /** host side of the veth: where pods reach the host's forwarded ports */
+  hostIp: string;
+  /** namespace side: the Node's InternalIP, the kubelet and cluster DNS */
+  nodeIp: string;
+  /** host:port of the registry as pods and build steps reach it */
+  registry: string;
+  /** a busybox image in the registry, as pods name it */
+  busyboxImage: string;
+}
+
 const required = {
   pgUrl: 'KLI8NT_TEST_PG_URL',
   amqpUrl: 'KLI8NT_TEST_AMQP_URL',
@@ -114,6 +137,16 @@ export function readTestEnv(
     registry: env[required.registry]!,
     kwokLogsDir: env.KLI8NT_TEST_KWOK_LOGS_DIR || undefined,
     binDir: env.KLI8NT_TESTENV_BIN || undefined,
+    realNode: env.KLI8NT_TEST_REAL_NODE
+      ? {
+          name: env.KLI8NT_TEST_REAL_NODE,
+          netns: env.KLI8NT_TEST_NODE_NETNS!,
+          hostIp: env.KLI8NT_TEST_NODE_HOST_IP!,
+          nodeIp: env.KLI8NT_TEST_NODE_IP!,
+          registry: env.KLI8NT_TEST_NODE_REGISTRY!,
+          busyboxImage: env.KLI8NT_TEST_BUSYBOX_IMAGE!,
+        }
+      : undefined,
     github: env.KLI8NT_TEST_GITHUB_API
       ? {
           gitRoot: env.KLI8NT_TEST_GIT_ROOT!,
