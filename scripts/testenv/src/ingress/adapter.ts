@@ -289,7 +289,7 @@ async function main() {
   log('informers synced; programming Caddy');
   schedule(0);
   // A restarted Caddy has lost its config; an unchanged load is a no-op.
-  setInterval(() => schedule(0), 10_000);
+  setInterval(() => schedule(0), 3_000);
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
