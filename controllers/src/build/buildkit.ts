@@ -44,8 +44,9 @@ exec buildctl-daemonless.sh "$@"
 
 /*
  * Rootless: buildkitd runs as an unprivileged user inside a user namespace
- * that rootlesskit creates with the setuid newuidmap/newgidmap (hence
- * SETUID/SETGID in the bounding set and privilege escalation allowed). The
+ * whose id maps rootlesskit writes with newuidmap/newgidmap, which carry
+ * file capabilities cap_setuid/cap_setgid (hence SETUID/SETGID in the
+ * bounding set, and privilege escalation allowed so execve grants them). The
  * RuntimeDefault seccomp profile and AppArmor refuse unshare and mount,
  * hence Unconfined: Pod Security "privileged", although the container has
  * no capability beyond those two and no host access. Processes of RUN steps
@@ -93,7 +94,7 @@ export function buildkitdConfig(
   return lines.map(line => `${line}\n`).join('');
 }
 
-function buildctlArgs(build: BuildResource): string[] {
+function buildctlArgs(build: BuildResource, cacheRef: string): string[] {
   const { spec } = build;
   const args = [
     'build',
@@ -111,7 +112,8 @@ function buildctlArgs(build: BuildResource): string[] {
   }
   args.push(
     `--output=type=oci,dest=${IMAGE_LAYOUT},tar=false`,
-    `--import-cache=type=local,src=${CACHE_IN}`,
+    // The restore step names the layout's manifest by the cache's reference.
+    `--import-cache=type=local,src=${CACHE_IN},tag=${cacheRef}`,
     // mode=max keeps the layers of every stage, so dependency stages of a
     // multi-stage Dockerfile are reused after a source-only change.
     `--export-cache=type=local,dest=${CACHE_OUT},mode=max`,
@@ -137,7 +139,7 @@ export function buildkitSteps(
         name: CONTAINERS.buildkit,
         image: config.images.builder,
         command: ['/bin/sh', '-c', BUILDKIT_SCRIPT, CONTAINERS.buildkit],
-        args: buildctlArgs(build),
+        args: buildctlArgs(build, cacheRef),
         env: [
           { name: 'HOME', value: HOME },
           { name: 'USER', value: 'user' },

@@ -74,12 +74,16 @@ echo "pushed $pushed"
 
 /**
  * Fetches the app's layer cache into the workspace before the build, as an
- * OCI layout. A cache that does not exist yet (the first build) is fine;
+ * OCI layout whose index names it by its reference (--annotate-ref), the
+ * tag BuildKit's import looks up. A cache that does not exist yet (the first build) is fine;
  * any other registry error fails the step, as the push would fail too.
  */
 export const CACHE_RESTORE_SCRIPT = `set -eu
 if crane manifest "$@" "$KLI8NT_CACHE_REF" >/dev/null 2>/tmp/cache-error; then
-  crane pull "$@" --format=oci "$KLI8NT_CACHE_REF" "$KLI8NT_CACHE_DIR"
+  crane pull "$@" --format=oci --annotate-ref "$KLI8NT_CACHE_REF" "$KLI8NT_CACHE_DIR"
+  # crane writes owner-only files; buildctl reads them and locks the index
+  # as another user of the pod's fsGroup.
+  chmod -R g+rwX "$KLI8NT_CACHE_DIR"
   echo "restored the layer cache from $KLI8NT_CACHE_REF"
 elif grep -q -e MANIFEST_UNKNOWN -e NAME_UNKNOWN /tmp/cache-error; then
   echo "no layer cache yet at $KLI8NT_CACHE_REF"
