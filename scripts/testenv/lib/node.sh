@@ -41,6 +41,8 @@ NODE_SERVICES=(node-net node-forward containerd kubelet kube-proxy coredns)
 SERVICES+=("${NODE_SERVICES[@]}")
 CHAINED+=("${NODE_SERVICES[@]}")
 GROUP+=([node]="${NODE_SERVICES[*]}")
+# Inside the namespace (on NODE_IP), for `status`.
+PORT+=([kubelet]=10250 [coredns]=53)
 APT_PACKAGES+=(containerd runc containernetworking-plugins iptables socat busybox-static)
 go_module coredns .
 
@@ -129,6 +131,8 @@ node-forward_start() {
   done
   wait_until 10 node-forward curl -fsS -o /dev/null "http://$NODE_HOST_IP:$REGISTRY_PORT/v2/"
 }
+# `down` must kill them all even when one is missing (then _running is false).
+node-forward_cleanup() { node-forward_stop; }
 node-forward_stop() {
   local f pid
   for f in "$PID_DIR"/node-forward-*.pid; do
