@@ -129,6 +129,10 @@ describe('observeJob', () => {
   it.each([
     ['clone', 'CloneFailed'],
     ['detect', 'DetectFailed'],
+    ['cache-restore', 'CacheRestoreFailed'],
+    ['kaniko', 'BuildFailed'],
+    ['buildkit', 'BuildFailed'],
+    ['push', 'PushFailed'],
   ])('attributes a failed %s step', (name, reason) => {
     const p = pod([[name, 2, 'boom']], []);
     expect(failureOf(p)).toMatchObject({ reason, container: name });
@@ -185,6 +189,13 @@ describe('observeJob', () => {
 });
 
 describe('termination messages', () => {
+  it("reads the push step's digest, and Kaniko's in Jobs from before the split", () => {
+    expect(digestOf(pod([['buildkit', 0]], [['push', 0, `${DIGEST}`]]))).toBe(
+      DIGEST,
+    );
+    expect(digestOf(pod([], [['kaniko', 0, `${DIGEST}\n`]]))).toBe(DIGEST);
+  });
+
   it('accepts only a well-formed digest from a successful Kaniko', () => {
     expect(digestOf(pod([], [['kaniko', 0, 'sha256:abc']]))).toBeUndefined();
     expect(digestOf(pod([], [['kaniko', 1, DIGEST]]))).toBeUndefined();

@@ -62,8 +62,8 @@ const NO_LINKS = `refuse_links() {
  */
 export const PUSH_SCRIPT = `set -eu
 ${NO_LINKS}refuse_links "$KLI8NT_IMAGE" \${KLI8NT_CACHE_DIR:+"$KLI8NT_CACHE_DIR"}
-crane push "$@" --image-refs /tmp/pushed "$KLI8NT_IMAGE" "$KLI8NT_IMAGE_REF"
-pushed=$(cat /tmp/pushed)
+crane push "$@" --image-refs "\${TMPDIR:-/tmp}/pushed" "$KLI8NT_IMAGE" "$KLI8NT_IMAGE_REF"
+pushed=$(cat "\${TMPDIR:-/tmp}/pushed")
 if [ -n "\${KLI8NT_CACHE_DIR:-}" ] && [ -f "$KLI8NT_CACHE_DIR/index.json" ]; then
   crane push "$@" "$KLI8NT_CACHE_DIR" "$KLI8NT_CACHE_REF" >/dev/null ||
     echo "warning: the layer cache was not saved" >&2
@@ -79,16 +79,16 @@ echo "pushed $pushed"
  * any other registry error fails the step, as the push would fail too.
  */
 export const CACHE_RESTORE_SCRIPT = `set -eu
-if crane manifest "$@" "$KLI8NT_CACHE_REF" >/dev/null 2>/tmp/cache-error; then
+if crane manifest "$@" "$KLI8NT_CACHE_REF" >/dev/null 2>"\${TMPDIR:-/tmp}/cache-error"; then
   crane pull "$@" --format=oci --annotate-ref "$KLI8NT_CACHE_REF" "$KLI8NT_CACHE_DIR"
   # crane writes owner-only files; buildctl reads them and locks the index
   # as another user of the pod's fsGroup.
   chmod -R g+rwX "$KLI8NT_CACHE_DIR"
   echo "restored the layer cache from $KLI8NT_CACHE_REF"
-elif grep -q -e MANIFEST_UNKNOWN -e NAME_UNKNOWN /tmp/cache-error; then
+elif grep -q -e MANIFEST_UNKNOWN -e NAME_UNKNOWN "\${TMPDIR:-/tmp}/cache-error"; then
   echo "no layer cache yet at $KLI8NT_CACHE_REF"
 else
-  cat /tmp/cache-error >&2
+  cat "\${TMPDIR:-/tmp}/cache-error" >&2
   exit 1
 fi
 `;
