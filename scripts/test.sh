@@ -1,19 +1,63 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, integration tests against the real services that
-# scripts/testenv starts (PostgreSQL, RabbitMQ, Kafka, Kubernetes with kwok, a registry),
-# and the browser tests. The services are stopped afterwards, also when tests fail.
+# Runs every test: unit tests, integration tests against the real services
+# that scripts/testenv starts (PostgreSQL, RabbitMQ, Kafka, Kubernetes, a
+# registry), real builds, and the browser tests. The services are stopped
+# afterwards, also when tests fail.
+#
+#   scripts/test.sh                 everything, in the order below
+#   scripts/test.sh <path>...       only the Jest suites under those paths
+#
+# Every phase runs even when an earlier one failed, so a red run shows all
+# that is wrong at once; the exit status is non-zero if any phase failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 source scripts/env.sh
 
+# Suites that drive the shared test world (restart a broker, wait on the
+# cluster, run real builds) run one at a time after the others, so they
+# neither race each other for two cores nor pull a broker from under a
+# parallel suite: files named *.integration.test.* and the test world's own
+# tests.
+SERIAL='\.integration\.test\.|/scripts/testenv/src/'
+
+if ! scripts/testenv/testenv built || ! scripts/images/build-base-images built; then
+  echo "kli8nt: first run on this machine: building the test world and base images" \
+    "(about 45-60 min on 2 cores; later runs reuse ~/.cache/kli8nt and take ~10 min)" >&2
+fi
+
 # Stop the services also when `up` fails half-way or a test fails.
 trap 'scripts/testenv/testenv down' EXIT
 scripts/testenv/testenv up
 eval "$(scripts/testenv/testenv env)"
+# Heavy one-time preparation, before any test runner starts.
+scripts/images/prepare
 
 # Integration tests fail instead of skipping when a service is missing.
 export KLI8NT_TESTENV=required CI=true
-yarn backstage-cli repo test "$@"
-# Browser tests only on full runs (not when a package path was given).
-[ $# -gt 0 ] || scripts/e2e.sh
+if [ $# -gt 0 ]; then
+  yarn backstage-cli repo test "$@"
+  exit
+fi
+
+failed=()
+phase() {  # <name> <command...>
+  local name=$1 t=$SECONDS
+  shift
+  echo "kli8nt: --- $name ---" >&2
+  if "$@"; then
+    echo "kli8nt: $name passed in $((SECONDS - t)) s" >&2
+  else
+    echo "kli8nt: $name FAILED after $((SECONDS - t)) s" >&2
+    failed+=("$name")
+  fi
+}
+phase "unit and service tests" yarn backstage-cli repo test --testPathIgnorePatterns "$SERIAL"
+phase "test-world suites (one at a time)" yarn backstage-cli repo test --runInBand --testPathPatterns "$SERIAL"
+phase "browser tests" scripts/e2e.sh
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "kli8nt: failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "kli8nt: all tests passed in $SECONDS s" >&2

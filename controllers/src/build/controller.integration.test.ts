@@ -21,6 +21,7 @@ import {
   RabbitMqConfig,
   WorkQueue as MessageQueue,
 } from '@internal/backstage-plugin-kli8nt-node';
+import { clusterDiagnostics, waitFor } from '@internal/testenv';
 import {
   ApiextensionsV1Api,
   BatchV1Api,
@@ -96,27 +97,16 @@ function digestFor(deploymentId: string) {
   return `sha256:${deploymentId.replace(/-/g, '').padEnd(64, 'f')}`;
 }
 
-async function eventually<T>(
+/** Waits; a timeout also shows the build namespace's pods and last events. */
+function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out waiting for ${what}${last ? `: ${last}` : ''}`,
-      );
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
+  return waitFor(what, probe, {
+    timeoutMs,
+    diagnose: () => clusterDiagnostics(namespace),
+  });
 }
 
 describeIntegration('build controller (testenv)', () => {

@@ -179,3 +179,4 @@ export function readTestEnv(
       : undefined,
   };
 }
+export * from './wait';

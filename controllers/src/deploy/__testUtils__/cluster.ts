@@ -25,6 +25,10 @@ import { DeployQueueMessage, deployMessageParser } from '../adapter';
 import type { DeployConfig } from '../config';
 import { DeployController, startDeployController } from '../controller';
 import { queueLogger } from '../role';
+import {
+  clusterDiagnostics,
+  waitFor as sharedWaitFor,
+} from '@internal/testenv';
 import { testenvGate } from '../../__testUtils__/testenvGate';
 
 /** Gates the deploy integration suites on the test world (see testenvGate). */
@@ -41,29 +45,20 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
 
-export async function waitFor<T>(
+/**
+ * The shared wait of the test world; with a namespace, a timeout also shows
+ * that namespace's pods and last events.
+ */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 60_000,
+  namespace?: string,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${
-          lastError ? ` (last error: ${(lastError as Error).message})` : ''
-        }`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 200));
-  }
+  return sharedWaitFor(what, probe, {
+    timeoutMs,
+    diagnose: namespace ? () => clusterDiagnostics(namespace) : undefined,
+  });
 }
 
 export function testKubeConfig(): KubeConfig {
@@ -176,6 +171,7 @@ export class TestBus {
       () =>
         this.reportsFor(deploymentId).find(r => r.payload.status === status),
       timeoutMs,
+      this.names.namespace,
     );
   }
 
