@@ -92,8 +92,9 @@ describe('kli8nt chart', () => {
     );
     if (install.status !== 0) {
       throw new Error(
-        `helm install failed: ${install.stderr || install.error}\n${ 
-          clusterDiagnostics(namespace)}`,
+        `helm install failed: ${
+          install.stderr || install.error
+        }\n${clusterDiagnostics(namespace)}`,
       );
     }
   }, (INSTALL_TIMEOUT_S + 60) * 1000);
