@@ -270,6 +270,61 @@ describeWithNode('testenv real node', () => {
     expect(logs).toContain(`web ${suffix} started`);
   });
 
+  it('runs a Job to completion and reports a failing one as failed', async () => {
+    const job = (name: string, script: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            ...onRealNode,
+            restartPolicy: 'Never',
+            containers: [
+              {
+                name: 'main',
+                image: node.busyboxImage,
+                command: ['sh', '-c', script],
+              },
+            ],
+          },
+        },
+      },
+    });
+    await kubectl(
+      ['apply', '-n', ns, '-f', '-'],
+      job('ok', `echo done ${suffix}`),
+    );
+    await kubectl(
+      ['apply', '-n', ns, '-f', '-'],
+      job('bad', 'echo failing >&2; exit 3'),
+    );
+    await kubectl([
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Complete',
+      '--timeout=120s',
+      'job/ok',
+    ]);
+    await kubectl([
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Failed',
+      '--timeout=120s',
+      'job/bad',
+    ]);
+    expect(await kubectl(['-n', ns, 'logs', 'job/ok'])).toBe(
+      `done ${suffix}\n`,
+    );
+    const pods = await getJson('-n', ns, 'pods', '-l', 'job-name=bad');
+    const terminated =
+      pods.items[0].status.containerStatuses[0].state.terminated;
+    expect(terminated.exitCode).toBe(3);
+  });
+
   it('reaches the API server through the kubernetes Service from a pod', async () => {
     // busybox wget does not verify certificates; the route is what counts.
     const out = await waitFor(
