@@ -18,7 +18,7 @@ import { createLogger } from '../runtime';
 import { LogsController } from './controller';
 import { createLogsMetrics, LogsMetrics } from './metrics';
 import { KafkaResumeIndex } from './resumeIndex';
-import { Shard } from './shard';
+import { Shard, shardOf } from './shard';
 import { eventually, topicRecords, topicSettings } from './__testUtils__/fakes';
 import {
   describeWithTestenv,
@@ -114,7 +114,7 @@ async function createPod(
 async function startPod(
   h: Harness,
   options: Parameters<typeof createPod>[1],
-): Promise<void> {
+): Promise<string> {
   const pod: V1Pod = {
     metadata: {
       name: options.name,
@@ -136,7 +136,12 @@ async function startPod(
       containers: options.containers.map(name => ({ name, image: 'app' })),
     },
   };
-  await h.core.createNamespacedPod({ namespace: h.namespace, body: pod });
+  const created = await h.core.createNamespacedPod({
+    namespace: h.namespace,
+    body: pod,
+  });
+  // The UID, which decides the replica that follows the pod.
+  return created.metadata!.uid!;
 }
 
 describeWithTestenv(
@@ -406,28 +411,34 @@ describeWithTestenv(
     it('two replicas ship each line once', async () => {
       const app = `logs-s-${suffix()}`;
       const deploymentId = '6f1c2a3e-0000-4000-8000-00000000000d';
-      const names = Array.from({ length: 6 }, (_, i) => `web-s${i}`);
       const files = new Map<string, FakeContainer>();
-      for (const name of names) {
-        const f = await createPod(h, {
-          name,
-          app,
-          role: 'runtime',
-          containers: ['web'],
-          deploymentId,
-        });
-        files.set(name, f.get('web')!);
-        await f.get('web')!.write(20, name);
+      const uids = new Map<string, string>();
+      const pod = (name: string) => ({
+        name,
+        app,
+        role: 'runtime' as const,
+        containers: ['web'],
+        deploymentId,
+      });
+      async function addPods(names: string[]) {
+        for (const name of names) {
+          const f = await createPod(h, pod(name));
+          files.set(name, f.get('web')!);
+          await f.get('web')!.write(20, name);
+        }
+        await new Promise(resolve => setTimeout(resolve, 1_500));
+        for (const name of names) uids.set(name, await startPod(h, pod(name)));
       }
-      await new Promise(resolve => setTimeout(resolve, 1_500));
-      for (const name of names) {
-        await startPod(h, {
-          name,
-          app,
-          role: 'runtime',
-          containers: ['web'],
-          deploymentId,
-        });
+      const ownedBy = (index: number) =>
+        [...uids]
+          .filter(([, uid]) => shardOf(uid, 2) === index)
+          .map(([name]) => `${h.namespace}/${name}`)
+          .sort();
+      await addPods(Array.from({ length: 6 }, (_, i) => `web-s${i}`));
+      // The API server picks the UIDs at random, and six of them all fall on
+      // one replica one time in 32: add pods until each replica owns one.
+      while (ownedBy(0).length === 0 || ownedBy(1).length === 0) {
+        await addPods([`web-s${uids.size}`]);
       }
       const a = await startController({ index: 0, count: 2 });
       const b = await startController({ index: 1, count: 2 });
@@ -438,13 +449,9 @@ describeWithTestenv(
       );
       // Pods of earlier tests share the namespace.
       const ours = (keys: string[]) =>
-        keys.filter(k => names.includes(k.split('/')[1]));
-      const followedA = ours(a.controller.followedPods());
-      const followedB = ours(b.controller.followedPods());
-      expect(followedA.length + followedB.length).toBe(6);
-      expect(followedA.filter(k => followedB.includes(k))).toEqual([]);
-      expect(followedA.length).toBeGreaterThan(0);
-      expect(followedB.length).toBeGreaterThan(0);
+        keys.filter(k => uids.has(k.split('/')[1])).sort();
+      expect(ours(a.controller.followedPods())).toEqual(ownedBy(0));
+      expect(ours(b.controller.followedPods())).toEqual(ownedBy(1));
     });
   },
 );
