@@ -38,6 +38,8 @@ const requiredValues = [
   )}`,
   '--set',
   `build.cloneImage=registry.example.com/mirror/git@sha256:${'b'.repeat(64)}`,
+  '--set',
+  `build.pushImage=registry.example.com/mirror/crane@sha256:${'c'.repeat(64)}`,
 ];
 
 describe('kli8nt chart', () => {
