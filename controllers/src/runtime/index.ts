@@ -6,4 +6,4 @@ export * from './informer';
 export * from './kube';
 export * from './logger';
 export * from './workQueue';
-export { parseTolerations } from './tolerations';
+export * from './tolerations';
