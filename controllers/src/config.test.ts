@@ -48,6 +48,9 @@ describe('readControllerConfig', () => {
         },
         workspaceSize: '10Gi',
         nodeSelector: {},
+        tolerations: [],
+        caConfigMap: undefined,
+        proxy: {},
         amqp: {
           url: 'amqp://guest:guest@rabbitmq:5672',
           exchange: 'kli8nt',
@@ -97,6 +100,57 @@ describe('readControllerConfig', () => {
       dockerHubMirror: '127.0.0.1:5000',
       images: { builder: buildkit, push: crane },
     });
+  });
+
+  it('reads tolerations, the clone CA and the build proxy', () => {
+    const { role } = readControllerConfig('build', {
+      ...minimal,
+      KLI8NT_BUILD_TOLERATIONS:
+        'kli8nt.io/node=real:NoSchedule, dedicated:NoExecute,gpu',
+      KLI8NT_BUILD_CA_CONFIGMAP: 'ghe-ca',
+      KLI8NT_BUILD_HTTP_PROXY: 'http://proxy.corp:3128',
+      KLI8NT_BUILD_HTTPS_PROXY: 'http://user:s3cret@proxy.corp:3128',
+      KLI8NT_BUILD_NO_PROXY: '.corp,10.0.0.0/8,localhost',
+    });
+    expect(role).toMatchObject({
+      tolerations: [
+        {
+          key: 'kli8nt.io/node',
+          operator: 'Equal',
+          value: 'real',
+          effect: 'NoSchedule',
+        },
+        { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' },
+        { key: 'gpu', operator: 'Exists' },
+      ],
+      caConfigMap: 'ghe-ca',
+      proxy: {
+        httpProxy: 'http://proxy.corp:3128',
+        httpsProxy: 'http://user:s3cret@proxy.corp:3128',
+        noProxy: '.corp,10.0.0.0/8,localhost',
+      },
+    });
+  });
+
+  it('refuses bad tolerations and proxies without echoing the proxy URL', () => {
+    let error: unknown;
+    try {
+      readControllerConfig('build', {
+        ...minimal,
+        KLI8NT_BUILD_TOLERATIONS: 'a=b:Sometimes',
+        KLI8NT_BUILD_HTTPS_PROXY: 'socks5://user:s3cret@proxy',
+        KLI8NT_BUILD_CA_CONFIGMAP: 'Not_A_Name',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('KLI8NT_BUILD_TOLERATIONS');
+    expect(problems).toContain('the effect must be one of');
+    expect(problems).toContain('KLI8NT_BUILD_HTTPS_PROXY');
+    expect(problems).toContain('KLI8NT_BUILD_CA_CONFIGMAP');
+    expect(problems).not.toContain('s3cret');
   });
 
   it("requires the configured builder's image, pinned, and only that one", () => {

@@ -7,6 +7,7 @@ import {
   readDeploySection,
 } from './deploy/config';
 import { LogsConfig, logsEnvSchema } from './logs/config';
+import { parseTolerations } from './runtime/tolerations';
 
 /*
  * The controllers' configuration: environment variables, parsed and validated
@@ -79,6 +80,30 @@ const pinnedImage = z
   );
 
 const image = z.string().regex(/^[^\s]+$/, 'must be an image reference');
+
+/** Tolerations in `kubectl taint` syntax (see runtime/tolerations.ts). */
+const tolerationList = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const parsed = parseTolerations(v);
+    if ('problems' in parsed) {
+      for (const message of parsed.problems) {
+        ctx.addIssue({ code: 'custom', message });
+      }
+      return z.NEVER;
+    }
+    return parsed.tolerations;
+  });
+
+/** An HTTP(S) proxy URL: `http://[user:password@]host:port`. */
+const proxyUrl = z
+  .string()
+  .regex(
+    /^https?:\/\/([^\s@/]+@)?[A-Za-z0-9.-]+(:\d+)?\/?$/,
+    'must be http(s)://[user:password@]host[:port]',
+  )
+  .optional();
 
 /** Settings every role shares. */
 const sharedSchema = z
@@ -189,6 +214,27 @@ const buildEnvSchema = z
     KLI8NT_BUILD_WORKSPACE_SIZE: quantity('10Gi'),
     /** `key=value,…`: e.g. pin builds to a dedicated node pool. */
     KLI8NT_BUILD_NODE_SELECTOR: keyValues,
+    /** `key[=value][:Effect],…` (kubectl taint syntax): tolerate that pool's taints. */
+    KLI8NT_BUILD_TOLERATIONS: tolerationList,
+    /**
+     * A ConfigMap in the build namespace whose `ca.crt` (PEM) the clone step
+     * trusts besides the system CAs (GitHub Enterprise with a private CA).
+     */
+    KLI8NT_BUILD_CA_CONFIGMAP: z
+      .string()
+      .regex(
+        /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+        'must be a ConfigMap name',
+      )
+      .optional(),
+    /** Proxy for the clone step and the Dockerfile's RUN steps (`build.proxy`). */
+    KLI8NT_BUILD_HTTP_PROXY: proxyUrl,
+    KLI8NT_BUILD_HTTPS_PROXY: proxyUrl,
+    /** Hosts, domains (`.example.com`) and CIDRs reached without the proxy. */
+    KLI8NT_BUILD_NO_PROXY: z
+      .string()
+      .regex(/^[^\s]*$/, 'must be a comma-separated list without spaces')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const variable = BUILDER_IMAGE[env.KLI8NT_BUILD_BUILDER];
@@ -233,7 +279,27 @@ const buildEnvSchema = z
     },
     workspaceSize: env.KLI8NT_BUILD_WORKSPACE_SIZE,
     nodeSelector: env.KLI8NT_BUILD_NODE_SELECTOR,
+    tolerations: env.KLI8NT_BUILD_TOLERATIONS,
+    caConfigMap: env.KLI8NT_BUILD_CA_CONFIGMAP,
+    proxy: {
+      ...(env.KLI8NT_BUILD_HTTP_PROXY
+        ? { httpProxy: env.KLI8NT_BUILD_HTTP_PROXY }
+        : {}),
+      ...(env.KLI8NT_BUILD_HTTPS_PROXY
+        ? { httpsProxy: env.KLI8NT_BUILD_HTTPS_PROXY }
+        : {}),
+      ...(env.KLI8NT_BUILD_NO_PROXY
+        ? { noProxy: env.KLI8NT_BUILD_NO_PROXY }
+        : {}),
+    } as BuildProxy,
   }));
+
+/** `build.proxy`: the proxy the clone step and the RUN steps go through. */
+export interface BuildProxy {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
 
 /** The `build` role's section, before shared defaults are folded in. */
 type BuildSection = z.output<typeof buildEnvSchema>;

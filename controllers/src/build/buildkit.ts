@@ -12,6 +12,7 @@ import {
   WORKSPACE,
   workspaceMount,
 } from './jobParts';
+import { proxyBuildArgs } from './proxy';
 import { cacheRestoreContainer } from './push';
 
 /*
@@ -94,7 +95,11 @@ export function buildkitdConfig(
   return lines.map(line => `${line}\n`).join('');
 }
 
-function buildctlArgs(build: BuildResource, cacheRef: string): string[] {
+function buildctlArgs(
+  build: BuildResource,
+  config: JobConfig,
+  cacheRef: string,
+): string[] {
   const { spec } = build;
   const args = [
     'build',
@@ -109,6 +114,11 @@ function buildctlArgs(build: BuildResource, cacheRef: string): string[] {
   // Each build argument is its own argv entry: no shell ever sees them.
   for (const key of Object.keys(spec.buildArgs).sort()) {
     args.push(`--opt=build-arg:${key}=${spec.buildArgs[key]}`);
+  }
+  // The proxy, unless the app sets the same argument itself.
+  for (const { name, value } of proxyBuildArgs(config.proxy)) {
+    if (!(name in spec.buildArgs))
+      args.push(`--opt=build-arg:${name}=${value}`);
   }
   args.push(
     `--output=type=oci,dest=${IMAGE_LAYOUT},tar=false`,
@@ -139,7 +149,7 @@ export function buildkitSteps(
         name: CONTAINERS.buildkit,
         image: config.images.builder,
         command: ['/bin/sh', '-c', BUILDKIT_SCRIPT, CONTAINERS.buildkit],
-        args: buildctlArgs(build, cacheRef),
+        args: buildctlArgs(build, config, cacheRef),
         env: [
           { name: 'HOME', value: HOME },
           { name: 'USER', value: 'user' },

@@ -23,6 +23,7 @@ import {
   workspaceMount,
 } from './jobParts';
 import { kanikoSteps } from './kaniko';
+import { proxyVariables } from './proxy';
 import { pushContainer, trustedVolumes } from './push';
 import {
   BUILD_API_VERSION,
@@ -37,6 +38,9 @@ import {
  */
 
 const CLONE_SECRET_DIR = '/var/run/kli8nt/clone';
+const CA_DIR = '/etc/kli8nt/ca';
+/** Key of the PEM bundle in the `KLI8NT_BUILD_CA_CONFIGMAP` ConfigMap. */
+export const CA_KEY = 'ca.crt';
 /** Key in the clone Secret: the complete HTTP header line git sends. */
 export const CLONE_HEADER_KEY = 'http-extraheader';
 
@@ -200,9 +204,25 @@ function cloneStep(
     { name: 'HOME', value: '/tmp' },
     { name: 'GIT_TERMINAL_PROMPT', value: '0' },
     { name: 'GIT_CONFIG_NOSYSTEM', value: '1' },
+    ...proxyVariables(config.proxy),
   ];
   const mounts: V1VolumeMount[] = [workspaceMount, tmpMount];
   const volumes: V1Volume[] = [];
+  if (config.caConfigMap) {
+    // git (libcurl) trusts this bundle instead of the system's, so the
+    // ConfigMap should hold the private CA and whatever public CAs the
+    // clone needs besides (usually only the private one).
+    volumes.push({
+      name: 'build-ca',
+      configMap: {
+        name: config.caConfigMap,
+        items: [{ key: CA_KEY, path: CA_KEY }],
+        defaultMode: 0o444,
+      },
+    });
+    mounts.push({ name: 'build-ca', mountPath: CA_DIR, readOnly: true });
+    env.push({ name: 'GIT_SSL_CAINFO', value: `${CA_DIR}/${CA_KEY}` });
+  }
   if (spec.cloneSecretName) {
     volumes.push({
       name: 'clone-token',
@@ -324,6 +344,9 @@ export function desiredJob(
           },
           ...(Object.keys(config.nodeSelector).length > 0
             ? { nodeSelector: { ...config.nodeSelector } }
+            : {}),
+          ...(config.tolerations.length > 0
+            ? { tolerations: config.tolerations.map(t => ({ ...t })) }
             : {}),
           initContainers: [
             clone.container,

@@ -27,6 +27,9 @@ export type JobConfig = Pick<
   | 'resources'
   | 'workspaceSize'
   | 'nodeSelector'
+  | 'tolerations'
+  | 'caConfigMap'
+  | 'proxy'
 >;
 
 /** Uid/gid of the unprivileged steps (clone, detect, cache, push). */

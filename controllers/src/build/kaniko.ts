@@ -1,4 +1,5 @@
 import type { V1SecurityContext } from '@kubernetes/client-node';
+import { proxyBuildArgs } from './proxy';
 import type { BuildResource } from './types';
 import { CONTAINERS } from './types';
 import {
@@ -68,6 +69,10 @@ function kanikoArgs(build: BuildResource, config: JobConfig): string[] {
   // Each build argument is its own argv entry: no shell ever sees them.
   for (const key of Object.keys(spec.buildArgs).sort()) {
     args.push(`--build-arg=${key}=${spec.buildArgs[key]}`);
+  }
+  // The proxy, unless the app sets the same argument itself.
+  for (const { name, value } of proxyBuildArgs(config.proxy)) {
+    if (!(name in spec.buildArgs)) args.push(`--build-arg=${name}=${value}`);
   }
   if (config.dockerHubMirror) {
     args.push(`--registry-mirror=${config.dockerHubMirror}`);

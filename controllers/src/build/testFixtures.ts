@@ -51,6 +51,9 @@ export const jobConfig: JobConfig = {
   },
   workspaceSize: '10Gi',
   nodeSelector: {},
+  tolerations: [],
+  caConfigMap: undefined,
+  proxy: {},
 };
 
 /** The same settings with the BuildKit builder. */
