@@ -52,3 +52,12 @@ securityContext:
   capabilities:
     drop: [ALL]
 {{- end -}}
+
+{{/* A map as `key=value,key2=value2` (sorted), the controllers' key-value syntax. */}}
+{{- define "kli8nt.keyValues" -}}
+{{- $pairs := list -}}
+{{- range $k, $v := . -}}
+{{- $pairs = append $pairs (printf "%s=%s" $k $v) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}
