@@ -39,6 +39,14 @@ describe('OctokitGithubGateway', () => {
     expect(auth).toBe('token ghp_testtoken');
   });
 
+  it('says when GitHub cannot be reached at all', async () => {
+    server.use(http.get(`${API}/repos/acme/shop`, () => HttpResponse.error()));
+    await expect(gateway.getRepository(repo)).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringContaining(`GitHub could not be reached at ${API}`),
+    });
+  });
+
   it('maps a missing repository to NotFoundError', async () => {
     server.use(
       http.get(`${API}/repos/acme/shop`, () =>

@@ -1,9 +1,5 @@
 import { Config } from '@backstage/config';
-import {
-  InputError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   DefaultGithubCredentialsProvider,
   GithubCredentialsProvider,
@@ -12,6 +8,7 @@ import {
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
 import { RepoRef } from '../database/types';
+import { githubFailure, githubStatus as status } from './failure';
 import { repoUrl } from './repo';
 
 /** States of a GitHub deployment status. */
@@ -65,27 +62,6 @@ export interface GithubGateway {
 
 const MAX_BRANCH_PAGES = 10;
 
-/**
- * Octokit errors carry the request (headers included); only a short message
- * is passed on, so nothing of the request reaches clients or logs.
- */
-function unavailable(error: unknown): ServiceUnavailableError {
-  const code = status(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return new ServiceUnavailableError(
-    `GitHub request failed${code ? ` (HTTP ${code})` : ''}: ${message.slice(
-      0,
-      200,
-    )}`,
-  );
-}
-
-function status(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error
-    ? Number((error as { status: unknown }).status)
-    : undefined;
-}
-
 /** {@link GithubGateway} on the GitHub REST API with credentials from `integrations.github`. */
 export class OctokitGithubGateway implements GithubGateway {
   static fromConfig(config: Config): OctokitGithubGateway {
@@ -112,9 +88,12 @@ export class OctokitGithubGateway implements GithubGateway {
         `No GitHub integration is configured for host '${repo.host}'`,
       );
     }
-    const { token } = await this.credentials.getCredentials({
-      url: repoUrl(repo),
-    });
+    // A GitHub App's credentials are fetched from GitHub too.
+    const { token } = await this.credentials
+      .getCredentials({ url: repoUrl(repo) })
+      .catch(error => {
+        throw this.failure(error, repo);
+      });
     return new Octokit({
       auth: token,
       baseUrl: integration.config.apiBaseUrl,
@@ -126,13 +105,17 @@ export class OctokitGithubGateway implements GithubGateway {
     try {
       return await fn();
     } catch (error) {
-      if (status(error) === 404) {
-        throw new NotFoundError(
-          `Repository ${repo.owner}/${repo.name} was not found or is not accessible`,
-        );
-      }
-      throw unavailable(error);
+      throw this.failure(error, repo);
     }
+  }
+
+  private failure(error: unknown, repo: RepoRef): Error {
+    const integration = this.integrations.github.byHost(repo.host);
+    return githubFailure(
+      error,
+      repo,
+      integration?.config.apiBaseUrl ?? `https://${repo.host}`,
+    );
   }
 
   async getRepository(repo: RepoRef): Promise<RepositoryInfo> {
@@ -182,7 +165,7 @@ export class OctokitGithubGateway implements GithubGateway {
           `Ref '${ref}' was not found in ${repo.owner}/${repo.name}`,
         );
       }
-      throw unavailable(error);
+      throw this.failure(error, repo);
     }
   }
 
@@ -239,9 +222,12 @@ export class OctokitGithubGateway implements GithubGateway {
   }
 
   async cloneToken(repo: RepoRef): Promise<string | undefined> {
-    const { token } = await this.credentials.getCredentials({
-      url: repoUrl(repo),
-    });
+    // A GitHub App's credentials are fetched from GitHub too.
+    const { token } = await this.credentials
+      .getCredentials({ url: repoUrl(repo) })
+      .catch(error => {
+        throw this.failure(error, repo);
+      });
     return token;
   }
 }

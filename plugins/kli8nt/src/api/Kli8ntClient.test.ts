@@ -123,6 +123,7 @@ describe('Kli8ntClient', () => {
       client.createDeployment({ entityRef: 'component:default/a' }),
     ).rejects.toMatchObject({
       name: 'ResponseError',
+      message: 'nope',
       cause: { message: 'nope' },
     });
   });

@@ -164,7 +164,11 @@ export class Kli8ntClient implements Kli8ntApi {
         options?.body !== undefined ? JSON.stringify(options.body) : undefined,
     });
     if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
+      const error = await ResponseError.fromResponse(response);
+      // The status line ("Request failed with 503 …") tells a user nothing;
+      // the backend's message says what failed and what to do next.
+      error.message = error.cause.message || error.message;
+      throw error;
     }
     if (response.status === 204) {
       return undefined as T;
