@@ -286,12 +286,16 @@ describe('desiredDeployment', () => {
     });
   });
 
-  it('renders the full app: HTTP readiness, env then secret env, node selector', () => {
+  it('renders the full app: HTTP readiness, env then secret env, node selector, tolerations', () => {
     const app = applied(
       desiredApp(imageBuilt({ config: { ...fullConfig } }), baseConfig),
     );
+    const tolerations = [
+      { key: 'pool', operator: 'Equal', value: 'apps', effect: 'NoSchedule' },
+    ];
     const deployment = desiredDeployment(app, {
       nodeSelector: { pool: 'apps' },
+      tolerations,
       progressDeadlineSeconds: 120,
     });
     expect(deployment.spec?.replicas).toBe(2);
@@ -299,6 +303,18 @@ describe('desiredDeployment', () => {
     expect(deployment.spec?.template.spec?.nodeSelector).toEqual({
       pool: 'apps',
     });
+    expect(deployment.spec?.template.spec?.tolerations).toEqual(tolerations);
+    // A copy: the controller's config is never shared with what is applied.
+    expect(deployment.spec?.template.spec?.tolerations?.[0]).not.toBe(
+      tolerations[0],
+    );
+    expect(
+      desiredDeployment(app, {
+        nodeSelector: {},
+        tolerations: [],
+        progressDeadlineSeconds: 120,
+      }).spec?.template.spec,
+    ).not.toHaveProperty('tolerations');
     const [container] = deployment.spec!.template.spec!.containers;
     expect(container.env).toEqual([
       { name: 'PORT', value: '3000' },

@@ -7,6 +7,7 @@ import type {
   V1Probe,
   V1Secret,
   V1Service,
+  V1Toleration,
 } from '@kubernetes/client-node';
 import {
   AppConfig,
@@ -58,6 +59,8 @@ export interface HTTPRoute {
 /** Scheduling settings of the controller that are not part of an App. */
 export interface PodPlacement {
   nodeSelector: Record<string, string>;
+  /** Taints of that pool the pods tolerate. */
+  tolerations?: V1Toleration[];
   progressDeadlineSeconds: number;
 }
 
@@ -270,6 +273,9 @@ export function desiredDeployment(
           enableServiceLinks: false,
           ...(Object.keys(placement.nodeSelector).length > 0
             ? { nodeSelector: { ...placement.nodeSelector } }
+            : {}),
+          ...(placement.tolerations?.length
+            ? { tolerations: placement.tolerations.map(t => ({ ...t })) }
             : {}),
           securityContext: {
             runAsNonRoot: true,

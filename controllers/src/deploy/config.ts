@@ -4,6 +4,8 @@ import {
   resourceQuantitySchema,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
+import type { V1Toleration } from '@kubernetes/client-node';
+import { parseTolerations } from '../runtime/tolerations';
 import { ExposureSpec, ResourceList, TlsSpec } from './types';
 
 /** The controller-wide settings the deploy role uses (config.ts `shared`). */
@@ -31,6 +33,8 @@ export interface DeployConfig extends DeploySharedSettings {
   defaultLimits: ResourceList;
   /** Extra node selector for app pods (a dedicated node pool). */
   nodeSelector: Record<string, string>;
+  /** Taints app pods tolerate (a dedicated, tainted node pool). */
+  tolerations: V1Toleration[];
   progressDeadlineSeconds: number;
   /** How many live releases an App's status keeps for rollback. */
   releaseHistory: number;
@@ -70,6 +74,10 @@ const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * - `KLI8NT_DEPLOY_DEFAULT_REQUESTS` (`cpu=100m,memory=128Mi`),
  *   `KLI8NT_DEPLOY_DEFAULT_LIMITS` (`cpu=1,memory=512Mi`),
  *   `KLI8NT_DEPLOY_NODE_SELECTOR` (`key=value,…`),
+ *   `KLI8NT_DEPLOY_TOLERATIONS` (`kubectl taint` syntax, comma separated:
+ *   `key=value:Effect`, `key:Effect` or `key`; e.g.
+ *   `pool=apps:NoSchedule` with `KLI8NT_DEPLOY_NODE_SELECTOR=pool=apps`
+ *   to put apps on a tainted pool),
  *   `KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS` (600),
  *   `KLI8NT_DEPLOY_RELEASE_HISTORY` (10), `KLI8NT_DEPLOY_POLL_SECONDS` (10).
  *
@@ -188,6 +196,18 @@ export function readDeploySection(
     }
   }
 
+  const parsedTolerations = parseTolerations(
+    env.KLI8NT_DEPLOY_TOLERATIONS ?? '',
+  );
+  let tolerations: V1Toleration[] = [];
+  if ('problems' in parsedTolerations) {
+    for (const problem of parsedTolerations.problems) {
+      problems.push(`KLI8NT_DEPLOY_TOLERATIONS: ${problem}`);
+    }
+  } else {
+    tolerations = parsedTolerations.tolerations;
+  }
+
   const sealingKeys = (env.KLI8NT_SEALING_KEYS ?? '')
     .split(',')
     .map(k => k.trim())
@@ -213,6 +233,7 @@ export function readDeploySection(
       memory: '512Mi',
     }),
     nodeSelector,
+    tolerations,
     progressDeadlineSeconds: int(
       'KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS',
       600,

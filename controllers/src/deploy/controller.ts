@@ -132,6 +132,7 @@ export async function startDeployController(options: {
     cluster: config.cluster,
     placement: {
       nodeSelector: config.nodeSelector,
+      tolerations: config.tolerations,
       progressDeadlineSeconds: config.progressDeadlineSeconds,
     },
     releaseHistory: config.releaseHistory,

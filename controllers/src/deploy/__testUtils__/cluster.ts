@@ -234,6 +234,7 @@ export function testConfig(
     defaultRequests: { cpu: '50m', memory: '64Mi' },
     defaultLimits: { cpu: '500m', memory: '256Mi' },
     nodeSelector: {},
+    tolerations: [],
     progressDeadlineSeconds: 120,
     releaseHistory: 10,
     pollMs: 1000,
@@ -259,6 +260,14 @@ export function testEnv(config: DeployConfig): Record<string, string> {
     KLI8NT_DEPLOY_DEFAULT_LIMITS: `cpu=${config.defaultLimits.cpu},memory=${config.defaultLimits.memory}`,
     KLI8NT_DEPLOY_NODE_SELECTOR: Object.entries(config.nodeSelector)
       .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    KLI8NT_DEPLOY_TOLERATIONS: config.tolerations
+      .map(
+        t =>
+          `${t.key}${t.operator === 'Equal' ? `=${t.value}` : ''}${
+            t.effect ? `:${t.effect}` : ''
+          }`,
+      )
       .join(','),
     KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: String(
       config.progressDeadlineSeconds,
