@@ -242,6 +242,58 @@ describe('podProblem', () => {
     );
   });
 
+  it('names the crash loop between restarts too, as a real kubelet shows it', () => {
+    // Seen on the real node at the progress deadline: the container had
+    // exited again and the kubelet had not yet put it in back-off.
+    const lastState = {
+      terminated: { exitCode: 3, reason: 'Error', message: 'boom' },
+    };
+    expect(
+      podProblem([
+        pod('p', {
+          restartCount: 1,
+          state: { terminated: { exitCode: 3, reason: 'Error' } },
+          lastState,
+        }),
+      ]),
+    ).toEqual({
+      reason: 'CrashLoopBackOff',
+      message:
+        'Container app of pod p keeps crashing (restarted 1 times); last termination: exit code 3 (Error)',
+    });
+    // Up again for an instant after a restart, not ready.
+    expect(
+      podProblem([
+        pod('p', { restartCount: 2, state: { running: {} }, lastState }),
+      ]),
+    ).toMatchObject({
+      reason: 'CrashLoopBackOff',
+      message: expect.stringMatching(
+        /last termination: exit code 3 \(Error\): boom$/,
+      ),
+    });
+    // Ready after an earlier crash: no problem; a config error still wins.
+    expect(
+      podProblem([
+        pod('p', {
+          restartCount: 2,
+          ready: true,
+          state: { running: {} },
+          lastState,
+        }),
+      ]),
+    ).toBeUndefined();
+    expect(
+      podProblem([
+        pod('p', {
+          restartCount: 2,
+          state: { waiting: { reason: 'CreateContainerConfigError' } },
+          lastState,
+        }),
+      ])?.reason,
+    ).toBe('CreateContainerConfigError');
+  });
+
   it('prefers image pull, then crash loop, then config, then scheduling', () => {
     const configError = pod('shop-4', {
       state: {

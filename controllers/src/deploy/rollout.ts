@@ -40,7 +40,8 @@ function clip(text: string, max = 1024): string {
 }
 
 function lastTermination(status: V1ContainerStatus): string {
-  const t = status.lastState?.terminated ?? status.state?.terminated;
+  // The current state is the newer one when the container is down right now.
+  const t = status.state?.terminated ?? status.lastState?.terminated;
   if (!t) return 'no termination recorded';
   const parts = [`exit code ${t.exitCode}`];
   if (t.reason) parts.push(`(${t.reason})`);
@@ -61,7 +62,19 @@ function containerProblem(
       message: `Image ${status.image} cannot be pulled${detail}`,
     };
   }
-  if (waiting?.reason === 'CrashLoopBackOff') {
+  // A real kubelet shows CrashLoopBackOff only while it waits to restart;
+  // between restarts the same container reads terminated (exit code) or
+  // running-not-ready. A container that has died before and is not ready
+  // now is in the crash loop whatever this instant's state says.
+  const crashedBefore =
+    status.restartCount > 0 &&
+    !status.ready &&
+    (status.lastState?.terminated !== undefined ||
+      status.state?.terminated !== undefined);
+  if (
+    waiting?.reason === 'CrashLoopBackOff' ||
+    (crashedBefore && !(waiting?.reason && CONFIG_REASONS.has(waiting.reason)))
+  ) {
     return {
       reason: 'CrashLoopBackOff',
       message: `Container ${
