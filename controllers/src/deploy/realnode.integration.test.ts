@@ -87,8 +87,10 @@ describeWithTestenv('deploy controller on the real node', () => {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const world = useDeployWorld(names, config, kubeConfig);
-  const images: Record<'httpd' | 'crash', { image: string; digest: string }> =
-    {} as never;
+  const images: Record<
+    'httpd' | 'crash' | 'root',
+    { image: string; digest: string }
+  > = {} as never;
   let ca: Buffer;
   let seconds = 0;
   const nextTime = () =>
@@ -108,9 +110,11 @@ describeWithTestenv('deploy controller on the real node', () => {
         },
       },
     });
-    for (const [name, entrypoint] of [
-      ['httpd', HTTPD],
-      ['crash', CRASH],
+    for (const [name, entrypoint, user] of [
+      ['httpd', HTTPD, '65534:65534'],
+      ['crash', CRASH, '65534:65534'],
+      // No User: the image runs as root, as many hand-written Dockerfiles do.
+      ['root', HTTPD, undefined],
     ] as const) {
       const repo = `kli8nt-tests/deploy-${name}`;
       const digest = await pushBusyboxApp({
@@ -119,7 +123,7 @@ describeWithTestenv('deploy controller on the real node', () => {
         repo,
         tag: 'v1',
         entrypoint: [...entrypoint],
-        user: '65534:65534',
+        user,
       });
       // As pods name it: the registry's loopback address works from the
       // node too (README "Containment": containerd maps it to the veth).
@@ -266,6 +270,15 @@ describeWithTestenv('deploy controller on the real node', () => {
     const [pod] = await podsOf('crashy');
     expect(pod.spec?.nodeName).toBe(env.KLI8NT_TEST_REAL_NODE);
     expect(pod.status?.containerStatuses?.[0].restartCount).toBeGreaterThan(0);
+  });
+
+  it('reports failed, saying why, for an image that runs as root', async () => {
+    const id = await deploy('rooty', images.root, {});
+    const failed = await world.bus.waitForStatus(id, 'failed', 120_000);
+    expect(failed.payload.reason).toBe('CreateContainerConfigError');
+    expect(failed.payload.message).toMatch(
+      /runAsNonRoot and image will run as root.*numeric non-root USER/,
+    );
   });
 
   it('removes everything on delete and the URL stops answering', async () => {

@@ -294,6 +294,41 @@ describe('podProblem', () => {
     ).toBe('CreateContainerConfigError');
   });
 
+  it('says what to change when the kubelet refuses a root image', () => {
+    for (const kubelet of [
+      'container has runAsNonRoot and image will run as root (pod: "p_ns(uid)", container: app)',
+      'container has runAsNonRoot and image has non-numeric user (node), cannot verify user is non-root (pod: "p_ns(uid)", container: app)',
+    ]) {
+      expect(
+        podProblem([
+          pod('p', {
+            state: {
+              waiting: {
+                reason: 'CreateContainerConfigError',
+                message: kubelet,
+              },
+            },
+          }),
+        ]),
+      ).toEqual({
+        reason: 'CreateContainerConfigError',
+        message: `Container app of pod p cannot start: ${kubelet}. Apps must run as a non-root user: set a numeric non-root USER in the Dockerfile (e.g. USER 10001:10001)`,
+      });
+    }
+    expect(
+      podProblem([
+        pod('p', {
+          state: {
+            waiting: {
+              reason: 'CreateContainerConfigError',
+              message: 'secret "x" not found',
+            },
+          },
+        }),
+      ])?.message,
+    ).toBe('Container app of pod p cannot start: secret "x" not found');
+  });
+
   it('prefers image pull, then crash loop, then config, then scheduling', () => {
     const configError = pod('shop-4', {
       state: {

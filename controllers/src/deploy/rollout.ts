@@ -85,9 +85,14 @@ function containerProblem(
     };
   }
   if (waiting?.reason && CONFIG_REASONS.has(waiting.reason)) {
+    // App pods run as non-root (restricted Pod Security); the kubelet
+    // refuses an image whose user is root or a name it cannot check.
+    const hint = /runAsNonRoot/.test(waiting.message ?? '')
+      ? '. Apps must run as a non-root user: set a numeric non-root USER in the Dockerfile (e.g. USER 10001:10001)'
+      : '';
     return {
       reason: waiting.reason,
-      message: `Container ${status.name} of pod ${pod} cannot start${detail}`,
+      message: `Container ${status.name} of pod ${pod} cannot start${detail}${hint}`,
     };
   }
   const terminated = status.state?.terminated;
