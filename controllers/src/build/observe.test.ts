@@ -138,6 +138,26 @@ describe('observeJob', () => {
     expect(failureOf(p)).toMatchObject({ reason, container: name });
   });
 
+  it('says the pod was evicted rather than blaming the killed step', () => {
+    const p = pod(
+      [
+        ['clone', 0],
+        ['buildkit', 137, '#13 [build 2/2] RUN npm prune'],
+      ],
+      [],
+    );
+    p.status!.reason = 'Evicted';
+    p.status!.message =
+      'Usage of EmptyDir volume "buildkit-state" exceeds the limit "4Gi". ';
+    expect(failureOf(p)).toEqual({
+      reason: 'Evicted',
+      container: 'buildkit',
+      summary:
+        'Evicted: Usage of EmptyDir volume "buildkit-state" exceeds the limit "4Gi".',
+      lines: '#13 [build 2/2] RUN npm prune',
+    });
+  });
+
   it('reports a deadline as such, with what the pod was doing', () => {
     const p: V1Pod = {
       metadata: { name: 'p' },

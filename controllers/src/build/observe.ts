@@ -146,6 +146,19 @@ export function formatFailure(failure: StepFailure): string {
 /** Why the pod failed: the first step that exited non-zero, with its last log lines. */
 export function failureOf(pod: V1Pod | undefined): StepFailure | undefined {
   if (!pod) return undefined;
+  // The kubelet evicted the pod (e.g. a volume over its size limit): the
+  // killed step's exit code would hide why.
+  if (pod.status?.reason === 'Evicted') {
+    const killed = statusesInOrder(pod).find(
+      s => s.state?.terminated && s.state.terminated.exitCode !== 0,
+    );
+    return {
+      reason: 'Evicted',
+      ...(killed ? { container: killed.name } : {}),
+      summary: cleanLogText(`Evicted: ${pod.status.message ?? 'no message'}`),
+      lines: cleanLogText(killed?.state?.terminated?.message ?? ''),
+    };
+  }
   for (const status of statusesInOrder(pod)) {
     const terminated = status.state?.terminated;
     if (terminated && terminated.exitCode !== 0) {
