@@ -219,8 +219,10 @@ describeWithTestenv('deploy controller on the real node', () => {
 
   it('rolls out a config-only redeploy and serves the new value', async () => {
     const started = Date.now();
+    // Now with an HTTP readiness check, which the kubelet really makes.
     const id = await deploy('hello', images.httpd, {
       env: { GREETING: 'again' },
+      healthCheckPath: '/index.html',
     });
     await world.bus.waitForStatus(id, 'live', 120_000);
     const answer = await waitFor(
@@ -237,12 +239,31 @@ describeWithTestenv('deploy controller on the real node', () => {
       namespace: ns,
       name: 'hello',
     });
+    expect(
+      deployment.spec?.template.spec?.containers[0].readinessProbe?.httpGet,
+    ).toMatchObject({ path: '/index.html', port: 'http' });
     expect(deployment.status?.availableReplicas).toBe(1);
     expect(deployment.status?.updatedReplicas).toBe(1);
     // eslint-disable-next-line no-console
     console.log(
       `real node: config redeploy live in ${Date.now() - started} ms`,
     );
+  });
+
+  it('reports failed with NotReady when the health check never succeeds', async () => {
+    const id = await deploy('sickly', images.httpd, {
+      healthCheckPath: '/healthz',
+    });
+    const failed = await world.bus.waitForStatus(id, 'failed', 120_000);
+    expect(failed.payload.reason).toBe('NotReady');
+    expect(failed.payload.message).toMatch(
+      /is running but GET \/healthz does not succeed/,
+    );
+    const [pod] = await podsOf('sickly');
+    expect(pod.status?.containerStatuses?.[0]).toMatchObject({
+      ready: false,
+      restartCount: 0,
+    });
   });
 
   it('reports failed with the pull error for an image that does not exist', async () => {
