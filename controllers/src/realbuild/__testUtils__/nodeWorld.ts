@@ -14,11 +14,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildConfig } from '../../config';
 import { createLogger } from '../../runtime';
 import { BuildController } from '../../build/controller';
 import { parseBuildQueueMessage } from '../../build/queueAdapter';
+import { parseTolerations } from '../../runtime/tolerations';
+import { REPO_ROOT } from './buildah';
 
 /*
  * The parts of the test world the real-node build suite drives: the local
@@ -53,16 +56,16 @@ function appJwt(github: TestGithub): string {
 
 async function api<T>(
   github: TestGithub,
-  path: string,
+  route: string,
   auth: string,
   method = 'GET',
 ): Promise<T> {
-  const response = await fetch(`${github.apiBaseUrl}${path}`, {
+  const response = await fetch(`${github.apiBaseUrl}${route}`, {
     method,
     headers: { authorization: auth, accept: 'application/vnd.github+json' },
   });
   if (!response.ok) {
-    throw new Error(`${method} ${path}: ${response.status}`);
+    throw new Error(`${method} ${route}: ${response.status}`);
   }
   return (await response.json()) as T;
 }
@@ -163,5 +166,111 @@ export async function messageTap(amqpConfig: RabbitMqConfig, queues: string[]) {
     publish: (queue: string, message: Kli8ntMessage) =>
       tap.publish(queue, message),
     close: () => tap.close(),
+  };
+}
+
+/** What a real-node build suite sets up once: namespace, queues, config. */
+export interface NodeBuildWorld {
+  namespace: string;
+  cluster: string;
+  buildQueue: string;
+  informQueue: string;
+  config: BuildConfig;
+}
+
+/**
+ * The BuildKit build role's settings for the real node (as an operator
+ * would set them: selector and tolerations, the git server's CA as a
+ * ConfigMap, the egress proxy), and the namespace with the push Secret and
+ * that ConfigMap. `images` are `build-builder-images env`'s exports.
+ */
+export async function setUpNodeBuilds(
+  suffix: string,
+  github: TestGithub,
+  egressProxyNode: string,
+  images: Record<string, string>,
+  base: Omit<BuildConfig, 'clusters' | 'namespace' | 'amqp' | 'digestGraceMs'>,
+): Promise<NodeBuildWorld> {
+  const namespace = `kli8nt-bk-${suffix}`;
+  const cluster = `bk-${suffix}`;
+  const registry = process.env.KLI8NT_TEST_NODE_REGISTRY!;
+  const nodeHost = process.env.KLI8NT_TEST_NODE_HOST_IP!;
+  const parsed = parseTolerations('kli8nt.io/node=real:NoSchedule');
+  if (!('tolerations' in parsed)) throw new Error(parsed.problems.join());
+  const config: BuildConfig = {
+    ...base,
+    clusters: [cluster],
+    namespace,
+    amqp: {
+      url: process.env.KLI8NT_TEST_AMQP_URL!,
+      exchange: `kli8nt.bk.${suffix}`,
+      deadLetterExchange: `kli8nt.bk.${suffix}.dlx`,
+      deadLetterQueue: `kli8nt.bk.${suffix}.dlq`,
+      deliveryLimit: 5,
+      prefetch: 10,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    },
+    digestGraceMs: 30_000,
+    registry: `${registry}/apps`,
+    cacheRepo: `${registry}/kli8nt-cache`,
+    insecureRegistry: true,
+    dockerHubMirror: registry,
+    images: {
+      builder: images.KLI8NT_TEST_BUILDKIT_IMAGE,
+      push: images.KLI8NT_TEST_PUSH_IMAGE,
+      clone: images.KLI8NT_TEST_CLONE_IMAGE,
+      detect: images.KLI8NT_TEST_DETECT_IMAGE,
+    },
+    resources: {
+      requests: { cpu: '100m', memory: '256Mi' },
+      limits: { cpu: '2', memory: '2Gi' },
+    },
+    // Rootless BuildKit unpacks node:22-bookworm (1 GB) more than once: at
+    // 4Gi the kubelet evicted the pod.
+    workspaceSize: '12Gi',
+    deadlineSeconds: 900,
+    nodeSelector: { 'kli8nt.io/node': 'real' },
+    tolerations: parsed.tolerations,
+    caConfigMap: 'git-ca',
+    proxy: {
+      httpProxy: egressProxyNode,
+      httpsProxy: egressProxyNode,
+      // The git server and the registry are the test world's own.
+      noProxy: `${nodeHost},127.0.0.1,localhost,.svc,.cluster.local`,
+    },
+  };
+  await kubectl(
+    ['apply', '-f', '-'],
+    readFileSync(path.join(REPO_ROOT, 'charts/kli8nt/crds/build.yaml'), 'utf8'),
+  );
+  await kubectl(['create', 'namespace', namespace]);
+  await kubectl(
+    ['apply', '-n', namespace, '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: config.pushSecretName },
+          type: 'kubernetes.io/dockerconfigjson',
+          stringData: { '.dockerconfigjson': '{"auths":{}}' },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'git-ca' },
+          data: { 'ca.crt': readFileSync(github.caFile, 'utf8') },
+        },
+      ],
+    }),
+  );
+  return {
+    namespace,
+    cluster,
+    buildQueue: `build.${cluster}`,
+    informQueue: `inform.${cluster}`,
+    config,
   };
 }

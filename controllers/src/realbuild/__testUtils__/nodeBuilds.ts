@@ -1,0 +1,171 @@
+import {
+  buildObjectName,
+  createMessage,
+  Kli8ntMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { TestGithub, waitFor } from '@internal/testenv';
+import { addRepository } from '@internal/testenv/src/github/repos';
+import { randomUUID } from 'node:crypto';
+import { buildRequested } from '../../build/testFixtures';
+import { run } from './buildah';
+import {
+  kubectl,
+  messageTap,
+  mintCloneAccess,
+  NodeBuildWorld,
+} from './nodeWorld';
+
+const MINUTE = 60_000;
+
+/**
+ * Drives builds as the backend would: pushes a directory as a commit of a
+ * private repository, mints a token, publishes BuildRequested with the
+ * API's clone URL, and waits for ImageBuilt or a failed report.
+ */
+export function nodeBuildDriver(
+  world: NodeBuildWorld,
+  tap: Awaited<ReturnType<typeof messageTap>>,
+  github: TestGithub,
+  owner: string,
+) {
+  const { namespace } = world;
+
+  async function pushRepo(name: string, dir: string) {
+    const added = await addRepository({
+      root: github.gitRoot,
+      owner,
+      name,
+      source: dir,
+      private: true,
+      mode: 'snapshot',
+    });
+    return added.sha;
+  }
+
+  async function requestBuild(repo: string, sha: string) {
+    const access = await mintCloneAccess(github, owner, repo);
+    if (!access.cloneUrl.startsWith(github.gitUrlNode)) {
+      throw new Error(`clone_url ${access.cloneUrl} is not the pods' one`);
+    }
+    const base = buildRequested();
+    const message = createMessage('BuildRequested', {
+      deploymentId: randomUUID(),
+      payload: {
+        ...base.payload,
+        app: repo,
+        entityRef: `component:default/${repo}`,
+        cluster: world.cluster,
+        repo: { owner, name: repo, cloneUrl: access.cloneUrl },
+        revision: sha,
+        buildArgs: {},
+        cloneToken: access.token,
+      },
+    });
+    const started = Date.now();
+    await tap.publish(world.buildQueue, message);
+    return { deploymentId: message.deploymentId, started };
+  }
+
+  const messagesFor = (id: string) =>
+    tap.received.filter(r => r.message.deploymentId === id);
+
+  /** ImageBuilt or the failed StatusReport of a build. */
+  function outcome(id: string, timeoutMs = 15 * MINUTE) {
+    return waitFor(
+      'the build to end',
+      async () =>
+        messagesFor(id).find(
+          r =>
+            r.message.type === 'ImageBuilt' ||
+            (r.message.type === 'StatusReport' &&
+              r.message.payload.status === 'failed'),
+        )?.message,
+      {
+        timeoutMs,
+        intervalMs: 1_000,
+        diagnose: async () =>
+          kubectl(['get', 'pods,jobs,builds', '-n', namespace, '-o', 'wide']),
+      },
+    );
+  }
+
+  async function podsOf(id: string) {
+    const list = JSON.parse(
+      await kubectl([
+        'get',
+        'pods',
+        '-n',
+        namespace,
+        '-l',
+        `batch.kubernetes.io/job-name=${buildObjectName(id)}`,
+        '-o',
+        'json',
+      ]),
+    );
+    return list.items as Array<{
+      metadata: { name: string };
+      spec: { nodeName?: string };
+    }>;
+  }
+
+  async function buildLog(id: string) {
+    const [pod] = await podsOf(id);
+    return kubectl([
+      'logs',
+      '-n',
+      namespace,
+      pod.metadata.name,
+      '-c',
+      'buildkit',
+    ]);
+  }
+
+  /** The registry's manifest digest of `apps/<app>:<tag>`, and its layers' size. */
+  async function registryImage(app: string, tag: string) {
+    const registry = process.env.KLI8NT_TEST_REGISTRY!;
+    const head = await run('curl', [
+      '-fsSI',
+      '-H',
+      'Accept: application/vnd.oci.image.manifest.v1+json',
+      `http://${registry}/v2/apps/${app}/manifests/${tag}`,
+    ]);
+    const digest = /docker-content-digest:\s*(\S+)/i.exec(head.output)?.[1];
+    const body = await run('curl', [
+      '-fsS',
+      '-H',
+      'Accept: application/vnd.oci.image.manifest.v1+json',
+      `http://${registry}/v2/apps/${app}/manifests/${tag}`,
+    ]);
+    let compressedBytes: number | undefined;
+    try {
+      const layers: Array<{ size: number }> = JSON.parse(body.output).layers;
+      compressedBytes = layers.reduce((sum, l) => sum + l.size, 0);
+    } catch {
+      compressedBytes = undefined;
+    }
+    return { digest, compressedBytes };
+  }
+
+  return {
+    pushRepo,
+    requestBuild,
+    outcome,
+    podsOf,
+    buildLog,
+    registryImage,
+  };
+}
+
+export function expectBuilt(message: Kli8ntMessage) {
+  if (message.type !== 'ImageBuilt') {
+    throw new Error(`expected ImageBuilt, got ${JSON.stringify(message)}`);
+  }
+  return message.payload;
+}
+
+export function expectFailed(message: Kli8ntMessage) {
+  if (message.type !== 'StatusReport') {
+    throw new Error(`expected a failed report, got ${JSON.stringify(message)}`);
+  }
+  return message.payload;
+}
