@@ -19,6 +19,7 @@ import {
   AppConfig,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { getThroughIngress } from '@internal/testenv';
 import { isNotFound } from '../runtime';
 import { parseTolerations } from '../runtime/tolerations';
 import {
@@ -28,7 +29,7 @@ import {
   useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
-import { getThroughIngress, pushBusyboxApp } from './__testUtils__/realNode';
+import { pushBusyboxApp } from './__testUtils__/realNode';
 import { testenvGate } from '../__testUtils__/testenvGate';
 
 const { describeWithTestenv, requireTestenv } = testenvGate([
@@ -210,7 +211,7 @@ describeWithTestenv('deploy controller on the real node', () => {
     );
     const reachableAfterMs = Date.now() - started;
     expect(answer.body).toBe('hello world\n');
-    expect(answer.altNames).toContain(`DNS:*.${domain}`);
+    expect(answer.cert.subjectaltname).toContain(`DNS:*.${domain}`);
     // eslint-disable-next-line no-console
     console.log(
       `real node: live after ${liveAfterMs} ms, HTTPS 200 after ${reachableAfterMs} ms`,

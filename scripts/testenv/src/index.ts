@@ -180,3 +180,4 @@ export function readTestEnv(
   };
 }
 export * from './wait';
+export * from './ingressClient';

@@ -15,9 +15,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PeerCertificate } from 'node:tls';
 import { promisify } from 'node:util';
-import { readTestEnv, TestEnv, TestIngress, waitFor } from './index';
+import {
+  getThroughIngress,
+  readTestEnv,
+  TestEnv,
+  TestIngress,
+  waitFor,
+} from './index';
 
 const env = readTestEnv();
 if (env && !env.ingress && process.env.KLI8NT_TESTENV === 'required') {
@@ -31,48 +36,9 @@ const run = promisify(execFile);
 
 jest.setTimeout(240_000);
 
-interface Answer {
-  status: number;
-  body: string;
-  cert: PeerCertificate;
-}
-
-/** GET https://<host>/ at the ingress address, verifying against `ca`. */
-function get(
-  ing: TestIngress,
-  host: string,
-  ca: string | Buffer,
-): Promise<Answer> {
-  const [ip, port] = ing.https.split(':');
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      {
-        host: ip,
-        port: Number(port),
-        path: '/',
-        servername: host,
-        headers: { Host: host },
-        ca,
-        agent: false,
-        timeout: 10_000,
-      },
-      res => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', c => (body += c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode!,
-            body,
-            cert: (res.socket as any).getPeerCertificate(),
-          }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+/** GET https://<host>/ at the test world's ingress, verifying against `ca`. */
+const get = (ing: TestIngress, host: string, ca: string | Buffer) =>
+  getThroughIngress(ing.https, host, ca);
 
 describeWithIngress('testenv ingress and TLS', () => {
   const te = env as TestEnv;

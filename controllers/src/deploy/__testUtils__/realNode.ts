@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 
 /*
  * Helpers for the real-node suite: tiny app images made from the test
@@ -109,56 +107,4 @@ export async function pushBusyboxApp(options: {
     body: manifest,
   });
   return sha256(manifest);
-}
-
-export interface Answer {
-  status: number;
-  body: string;
-  /** The subject alternative names of the certificate served. */
-  altNames: string;
-}
-
-/**
- * GET https://<host>/ at the ingress address (`ip:port`), verifying the
- * certificate against `ca` for `host`. Rejects when the TLS handshake or the
- * connection fails.
- */
-export function getThroughIngress(
-  ingress: string,
-  host: string,
-  ca: string | Buffer,
-): Promise<Answer> {
-  const [ip, port] = ingress.split(':');
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      {
-        host: ip,
-        port: Number(port),
-        path: '/',
-        servername: host,
-        headers: { Host: host },
-        ca,
-        agent: false,
-        timeout: 10_000,
-      },
-      res => {
-        const cert = (res.socket as TLSSocket).getPeerCertificate();
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', chunk => {
-          body += chunk;
-        });
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            body,
-            altNames: cert?.subjectaltname ?? '',
-          });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
 }
