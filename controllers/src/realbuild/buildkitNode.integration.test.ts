@@ -122,6 +122,7 @@ RUN sleep 600
         const dir = fixture('web');
         const first = await builds.pushRepo('web', dir);
         const cold = await builds.requestBuild('web', first);
+        const coldRun = builds.follow(cold.deploymentId);
         const built = expectBuilt(await builds.outcome(cold.deploymentId));
         const coldMs = Date.now() - cold.started;
         expect(built.plan).toMatchObject({ stack: 'node', port: 8080 });
@@ -129,8 +130,7 @@ RUN sleep 600
         expect((await builds.registryImage('web', first)).digest).toBe(
           built.imageDigest,
         );
-        const [pod] = await builds.podsOf(cold.deploymentId);
-        expect(pod.spec.nodeName).toBe(node);
+        expect((await coldRun).nodeName).toBe(node);
 
         writeFileSync(
           path.join(dir, 'server.js'),
@@ -139,13 +139,14 @@ RUN sleep 600
         const second = await builds.pushRepo('web', dir);
         expect(second).not.toBe(first);
         const warm = await builds.requestBuild('web', second);
+        const warmRun = builds.follow(warm.deploymentId);
         const rebuilt = expectBuilt(await builds.outcome(warm.deploymentId));
         const warmMs = Date.now() - warm.started;
         expect((await builds.registryImage('web', second)).digest).toBe(
           rebuilt.imageDigest,
         );
         expect(rebuilt.imageDigest).not.toBe(built.imageDigest);
-        const log = await builds.buildLog(warm.deploymentId);
+        const { log } = await warmRun;
         // The dependency step of the generated Dockerfile, from the cache.
         expect(log).toMatch(
           /#(\d+) \[deps \d\/\d\] RUN \["npm", "ci"\][^\n]*\n(?:[^\n]*\n)*?#\1 CACHED/,

@@ -141,12 +141,13 @@ interface Row {
           expect(readFileSync(source, 'utf8')).toContain(c.change);
           const second = await builds.pushRepo(repo, dir);
           const warm = await builds.requestBuild(repo, second);
+          const warmRun = builds.follow(warm.deploymentId);
           const rebuilt = expectBuilt(await builds.outcome(warm.deploymentId));
           row.warm = `${((Date.now() - warm.started) / 1000).toFixed(0)} s`;
           expect((await builds.registryImage(repo, second)).digest).toBe(
             rebuilt.imageDigest,
           );
-          const log = await builds.buildLog(warm.deploymentId);
+          const { log } = await warmRun;
           const cached = (log.match(/^#\d+ CACHED$/gm) ?? []).length;
           row.cached = String(cached);
           writeFileSync(path.join(work, `${repo}-warm.log`), log);

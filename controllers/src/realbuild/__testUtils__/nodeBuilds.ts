@@ -108,6 +108,30 @@ export function nodeBuildDriver(
     }>;
   }
 
+  /**
+   * Follows a running build: the node its pod runs on and the BuildKit
+   * step's whole log (a succeeded Job is deleted at once, so its log must
+   * be read while it runs; in production the log controller ships it).
+   */
+  async function follow(id: string, timeoutMs = 15 * MINUTE) {
+    const deadline = Date.now() + timeoutMs;
+    let nodeName: string | undefined;
+    while (Date.now() < deadline) {
+      const [pod] = await podsOf(id).catch(() => []);
+      if (pod) {
+        nodeName ??= pod.spec.nodeName;
+        const logs = await run(
+          'kubectl',
+          ['logs', '-f', '-n', namespace, pod.metadata.name, '-c', 'buildkit'],
+          { timeoutMs: deadline - Date.now() },
+        );
+        if (logs.code === 0) return { nodeName, log: logs.output };
+      }
+      await new Promise(resolve => setTimeout(resolve, 2_000));
+    }
+    return { nodeName, log: '' };
+  }
+
   async function buildLog(id: string) {
     const [pod] = await podsOf(id);
     return kubectl([
@@ -151,6 +175,7 @@ export function nodeBuildDriver(
     requestBuild,
     outcome,
     podsOf,
+    follow,
     buildLog,
     registryImage,
   };
