@@ -152,6 +152,8 @@ interface Row {
           row.cached = String(cached);
           writeFileSync(path.join(work, `${repo}-warm.log`), log);
           expect(cached).toBeGreaterThan(0);
+          // eslint-disable-next-line no-console
+          console.log(`BuildKit row: ${JSON.stringify(row)}`);
         } catch (error) {
           row.error = String(error).split('\n')[0];
           throw error;
