@@ -6,8 +6,8 @@
 # over HTTPS with the tokens it mints; the backend uses it through the
 # GitHub integration's apiBaseUrl.
 
-GITHUB_PORT=${KLI8NT_TESTENV_GITHUB_PORT:-$((23080 + off))}
-GITHUB_TLS_PORT=${KLI8NT_TESTENV_GITHUB_TLS_PORT:-$((23081 + off))}
+GITHUB_PORT=${KLI8NT_TESTENV_GITHUB_PORT:-$((23086 + off))}
+GITHUB_TLS_PORT=${KLI8NT_TESTENV_GITHUB_TLS_PORT:-$((23087 + off))}
 GITHUB_DIR=$RUN_DIR/github
 GIT_ROOT=${KLI8NT_TESTENV_GIT_ROOT:-$GITHUB_DIR/repos}
 # The GitHub App the backend may authenticate as (its key is made below).
