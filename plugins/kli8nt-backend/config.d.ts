@@ -6,11 +6,6 @@ export interface Config {
      */
     cluster?: string;
     /**
-     * DNS zone under which apps are served as `<app>.<appsDomain>`.
-     * Default 'localhost'.
-     */
-    appsDomain?: string;
-    /**
      * AES-256 key (32 bytes as base64 or hex) that seals secret environment
      * values at rest. Without it, secret values cannot be set.
      * @visibility secret

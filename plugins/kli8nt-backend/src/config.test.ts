@@ -5,7 +5,6 @@ describe('readKli8ntBackendConfig', () => {
   it('applies defaults to an empty config', () => {
     expect(readKli8ntBackendConfig(new ConfigReader({}))).toEqual({
       cluster: 'default',
-      appsDomain: 'localhost',
       secretKey: undefined,
       github: {
         host: 'github.com',
@@ -25,7 +24,6 @@ describe('readKli8ntBackendConfig', () => {
       new ConfigReader({
         kli8nt: {
           cluster: 'eu-1',
-          appsDomain: 'apps.example.com',
           secretKey: 'a'.repeat(64),
           github: {
             host: 'ghe.example.com',
@@ -42,7 +40,6 @@ describe('readKli8ntBackendConfig', () => {
     );
     expect(config).toEqual({
       cluster: 'eu-1',
-      appsDomain: 'apps.example.com',
       secretKey: 'a'.repeat(64),
       github: {
         host: 'ghe.example.com',
@@ -63,7 +60,6 @@ describe('readKli8ntBackendConfig', () => {
 
   it.each([
     [{ cluster: 'Not_A_Label' }, /kli8nt.cluster/],
-    [{ appsDomain: 'bad domain' }, /kli8nt.appsDomain/],
     [{ outbox: { batchSize: 0 } }, /kli8nt.outbox.batchSize/],
     [{ logs: { heartbeatIntervalMs: 1.5 } }, /kli8nt.logs.heartbeatIntervalMs/],
   ])('rejects %j', (kli8nt, message) => {

@@ -6,7 +6,6 @@ import { Config, ConfigReader } from '@backstage/config';
  */
 export interface Kli8ntBackendConfig {
   cluster: string;
-  appsDomain: string;
   secretKey?: string;
   github: {
     host: string;
@@ -25,8 +24,6 @@ export interface Kli8ntBackendConfig {
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const DNS_NAME =
-  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 function positiveInt(config: Config, key: string, fallback: number): number {
   const value = config.getOptionalNumber(key) ?? fallback;
@@ -65,13 +62,6 @@ export function readKli8ntBackendConfig(root: Config): Kli8ntBackendConfig {
   const secretKey = config.getOptionalString('secretKey');
   return {
     cluster,
-    appsDomain: matching(
-      config,
-      'appsDomain',
-      DNS_NAME,
-      'localhost',
-      'a DNS name',
-    ),
     secretKey,
     github: {
       host: config.getOptionalString('github.host') ?? 'github.com',
