@@ -26,6 +26,16 @@ export interface Config {
         /** Largest delay in milliseconds. Default 30000. */
         maxDelayMs?: number;
       };
+      /**
+       * Delays between attempts of a message whose handler failed (the
+       * message waits in a retry queue, it is not requeued at once).
+       */
+      retry?: {
+        /** Delay after the first failure in milliseconds; doubles each time. Default 2000. */
+        initialDelayMs?: number;
+        /** Largest delay in milliseconds. Default 60000. */
+        maxDelayMs?: number;
+      };
     };
     /**
      * Kafka log bus. When absent, an in-memory log bus is used (development only).

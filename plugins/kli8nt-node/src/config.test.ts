@@ -26,6 +26,7 @@ describe('readKli8ntNodeConfig', () => {
       deliveryLimit: 5,
       prefetch: 10,
       reconnect: { initialDelayMs: 500, maxDelayMs: 30000 },
+      retry: { initialDelayMs: 2000, maxDelayMs: 60000 },
     });
     expect(config.kafka).toEqual({
       brokers: ['localhost:9092'],

@@ -14,6 +14,8 @@ export interface RabbitMqConfig {
   deliveryLimit: number;
   prefetch: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Delays between attempts of a failing message; see `RetryPolicy`. */
+  retry?: { initialDelayMs: number; maxDelayMs: number };
 }
 
 /**
@@ -83,6 +85,8 @@ function positiveInt(config: Config, key: string, fallback: number): number {
 function readRabbitMq(config: Config): RabbitMqConfig {
   const initialDelayMs = positiveInt(config, 'reconnect.initialDelayMs', 500);
   const maxDelayMs = positiveInt(config, 'reconnect.maxDelayMs', 30_000);
+  const retryInitialMs = positiveInt(config, 'retry.initialDelayMs', 2000);
+  const retryMaxMs = positiveInt(config, 'retry.maxDelayMs', 60_000);
   return {
     url: config.getString('url'),
     exchange: config.getOptionalString('exchange') ?? 'kli8nt',
@@ -95,6 +99,10 @@ function readRabbitMq(config: Config): RabbitMqConfig {
     reconnect: {
       initialDelayMs,
       maxDelayMs: Math.max(initialDelayMs, maxDelayMs),
+    },
+    retry: {
+      initialDelayMs: retryInitialMs,
+      maxDelayMs: Math.max(retryInitialMs, retryMaxMs),
     },
   };
 }

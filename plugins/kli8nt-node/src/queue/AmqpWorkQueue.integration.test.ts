@@ -8,6 +8,7 @@ import {
 } from '../testing/testenv';
 import { AmqpWorkQueue } from './AmqpWorkQueue';
 import { InMemoryDedupStore, withDeduplication } from './dedup';
+import { TerminalError } from './errors';
 import { DeadLetter } from './types';
 import { testParser, TestMessage } from '../testing/testMessages';
 
@@ -32,7 +33,12 @@ if (status === 'available')
       prefetch: 50,
       reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
     };
-    const queues = [`build.restart-${suffix}`, `deploy.gone-${suffix}`];
+    const queues = [
+      `build.restart-${suffix}`,
+      `deploy.gone-${suffix}`,
+      `build.token-${suffix}`,
+      `build.token-${suffix}.retry.200`,
+    ];
     const logs: string[] = [];
     const logger: Kli8ntLogger = {
       info: m => logs.push(`info ${m}`),
@@ -50,6 +56,54 @@ if (status === 'available')
       await channel.deleteExchange(config.deadLetterExchange);
       await channel.close();
       await connection.close();
+    });
+
+    it('keeps no clone token in the dead-letter queue, and the retry copy waits in its retry queue', async () => {
+      const queue = await AmqpWorkQueue.create<TestMessage>({
+        config: { ...config, retry: { initialDelayMs: 200, maxDelayMs: 200 } },
+        parser: testParser,
+        logger,
+      });
+      const connection = await amqp.connect(url);
+      const channel = await connection.createChannel();
+      try {
+        let attempts = 0;
+        await queue.consume(queues[2], async () => {
+          attempts++;
+          if (attempts === 1) throw new Error('apiserver unavailable');
+          throw new TerminalError('repository is gone');
+        });
+        await queue.publish(queues[2], {
+          messageId: 'tok',
+          n: 1,
+          cloneToken: 'ghs_neverInTheDlq',
+        } as TestMessage);
+        const deadline = Date.now() + 15_000;
+        let letter = await channel.get(config.deadLetterQueue);
+        while (letter === false && Date.now() < deadline) {
+          await new Promise(r => setTimeout(r, 100));
+          letter = await channel.get(config.deadLetterQueue);
+        }
+        if (letter === false)
+          throw new Error('Timed out waiting for the dead letter');
+        channel.ack(letter);
+        expect(attempts).toBe(2);
+        expect(letter.content.toString()).not.toContain('ghs_neverInTheDlq');
+        expect(JSON.parse(letter.content.toString())).toEqual({
+          messageId: 'tok',
+          n: 1,
+          cloneToken: '[redacted]',
+        });
+        expect(letter.properties.headers?.['x-kli8nt-dead-letter-reason']).toBe(
+          'handler refused on attempt 2: repository is gone',
+        );
+        const retry = await channel.checkQueue(queues[3]);
+        expect(retry.messageCount).toBe(0);
+      } finally {
+        await channel.close();
+        await connection.close();
+        await queue.close();
+      }
     });
 
     it('rejects an unroutable publish instead of dropping it', async () => {

@@ -3,19 +3,25 @@ import { randomUUID } from 'node:crypto';
 import { RabbitMqConfig } from '../config';
 import { Kli8ntLogger } from '../logger';
 import { processDelivery } from './processDelivery';
+import { redactBody } from './redact';
 import {
+  ATTEMPT_HEADER,
   backoffDelay,
   deadLetterQueueArguments,
   deadLetterReason,
   deliveryAttempt,
+  nominalDelay,
   PUBLISH_HEADER,
   QUEUE_HEADER,
   REASON_HEADER,
+  retryQueueArguments,
+  retryQueueName,
   workQueueArguments,
 } from './topology';
 import {
   ConsumeOptions,
   ConsumerHandle,
+  DEFAULT_RETRY_POLICY,
   DeadLetter,
   MessageParser,
   WorkHandler,
@@ -37,6 +43,8 @@ interface PendingPublish {
   body: Buffer;
   messageId: string;
   headers: Record<string, unknown>;
+  /** Per-message TTL in ms (retry queues only). */
+  expiration?: string;
   nacks: number;
   returned: boolean;
   resolve(): void;
@@ -65,8 +73,10 @@ function withHeartbeat(url: string): string {
 
 /**
  * Work queues on RabbitMQ with amqplib: quorum queues, publisher confirms,
- * mandatory publishing, dead-lettering with reasons, and reconnection that
- * restores topology, consumers and unconfirmed publishes.
+ * mandatory publishing, delayed retries with backoff (retry queues whose
+ * per-message TTL dead-letters back onto the work queue), dead-lettering
+ * with reasons and without credentials, and reconnection that restores
+ * topology, consumers and unconfirmed publishes.
  *
  * @public
  */
@@ -76,6 +86,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   readonly #logger: Kli8ntLogger;
   readonly #pending = new Map<string, PendingPublish>();
   readonly #declared = new Set<string>();
+  readonly #declaredRetry = new Set<string>();
   readonly #subscriptions = new Set<Subscription>();
   #connection?: Connection;
   #publisher?: ConfirmChannel;
@@ -142,6 +153,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
             msg.fields.redelivered,
           ),
           deliveryLimit: this.#config.deliveryLimit,
+          retry: this.#retryPolicy,
           parser: this.#parser,
           handler,
         });
@@ -149,10 +161,10 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           this.#settle(() => channel.ack(msg));
         } else if (outcome.action === 'retry') {
           this.#logger.warn(
-            `Handler failed for message ${msg.properties.messageId} on ${queue}; it will be redelivered`,
+            `Handler failed for message ${msg.properties.messageId} on ${queue}; retrying in ${outcome.delayMs} ms`,
             { error: outcome.error.message },
           );
-          this.#settle(() => channel.reject(msg, true));
+          await this.#retryLater(channel, queue, msg, outcome.delayMs);
         } else {
           this.#logger.warn(
             `Dead-lettering message ${msg.properties.messageId} from ${queue}: ${outcome.reason}`,
@@ -160,7 +172,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           await this.#send(
             this.#config.deadLetterExchange,
             queue,
-            msg.content,
+            Buffer.from(redactBody(msg.content.toString())),
             msg.properties.messageId ?? '',
             { [REASON_HEADER]: outcome.reason, [QUEUE_HEADER]: queue },
           );
@@ -181,11 +193,13 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       onMessage: async (channel, msg) => {
         const { reason, queue } = deadLetterReason(msg.properties.headers);
         try {
+          // The broker dead-letters by itself too (delivery limit of a
+          // consumer that keeps crashing), with the body as published.
           await handler({
             queue,
             reason,
             messageId: msg.properties.messageId,
-            body: msg.content.toString(),
+            body: redactBody(msg.content.toString()),
           });
           this.#settle(() => channel.ack(msg));
         } catch {
@@ -193,6 +207,66 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
         }
       },
     });
+  }
+
+  get #retryPolicy() {
+    return this.#config.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  /**
+   * Parks a failed message in the retry queue of its delay, then acks it.
+   * If the retry queue cannot take it, the message is requeued as before
+   * (still counted against the delivery limit) rather than lost.
+   */
+  async #retryLater(
+    channel: Channel,
+    queue: string,
+    msg: AmqpMessage,
+    delayMs: number,
+  ) {
+    const attempt = deliveryAttempt(
+      msg.properties.headers,
+      msg.fields.redelivered,
+    );
+    const { initialDelayMs, maxDelayMs } = this.#retryPolicy;
+    const retryQueue = retryQueueName(
+      queue,
+      nominalDelay(attempt, initialDelayMs, maxDelayMs),
+    );
+    try {
+      await this.#declareRetryQueue(retryQueue, queue);
+      await this.#send(
+        '',
+        retryQueue,
+        msg.content,
+        msg.properties.messageId,
+        {
+          [ATTEMPT_HEADER]: attempt,
+        },
+        String(delayMs),
+      );
+      this.#settle(() => channel.ack(msg));
+    } catch (error) {
+      this.#declaredRetry.delete(retryQueue);
+      this.#logger.warn(
+        `Could not park message ${msg.properties.messageId} in ${retryQueue} (${
+          (error as Error).message
+        }); requeueing it`,
+      );
+      this.#settle(() => channel.reject(msg, true));
+    }
+  }
+
+  async #declareRetryQueue(retryQueue: string, queue: string) {
+    if (this.#declaredRetry.has(retryQueue)) return;
+    await this.#connected;
+    const publisher = this.#publisher;
+    if (!publisher) throw new Error('RabbitMQ connection lost');
+    await publisher.assertQueue(
+      retryQueue,
+      retryQueueArguments(this.#config, queue),
+    );
+    this.#declaredRetry.add(retryQueue);
   }
 
   async close(): Promise<void> {
@@ -357,6 +431,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     body: Buffer,
     messageId: string,
     headers: Record<string, unknown>,
+    expiration?: string,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const pending: PendingPublish = {
@@ -366,6 +441,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
         body,
         messageId,
         headers,
+        expiration,
         nacks: 0,
         returned: false,
         resolve,
@@ -420,6 +496,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           mandatory: true,
           contentType: 'application/json',
           messageId: pending.messageId,
+          expiration: pending.expiration,
           headers: { ...pending.headers, [PUBLISH_HEADER]: pending.id },
         },
         done,

@@ -1,6 +1,9 @@
 import { processDelivery } from './processDelivery';
+import { redactBody } from './redact';
 import {
   ConsumeOptions,
+  DEFAULT_RETRY_POLICY,
+  RetryPolicy,
   ConsumerHandle,
   DeadLetter,
   MessageParser,
@@ -24,8 +27,9 @@ interface Consumer {
 }
 
 /**
- * The in-memory twin of {@link AmqpWorkQueue}: same validation, ack, retry,
- * delivery limit and dead-letter semantics, nothing survives the process.
+ * The in-memory twin of {@link AmqpWorkQueue}: same validation, ack,
+ * delayed retry, delivery limit, dead-letter and redaction semantics;
+ * nothing survives the process.
  * For `yarn start` without RabbitMQ and for unit tests.
  *
  * @public
@@ -34,6 +38,8 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   readonly #parser: MessageParser<T>;
   readonly #deliveryLimit: number;
   readonly #prefetch: number;
+  readonly #retry: RetryPolicy;
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #queues = new Map<string, StoredMessage[]>();
   readonly #consumers = new Set<Consumer>();
   readonly #deadLetters: DeadLetter[] = [];
@@ -44,10 +50,12 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     parser: MessageParser<T>;
     deliveryLimit?: number;
     prefetch?: number;
+    retry?: RetryPolicy;
   }) {
     this.#parser = options.parser;
     this.#deliveryLimit = options.deliveryLimit ?? 5;
     this.#prefetch = options.prefetch ?? 10;
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
   async publish(queue: string, message: T): Promise<void> {
@@ -80,17 +88,18 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           messageId: stored.messageId,
           attempt: stored.deliveries,
           deliveryLimit: this.#deliveryLimit,
+          retry: this.#retry,
           parser: this.#parser,
           handler,
         });
         if (outcome.action === 'retry') {
-          this.#queue(queue).push(stored);
+          this.#retryLater(queue, stored, outcome.delayMs);
         } else if (outcome.action === 'dead-letter') {
           this.#deadLetter({
             queue,
             messageId: stored.messageId,
             reason: outcome.reason,
-            body: stored.body,
+            body: redactBody(stored.body),
           });
         }
       },
@@ -121,6 +130,8 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     const all = [...this.#consumers, ...this.#deadLetterConsumers];
     await Promise.all(all.map(c => this.#cancel(c)));
   }
@@ -139,6 +150,16 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   async #cancel(consumer: Consumer) {
     consumer.cancelled = true;
     await Promise.allSettled([...consumer.inFlight]);
+  }
+
+  /** Like AmqpWorkQueue's retry queues: back at the tail after the delay. */
+  #retryLater(queue: string, stored: StoredMessage, delayMs: number) {
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      this.#queue(queue).push(stored);
+      this.#schedule();
+    }, delayMs);
+    this.#retryTimers.add(timer);
   }
 
   #deadLetter(letter: DeadLetter) {

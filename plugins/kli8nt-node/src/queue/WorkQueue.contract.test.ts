@@ -3,8 +3,9 @@ import { silentLogger } from '../logger';
 import { testenvStatus, uniqueSuffix, waitFor } from '../testing/testenv';
 import { AmqpWorkQueue } from './AmqpWorkQueue';
 import { withDeduplication } from './dedup';
+import { TerminalError } from './errors';
 import { InMemoryWorkQueue } from './InMemoryWorkQueue';
-import { DeadLetter, WorkQueue } from './types';
+import { DeadLetter, RetryPolicy, WorkQueue } from './types';
 import { testParser, TestMessage } from '../testing/testMessages';
 
 const msg = (n: number, id = `m-${n}-${uniqueSuffix()}`): TestMessage => ({
@@ -12,7 +13,14 @@ const msg = (n: number, id = `m-${n}-${uniqueSuffix()}`): TestMessage => ({
   n,
 });
 
-type Factory = () => Promise<WorkQueue<TestMessage>>;
+type Factory = (options?: {
+  deliveryLimit?: number;
+  retry?: RetryPolicy;
+}) => Promise<WorkQueue<TestMessage>>;
+
+jest.setTimeout(30_000);
+
+const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 1000 };
 
 const created: Array<{ exchange: string; dlx: string; dlq: string }> = [];
 const queueNames: string[] = [];
@@ -24,12 +32,18 @@ const implementations: Array<
   [
     'InMemoryWorkQueue',
     'available',
-    async () => new InMemoryWorkQueue({ parser: testParser, deliveryLimit: 3 }),
+    async options =>
+      new InMemoryWorkQueue({
+        parser: testParser,
+        deliveryLimit: 3,
+        retry: fastRetry,
+        ...options,
+      }),
   ],
   [
     'AmqpWorkQueue',
     testenvStatus('KLI8NT_TEST_AMQP_URL'),
-    async () => {
+    async options => {
       const suffix = uniqueSuffix();
       const names = {
         exchange: `test.${suffix}`,
@@ -46,6 +60,8 @@ const implementations: Array<
           deliveryLimit: 3,
           prefetch: 10,
           reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+          retry: fastRetry,
+          ...options,
         },
         parser: testParser,
         logger: silentLogger,
@@ -64,7 +80,12 @@ afterAll(async () => {
   if (!amqpUrl || created.length === 0) return;
   const connection = await amqp.connect(amqpUrl);
   const channel = await connection.createChannel();
-  for (const name of queueNames) await channel.deleteQueue(name);
+  const retryDelays = [100, 200, 400, 800, 1000, 1600, 3200, 4000];
+  for (const name of queueNames) {
+    await channel.deleteQueue(name);
+    for (const ms of retryDelays)
+      await channel.deleteQueue(`${name}.retry.${ms}`);
+  }
   for (const { exchange, dlx, dlq } of created) {
     await channel.deleteQueue(dlq);
     await channel.deleteExchange(exchange);
@@ -166,6 +187,71 @@ describe.each(implementations.filter(([, status]) => status === 'available'))(
         queue: name,
         messageId: 'unlucky-1',
         reason: 'handler failed on attempt 3 of 3: unlucky',
+      });
+    });
+
+    it('retries with growing delays, so a handler failing for seconds succeeds later', async () => {
+      await queue.close();
+      queue = await factory({
+        deliveryLimit: 5,
+        retry: { initialDelayMs: 400, maxDelayMs: 4000 },
+      });
+      const name = queueName('deploy');
+      const letters: DeadLetter[] = [];
+      await queue.consumeDeadLetters(async l => {
+        letters.push(l);
+      });
+      // Like an API server that is restarting: down for 2 s (attempt 3 comes
+      // at most 1.44 s in, attempt 4 at least 2.24 s in).
+      const start = Date.now();
+      const downUntil = start + 2000;
+      const attempts: Array<[number, number]> = [];
+      let done = false;
+      await queue.consume(name, async (_m, d) => {
+        attempts.push([d.attempt, Date.now() - start]);
+        if (Date.now() < downUntil) throw new Error('apiserver unavailable');
+        done = true;
+      });
+      await queue.publish(name, msg(7, `flaky-${uniqueSuffix()}`));
+      await waitFor(() => done, 20_000, 'the handler to succeed');
+      expect(letters).toEqual([]);
+      expect(attempts.map(([a]) => a)).toEqual([1, 2, 3, 4]);
+      const gaps = attempts.slice(1).map(([, at], i) => at - attempts[i][1]);
+      // 400, 800, 1600 ms nominal, ±20% jitter (and some broker latency)
+      expect(gaps[0]).toBeGreaterThanOrEqual(300);
+      expect(gaps[1]).toBeGreaterThanOrEqual(600);
+      expect(gaps[2]).toBeGreaterThanOrEqual(1200);
+      expect(gaps[2]).toBeLessThan(5000);
+    });
+
+    it('dead-letters a TerminalError at once, without credentials in the copy', async () => {
+      const name = queueName('build');
+      const letters: DeadLetter[] = [];
+      await queue.consumeDeadLetters(async l => {
+        letters.push(l);
+      });
+      const attempts: number[] = [];
+      await queue.consume(name, async (_m, d) => {
+        attempts.push(d.attempt);
+        throw new TerminalError('no stack detected');
+      });
+      await queue.publish(name, {
+        ...msg(3, 'terminal-1'),
+        cloneToken: 'ghs_doNotKeepMe',
+      } as TestMessage);
+      await waitFor(() => letters.length === 1, 10_000, 'dead letter');
+      await new Promise(r => setTimeout(r, 300));
+      expect(attempts).toEqual([1]);
+      expect(letters[0]).toMatchObject({
+        queue: name,
+        messageId: 'terminal-1',
+        reason: 'handler refused on attempt 1: no stack detected',
+      });
+      expect(letters[0].body).not.toContain('ghs_doNotKeepMe');
+      expect(JSON.parse(letters[0].body)).toEqual({
+        messageId: 'terminal-1',
+        n: 3,
+        cloneToken: '[redacted]',
       });
     });
 

@@ -1,4 +1,5 @@
 export * from './types';
+export { TerminalError, isTerminalError } from './errors';
 export { InMemoryDedupStore, withDeduplication } from './dedup';
 export type { DedupStore } from './dedup';
 export { processDelivery } from './processDelivery';

@@ -1,3 +1,4 @@
+import { TerminalError } from './errors';
 import { processDelivery } from './processDelivery';
 import { MessageParser } from './types';
 
@@ -12,7 +13,13 @@ const parser: MessageParser<Msg> = raw => {
   return { ok: true, message: r as Msg };
 };
 
-const base = { queue: 'q', deliveryLimit: 3, parser, attempt: 1 };
+const base = {
+  queue: 'q',
+  deliveryLimit: 3,
+  retry: { initialDelayMs: 1000, maxDelayMs: 3000 },
+  parser,
+  attempt: 1,
+};
 
 describe('processDelivery', () => {
   it('acks after the handler resolves', async () => {
@@ -55,15 +62,37 @@ describe('processDelivery', () => {
       throw new Error('boom');
     };
     const body = JSON.stringify({ messageId: 'm', n: 1 });
-    expect(await processDelivery({ ...base, body, handler })).toMatchObject({
-      action: 'retry',
-      error: new Error('boom'),
+    const first = await processDelivery({ ...base, body, handler });
+    expect(first).toMatchObject({ action: 'retry', error: new Error('boom') });
+    const second = await processDelivery({
+      ...base,
+      attempt: 2,
+      body,
+      handler,
     });
+    // 1 s then 2 s, each ±20% jitter
+    expect((first as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(800);
+    expect((first as { delayMs: number }).delayMs).toBeLessThanOrEqual(1200);
+    expect((second as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(
+      1600,
+    );
+    expect((second as { delayMs: number }).delayMs).toBeLessThanOrEqual(2400);
     expect(
       await processDelivery({ ...base, attempt: 3, body, handler }),
     ).toEqual({
       action: 'dead-letter',
       reason: 'handler failed on attempt 3 of 3: boom',
+    });
+  });
+
+  it('dead-letters a TerminalError at once, with its reason', async () => {
+    const handler = async () => {
+      throw new TerminalError('no stack detected');
+    };
+    const body = JSON.stringify({ messageId: 'm', n: 1 });
+    expect(await processDelivery({ ...base, body, handler })).toEqual({
+      action: 'dead-letter',
+      reason: 'handler refused on attempt 1: no stack detected',
     });
   });
 });

@@ -1,4 +1,6 @@
-import { MessageParser, WorkHandler, WorkMessage } from './types';
+import { isTerminalError } from './errors';
+import { backoffDelay } from './topology';
+import { MessageParser, RetryPolicy, WorkHandler, WorkMessage } from './types';
 
 /**
  * What to do with a delivery once it was processed.
@@ -7,7 +9,7 @@ import { MessageParser, WorkHandler, WorkMessage } from './types';
  */
 export type DeliveryOutcome =
   | { action: 'ack' }
-  | { action: 'retry'; error: Error }
+  | { action: 'retry'; error: Error; delayMs: number }
   | { action: 'dead-letter'; reason: string };
 
 function errorMessage(error: unknown): string {
@@ -26,6 +28,7 @@ export async function processDelivery<T extends WorkMessage>(options: {
   messageId?: string;
   attempt: number;
   deliveryLimit: number;
+  retry: RetryPolicy;
   parser: MessageParser<T>;
   handler: WorkHandler<T>;
 }): Promise<DeliveryOutcome> {
@@ -56,6 +59,12 @@ export async function processDelivery<T extends WorkMessage>(options: {
     });
     return { action: 'ack' };
   } catch (error) {
+    if (isTerminalError(error)) {
+      return {
+        action: 'dead-letter',
+        reason: `handler refused on attempt ${attempt}: ${error.message}`,
+      };
+    }
     if (attempt >= deliveryLimit) {
       return {
         action: 'dead-letter',
@@ -67,6 +76,11 @@ export async function processDelivery<T extends WorkMessage>(options: {
     return {
       action: 'retry',
       error: error instanceof Error ? error : new Error(String(error)),
+      delayMs: backoffDelay(
+        attempt - 1,
+        options.retry.initialDelayMs,
+        options.retry.maxDelayMs,
+      ),
     };
   }
 }

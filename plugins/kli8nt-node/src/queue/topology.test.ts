@@ -2,6 +2,9 @@ import {
   backoffDelay,
   deadLetterReason,
   deliveryAttempt,
+  nominalDelay,
+  retryQueueArguments,
+  retryQueueName,
   workQueueArguments,
 } from './topology';
 
@@ -46,6 +49,31 @@ describe('topology helpers', () => {
     expect(deliveryAttempt({}, false)).toBe(1);
     expect(deliveryAttempt({}, true)).toBe(2);
     expect(deliveryAttempt({ 'x-delivery-count': 2 }, true)).toBe(3);
+  });
+
+  it('adds the attempts of earlier delayed retries', () => {
+    expect(deliveryAttempt({ 'x-kli8nt-attempts': 2 }, false)).toBe(3);
+    expect(
+      deliveryAttempt({ 'x-kli8nt-attempts': 2, 'x-delivery-count': 1 }, true),
+    ).toBe(4);
+    expect(deliveryAttempt({ 'x-kli8nt-attempts': 'x' }, false)).toBe(1);
+  });
+
+  it('names one retry queue per nominal delay and routes it back', () => {
+    expect(nominalDelay(1, 2000, 60_000)).toBe(2000);
+    expect(nominalDelay(3, 2000, 60_000)).toBe(8000);
+    expect(nominalDelay(9, 2000, 60_000)).toBe(60_000);
+    expect(retryQueueName('build.a', 8000)).toBe('build.a.retry.8000');
+    expect(retryQueueArguments({ exchange: 'e' }, 'build.a')).toEqual({
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-dead-letter-exchange': 'e',
+        'x-dead-letter-routing-key': 'build.a',
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
+      },
+    });
   });
 
   it('backs off exponentially with jitter and a cap', () => {

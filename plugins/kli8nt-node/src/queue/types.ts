@@ -31,8 +31,33 @@ export interface Delivery {
 }
 
 /**
- * Handles one message. Resolving acks it; rejecting redelivers it until the
- * delivery limit, then dead-letters it with the error as reason.
+ * Delays between the attempts of a failing message: `initialDelayMs` after
+ * the first failure, doubling (with ±20% jitter) up to `maxDelayMs`.
+ *
+ * @public
+ */
+export interface RetryPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * The retry policy when none is configured: 2, 4, 8, 16 s… so that five
+ * attempts span half a minute, long enough to ride out a restarting API
+ * server or broker.
+ *
+ * @public
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  initialDelayMs: 2000,
+  maxDelayMs: 60_000,
+};
+
+/**
+ * Handles one message. Resolving acks it. Throwing a `TerminalError`
+ * dead-letters it at once with the error as reason; any other error retries
+ * it after a delay with exponential backoff (see {@link RetryPolicy}) until
+ * the delivery limit, then dead-letters it.
  *
  * Long-running work must not be done inside the handler: RabbitMQ cancels a
  * consumer whose delivery stays unacked for its consumer timeout (30 minutes
@@ -54,7 +79,10 @@ export interface DeadLetter {
   messageId?: string;
   /** Why it was dead-lettered, e.g. `invalid message: payload.app: Required`. */
   reason: string;
-  /** The original body as text. */
+  /**
+   * The original body as text, with credentials (clone tokens, passwords,
+   * secrets) replaced by `[redacted]`.
+   */
   body: string;
 }
 
