@@ -14,7 +14,8 @@ import {
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { STATUS_LABELS, formatRelative, shortSha } from '../shared/format';
 import { LogTextBuilder, origins, type LogFilter } from './logText';
-import { useLogStream, type LogStreamState } from './useLogStream';
+import type { LogStreamState } from './LogStreamSession';
+import { useLogStream } from './useLogStream';
 
 const ALL = '__all__';
 

@@ -1,7 +1,7 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { FakeKli8ntApi, ENTITY_REF } from '../../__testUtils__/FakeKli8ntApi';
 import { FakeLogServer } from '../../__testUtils__/FakeLogServer';
-import { OffsetTracker, useLogStream } from './useLogStream';
+import { useLogStream } from './useLogStream';
 
 jest.setTimeout(20_000);
 
@@ -101,55 +101,10 @@ describe('useLogStream', () => {
     unmount();
   });
 
-  it('stops without reconnecting when access is refused', async () => {
-    server.refuseWith = { code: 4403, reason: 'not_allowed' };
-    const { result, unmount } = render();
-    await waitFor(() => expect(result.current.status).toBe('error'));
-    expect(result.current.error).toBe(
-      'You do not have permission to read the logs of this service.',
-    );
-    await new Promise(r => setTimeout(r, 200));
-    expect(server.connections).toHaveLength(1);
-    unmount();
-  });
-
-  it('counts lines the server reports as dropped', async () => {
-    const { result, unmount } = render();
-    await waitFor(() => expect(result.current.status).toBe('live'));
-    act(() => {
-      server.sendRaw({ type: 'dropped', count: 42 });
-      server.sendRaw('not a log line');
-    });
-    await waitFor(() => expect(result.current.dropped).toBe(42));
-    expect(result.current.lines).toHaveLength(0);
-    unmount();
-  });
-
   it('closes the socket on unmount', async () => {
     const { result, unmount } = render();
     await waitFor(() => expect(result.current.status).toBe('live'));
     unmount();
     await waitFor(() => expect(server.openConnections).toBe(0));
-  });
-});
-
-describe('OffsetTracker', () => {
-  it('accepts each offset once per partition and resumes after the newest', () => {
-    const t = new OffsetTracker();
-    expect(t.resumePoint()).toBeUndefined();
-    expect(t.accept({ offset: '5' })).toBe(true);
-    expect(t.accept({ offset: '5' })).toBe(false);
-    expect(t.accept({ offset: '4' })).toBe(false);
-    expect(t.accept({ offset: '18446744073709551615' })).toBe(true);
-    expect(t.resumePoint()).toEqual({ offset: '18446744073709551615' });
-    expect(t.accept({ offset: '1', partition: 1 })).toBe(true);
-    expect(t.resumePoint()).toBeUndefined();
-  });
-
-  it('prefers the server cursor', () => {
-    const t = new OffsetTracker();
-    t.accept({ offset: '7', partition: 0, cursor: '0:8,1:3' });
-    t.accept({ offset: '2', partition: 1, cursor: '0:8,1:3' });
-    expect(t.resumePoint()).toEqual({ cursor: '0:8,1:3' });
   });
 });
