@@ -11,6 +11,14 @@ export interface Config {
      * @visibility secret
      */
     secretKey?: string;
+    /** The default permission policy (`@internal/backstage-plugin-kli8nt-backend/policy`). */
+    permissions?: {
+      /**
+       * Entity refs of users and groups (`group:default/platform`) allowed
+       * every Kli8nt action on every entity. Default none.
+       */
+      admins?: string[];
+    };
     /** GitHub integration of deployments. */
     github?: {
       /**
@@ -37,6 +45,36 @@ export interface Config {
       batchSize?: number;
       /** Largest delay between retries after a failure, in milliseconds. Default 30000. */
       maxBackoffMs?: number;
+      /**
+       * Failed publishes of one row after which it is parked and its
+       * deployment fails (later messages of the app go on). A broker that is
+       * down does not count: publishes wait for it. Default 20.
+       */
+      maxAttempts?: number;
+    };
+    /**
+     * Periodic clean-up on the Backstage scheduler: ends deployments stuck
+     * in a non-final status and deletes old outbox rows.
+     */
+    sweeper?: {
+      /** Seconds between runs. Default 60. */
+      intervalSeconds?: number;
+      /**
+       * Minutes a deployment may stay in a status (since its last change)
+       * before it is ended `failed` with reason `Stuck`.
+       */
+      deadlineMinutes?: {
+        /** Waiting for a build controller. Default 15. */
+        queued?: number;
+        /** Building (the build Job has its own deadline too). Default 60. */
+        building?: number;
+        /** Built, waiting for a deploy controller. Default 15. */
+        built?: number;
+        /** Rolling out (the rollout has its own progress deadline). Default 30. */
+        deploying?: number;
+      };
+      /** Days sent or parked outbox rows are kept. Default 30. */
+      retentionDays?: number;
     };
     /** Logs WebSocket. */
     logs?: {

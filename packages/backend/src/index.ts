@@ -42,10 +42,11 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Kli8nt's policy: owners deploy, configure and read logs, others see
+// statuses (plugins/kli8nt-backend/README.md); every other permission is
+// allowed. Replace it with a policy of your own that calls
+// kli8ntPolicyDecision.
+backend.add(import('@internal/backstage-plugin-kli8nt-backend/policy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
