@@ -1,100 +1,74 @@
 import { LogRecord } from '@internal/backstage-plugin-kli8nt-node';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-
-/** What the WebSocket carries, one JSON object per text frame. */
-export type LogFrame =
-  | {
-      type: 'line';
-      /** Kafka offset of the line within its partition. */
-      offset: string;
-      partition: number;
-      /** Pass as `cursor` (or `offset`) when reconnecting to resume after this line. */
-      cursor: string;
-      timestamp: string;
-      source: 'build' | 'runtime';
-      pod: string;
-      container: string;
-      deploymentId?: string;
-      line: string;
-    }
-  | {
-      type: 'dropped';
-      /** Lines not sent because the client did not keep up. */
-      count: number;
-      /** Resume here to fetch the dropped lines. */
-      cursor: string;
-    };
-
-export function lineFrame(record: LogRecord): LogFrame {
-  return {
-    type: 'line',
-    offset: record.offset,
-    partition: record.partition,
-    cursor: record.cursor,
-    timestamp: record.timestamp,
-    source: record.source,
-    pod: record.pod,
-    container: record.container,
-    ...(record.deploymentId ? { deploymentId: record.deploymentId } : {}),
-    line: record.line,
-  };
-}
+import { LogFrame, encodeLine, textFrame } from './frames';
 
 /**
- * One connected browser. Lines are sent while the socket's send buffer stays
- * under the cap; beyond it they are counted and dropped, and once the buffer
- * drains a marker says how many were lost and where to resume. The log
- * source is never blocked, so one slow client cannot stall the others.
+ * One connected browser. Frames are written straight to its socket (they
+ * are pre-encoded, the same bytes for every viewer) while the socket's send
+ * buffer stays under `maxBufferedBytes`; beyond it lines are counted and
+ * dropped, and once the buffer drains a `dropped` frame says how many were
+ * lost and where to resume. Nothing ever waits for a socket, so one slow
+ * client cannot stall the others, and its memory is bounded in bytes.
  */
 export class LogClient {
   private dropped = 0;
   private resumeCursor?: string;
   private lastCursor?: string;
-  private drainTimer?: NodeJS.Timeout;
+  private watchingDrain = false;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The upgraded socket under `ws` (ws writes its own frames to it too). */
+    private readonly socket: Duplex,
     private readonly maxBufferedBytes: number,
     initialCursor?: string,
   ) {
     this.lastCursor = initialCursor;
   }
 
+  /** Sends one record (replays: each viewer's own range). */
   send(record: LogRecord): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.write(encodeLine(record), 1, record.cursor);
+  }
+
+  /** Sends `count` pre-encoded line frames; `lastCursor` is after the last. */
+  write(frames: Buffer, count: number, lastCursor: string): void {
+    if (!this.open()) return;
+    if (count === 0) {
+      this.skip(lastCursor);
+      return;
+    }
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       if (this.dropped === 0) {
         this.resumeCursor = this.lastCursor;
         this.watchDrain();
       }
-      this.dropped++;
-      this.lastCursor = record.cursor;
+      this.dropped += count;
+      this.lastCursor = lastCursor;
       return;
     }
     this.flushMarker();
-    this.ws.send(JSON.stringify(lineFrame(record)));
-    this.lastCursor = record.cursor;
+    this.socket.write(frames);
+    this.lastCursor = lastCursor;
   }
 
-  /** Skips a record (filtered out) while keeping track of the position. */
-  skip(record: LogRecord): void {
-    if (this.dropped === 0) this.lastCursor = record.cursor;
+  /** Skips records (filtered out) while keeping track of the position. */
+  skip(cursor: string): void {
+    if (this.dropped === 0) this.lastCursor = cursor;
   }
 
-  close(): void {
-    clearInterval(this.drainTimer);
+  private open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN && this.socket.writable;
   }
 
   private watchDrain() {
-    clearInterval(this.drainTimer);
-    this.drainTimer = setInterval(() => {
-      if (this.ws.readyState !== WebSocket.OPEN) {
-        clearInterval(this.drainTimer);
-      } else if (this.ws.bufferedAmount <= this.maxBufferedBytes) {
-        this.flushMarker();
-      }
-    }, 50);
-    this.drainTimer.unref?.();
+    if (this.watchingDrain) return;
+    this.watchingDrain = true;
+    this.socket.once('drain', () => {
+      this.watchingDrain = false;
+      if (this.open()) this.flushMarker();
+    });
   }
 
   private flushMarker() {
@@ -105,7 +79,6 @@ export class LogClient {
       cursor: this.resumeCursor ?? '',
     };
     this.dropped = 0;
-    clearInterval(this.drainTimer);
-    this.ws.send(JSON.stringify(frame));
+    this.socket.write(textFrame(JSON.stringify(frame)));
   }
 }

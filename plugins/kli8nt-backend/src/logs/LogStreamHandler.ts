@@ -12,15 +12,14 @@ import {
   LogStreamCloseReason,
   kli8ntLogsReadPermission,
 } from '@internal/backstage-plugin-kli8nt-common';
-import {
-  LogRecord,
-  LogSource,
-  LogSubscription,
-} from '@internal/backstage-plugin-kli8nt-node';
+import { LogSource } from '@internal/backstage-plugin-kli8nt-node';
 import { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
+import { assertUserPrincipal, boundAppName } from '../auth/principals';
 import { EntityAccess } from '../service/EntityAccess';
 import { LogClient } from './LogClient';
+import { LogHub, LogViewing } from './LogHub';
 import { LogStreamRequest, parseLogStreamQuery } from './query';
 
 export interface LogStreamHandlerOptions {
@@ -38,6 +37,9 @@ type Authenticated = {
   credentials: BackstageCredentials;
   protocol?: string;
 };
+
+/** What an authorized connection may stream. */
+type Authorized = { query: LogStreamRequest; app: string };
 
 const R = LOG_STREAM_CLOSE_REASONS;
 
@@ -70,7 +72,8 @@ function reasonFor(error: unknown): LogStreamCloseReason {
 /**
  * The logs WebSocket: authenticates the token offered as a subprotocol (or
  * bearer header), authorizes `kli8nt.logs.read` on the entity, and only then
- * streams: a replay from the log bus followed by live lines. A refused
+ * streams: a replay from the log bus followed by the app's live lines,
+ * shared with every other viewer of the app through the {@link LogHub}. A refused
  * connection is upgraded only to be closed with a code and reason from
  * `LOG_STREAM_CLOSE_CODES`, since browsers see nothing of an HTTP refusal.
  */
@@ -78,9 +81,11 @@ export class LogStreamHandler {
   private readonly server: WebSocketServer;
   private readonly protocols = new WeakMap<IncomingMessage, string>();
   private readonly connections = new Set<WebSocket>();
+  private readonly hub: LogHub;
   private closing = false;
 
   constructor(private readonly options: LogStreamHandlerOptions) {
+    this.hub = new LogHub(options.logSource);
     this.server = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -97,21 +102,13 @@ export class LogStreamHandler {
   handle = async (context: HttpRouterServiceWebSocketContext) => {
     const { request, socket, head } = context;
     let refusal: LogStreamCloseReason | undefined;
-    let target: { query: LogStreamRequest; app: string } | undefined;
+    let target: Authorized | undefined;
     // A client that offered subprotocols fails the handshake unless one is
     // echoed; echo its own first offer so that it sees the close reason.
     const offered = offeredProtocols(request);
     if (offered.length) this.protocols.set(request, offered[0]);
     try {
-      const auth = await this.authenticate(request);
-      if (auth.protocol) this.protocols.set(request, auth.protocol);
-      const query = parseLogStreamQuery(request.url);
-      const entity = await this.options.access.load(
-        query.entityRef,
-        kli8ntLogsReadPermission,
-        auth.credentials,
-      );
-      target = { query, app: await this.options.appOf(entity) };
+      target = await this.authorize(request);
     } catch (error) {
       refusal = reasonFor(error);
       if (refusal === R.internal) {
@@ -126,12 +123,35 @@ export class LogStreamHandler {
         ws.close(LOG_STREAM_CLOSE_CODES[reason], reason);
         return;
       }
-      this.stream(ws, target.app, target.query).catch(error => {
+      this.stream(ws, socket, target).catch(error => {
         this.options.logger.error(`Logs WebSocket failed: ${error}`);
         ws.close(LOG_STREAM_CLOSE_CODES.internal, R.internal);
       });
     });
   };
+
+  /**
+   * The one place that decides whether a connection may stream: the token
+   * (subprotocol or bearer) must be a user's (also on behalf of one, as the
+   * scaffolder sends), the caller must hold `kli8nt.logs.read` on the entity,
+   * and the entity must hold its app name (see `boundAppName`). Throws the
+   * error whose name `reasonFor` maps to the close reason.
+   */
+  private async authorize(request: IncomingMessage): Promise<Authorized> {
+    const auth = await this.authenticate(request);
+    if (auth.protocol) this.protocols.set(request, auth.protocol);
+    assertUserPrincipal(this.options.auth, auth.credentials);
+    const query = parseLogStreamQuery(request.url);
+    const entity = await this.options.access.load(
+      query.entityRef,
+      kli8ntLogsReadPermission,
+      auth.credentials,
+    );
+    return {
+      query,
+      app: await boundAppName(() => this.options.appOf(entity)),
+    };
+  }
 
   /** Closes every connection with `shutting_down`. */
   close(): void {
@@ -139,6 +159,7 @@ export class LogStreamHandler {
     for (const ws of this.connections) {
       ws.close(LOG_STREAM_CLOSE_CODES.shutting_down, R.shuttingDown);
     }
+    this.hub.close();
     this.server.close();
   }
 
@@ -178,15 +199,17 @@ export class LogStreamHandler {
     });
   }
 
-  private async stream(ws: WebSocket, app: string, query: LogStreamRequest) {
-    const { logSource, maxBufferedBytes, heartbeatIntervalMs } = this.options;
+  private async stream(ws: WebSocket, socket: Duplex, target: Authorized) {
+    const { app, query } = target;
+    const { maxBufferedBytes, heartbeatIntervalMs } = this.options;
     this.connections.add(ws);
     const client = new LogClient(
       ws,
+      socket,
       maxBufferedBytes,
       'cursor' in query.from ? query.from.cursor : undefined,
     );
-    let subscription: LogSubscription | undefined = undefined;
+    let viewing: LogViewing | undefined = undefined;
     let closed = false;
     let alive = true;
     const heartbeat = setInterval(() => {
@@ -206,23 +229,16 @@ export class LogStreamHandler {
     ws.on('close', () => {
       closed = true;
       clearInterval(heartbeat);
-      client.close();
       this.connections.delete(ws);
-      subscription?.close().catch(() => undefined);
+      viewing?.leave();
     });
     ws.on('error', () => ws.terminate());
 
-    const wanted = (record: LogRecord) =>
-      (!query.deploymentId || record.deploymentId === query.deploymentId) &&
-      (!query.source || record.source === query.source);
-
-    subscription = await logSource.subscribe(app, query.from, {
-      onRecords: records => {
-        for (const record of records) {
-          if (wanted(record)) client.send(record);
-          else client.skip(record);
-        }
-      },
+    viewing = await this.hub.join({
+      app,
+      from: query.from,
+      filter: { deploymentId: query.deploymentId, source: query.source },
+      client,
       onError: error => {
         this.options.logger.warn(
           `Log subscription of ${app} failed: ${error.message}`,
@@ -230,8 +246,6 @@ export class LogStreamHandler {
         ws.close(LOG_STREAM_CLOSE_CODES.internal, R.internal);
       },
     });
-    if (closed) {
-      await subscription.close();
-    }
+    if (closed) viewing.leave();
   }
 }

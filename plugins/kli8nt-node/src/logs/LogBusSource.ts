@@ -120,7 +120,8 @@ class Tail {
 /**
  * A {@link LogSource} over any {@link LogBusClient}. One live reader per app
  * per process, shared by reference-counted subscribers and feeding a ring
- * buffer; replays older than the ring use a short-lived group-less reader.
+ * buffer (filled with the newest lines when the reader starts); replays
+ * older than the ring use a short-lived group-less reader.
  * Each subscriber has its own queue, so a slow one never stalls the others.
  *
  * @public
@@ -316,10 +317,14 @@ export class LogBusSource implements LogSource {
   async #startTail(app: string, topic: string): Promise<Tail> {
     await this.#client.ensureTopic(topic, this.#topic);
     const tail = new Tail(this.#ringBufferSize);
-    for (const { partition, high } of await this.#client.partitionOffsets(
+    // Start a ring's worth back, so that the usual replays (the newest lines)
+    // of every viewer come from memory instead of a Kafka read each.
+    const back = BigInt(this.#ringBufferSize);
+    for (const { partition, low, high } of await this.#client.partitionOffsets(
       topic,
     )) {
-      tail.next.set(partition, high);
+      const start = BigInt(high) - back;
+      tail.next.set(partition, start > BigInt(low) ? String(start) : low);
     }
     tail.reader = await this.#client.read(
       topic,

@@ -21,7 +21,7 @@ import { EntityAccess } from '../service/EntityAccess';
 import { describeWithTestEnv } from '../__testUtils__/testenv';
 import { LogStreamHandler, LogStreamHandlerOptions } from './LogStreamHandler';
 import { AuthenticationError } from '@backstage/errors';
-import { LogFrame } from './LogClient';
+import { LogFrame } from './frames';
 
 const silentLogger = { info() {}, warn() {}, error() {} };
 const ALICE = 'user:default/alice';
@@ -270,6 +270,29 @@ describeWithTestEnv(
         new Set(['build']),
       );
       build.ws.close();
+    }, 60_000);
+
+    it('serves many viewers of the app from one Kafka reader', async () => {
+      const read = jest.spyOn(client, 'read');
+      const viewers = Array.from({ length: 40 }, () =>
+        connect(`entityRef=${entityRef}&tail=0`),
+      );
+      await until(() => viewers.every(v => v.ws.readyState === WebSocket.OPEN));
+      // Give the subscriptions a moment to attach to the live tail.
+      await new Promise(r => setTimeout(r, 500));
+      const first = lineNo + 1;
+      await produce(300);
+      await until(() => viewers.every(v => lines(v).length === 300));
+      for (const v of viewers) {
+        expect(lines(v).map(f => Number(f.line.split(' ')[1]))).toEqual(
+          Array.from({ length: 300 }, (_, i) => first + i),
+        );
+      }
+      // At most the app's one tail reader (none if an earlier case's is
+      // still open): no consumer per socket, no replay read.
+      expect(read.mock.calls.length).toBeLessThanOrEqual(1);
+      read.mockRestore();
+      for (const v of viewers) v.ws.close();
     }, 60_000);
 
     it('refuses with machine-readable reasons', async () => {
