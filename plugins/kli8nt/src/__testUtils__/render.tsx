@@ -5,9 +5,12 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { signalApiRef, type SignalApi } from '@backstage/plugin-signals-react';
 import type { JsonObject } from '@backstage/types';
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { kli8ntApiRef } from '../api/Kli8ntApi';
-import { FakeKli8ntApi } from './FakeKli8ntApi';
+import {
+  mockApis,
+  renderInTestApp,
+  type TestAppOptions,
+} from '@backstage/frontend-test-utils';
+import { kli8ntApiRef, type Kli8ntApi } from '../api/Kli8ntApi';
 
 export const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -44,10 +47,11 @@ export class FakeSignalApi implements SignalApi {
 export function renderTab(
   element: ReactElement,
   options: {
-    api: FakeKli8ntApi;
+    api: Kli8ntApi;
     allow?: boolean | ((permission: string) => boolean);
     signals?: FakeSignalApi;
     path?: string;
+    mountedRoutes?: TestAppOptions['mountedRoutes'];
   },
 ) {
   const allow = options.allow ?? true;
@@ -71,6 +75,7 @@ export function renderTab(
         ...(options.signals ? [[signalApiRef, options.signals] as const] : []),
       ] as any,
       initialRouteEntries: [path],
+      mountedRoutes: options.mountedRoutes,
     },
   );
 }
