@@ -1,7 +1,6 @@
 import {
   AuditorService,
   BackstageCredentials,
-  BackstageServicePrincipal,
   BackstageUserPrincipal,
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
@@ -53,14 +52,10 @@ async function audited<T>(
   }
 }
 
-function trigger(
-  credentials: BackstageCredentials<
-    BackstageUserPrincipal | BackstageServicePrincipal
-  >,
-) {
-  // Plugins (the scaffolder action) call with service credentials; users
-  // press the Deploy button.
-  return credentials.principal.type === 'service'
+function trigger(credentials: BackstageCredentials<BackstageUserPrincipal>) {
+  // The scaffolder action calls on behalf of the user who ran the template;
+  // users press the Deploy button.
+  return credentials.principal.actor
     ? ('scaffolder' as const)
     : ('manual' as const);
 }
@@ -72,16 +67,16 @@ export async function createRouter(
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
+  // Users only, also on behalf of one (the scaffolder): the permission
+  // framework would allow a service principal everything.
   const user = (req: Request) => httpAuth.credentials(req, { allow: ['user'] });
-  const caller = (req: Request) =>
-    httpAuth.credentials(req, { allow: ['user', 'service'] });
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.post('/deployments', async (req, res) => {
-    const credentials = await caller(req);
+    const credentials = await user(req);
     const body = parseInput(createDeploymentRequestSchema, req.body, 'request');
     const deployment = await audited(
       auditor,

@@ -93,10 +93,12 @@ export class DeploymentService {
     };
   }
 
-  /** The app name of an entity: stored, else derived from the entity. */
+  /**
+   * The app name of an entity, resolved as deploys resolve it: a ConflictError
+   * when another entity holds the name.
+   */
   async appNameOf(entity: Entity): Promise<string> {
-    const stored = await this.options.store.getApp(stringifyEntityRef(entity));
-    return this.appFor(entity, stored).appName;
+    return (await this.resolveApp(entity)).app.appName;
   }
 
   /** The app record of an entity, stored or default, checked for name clashes. */
