@@ -62,6 +62,34 @@ const commandSchema = z
   .max(64);
 
 /**
+ * Kinds of process an app runs, as in a Procfile: `web` listens on the
+ * plan's `port` and is exposed (Service and Ingress); `worker` runs without
+ * a port (a Deployment only: a bot, a queue consumer); `release` runs once
+ * to completion before each rollout (a Job: database migrations).
+ *
+ * @public
+ */
+export const PROCESS_TYPES = ['web', 'worker', 'release'] as const;
+
+/** @public */
+export type ProcessType = (typeof PROCESS_TYPES)[number];
+
+/**
+ * One process of the app: its Procfile name (`web`, `worker`, `clock`…),
+ * its type and the command it runs in the image.
+ *
+ * @public
+ */
+export const processSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/),
+  type: z.enum(PROCESS_TYPES),
+  command: commandSchema,
+});
+
+/** @public */
+export type Process = z.infer<typeof processSchema>;
+
+/**
  * The result of stack detection: what the repository is, how it is
  * installed, built and started, and the Dockerfile that builds it.
  *
@@ -97,9 +125,49 @@ export const buildPlanSchema = z.object({
     .optional(),
   /** Images named in FROM lines, in order. */
   baseImages: z.array(z.string().max(512)).max(32),
+  /**
+   * The app's processes. Absent in plans from before process types (and
+   * when the repository brings its own Dockerfile): then the app is one
+   * `web` process running the image's command — see `planProcesses`.
+   * At most one `web` and one `release`; names are unique.
+   */
+  processes: z
+    .array(processSchema)
+    .min(1)
+    .max(16)
+    .refine(
+      ps => new Set(ps.map(p => p.name)).size === ps.length,
+      'process names must be unique',
+    )
+    .refine(
+      ps =>
+        ps.filter(p => p.type === 'web').length <= 1 &&
+        ps.filter(p => p.type === 'release').length <= 1,
+      'at most one web and one release process',
+    )
+    .refine(
+      ps => ps.some(p => p.type !== 'release'),
+      'a release process alone runs nothing',
+    )
+    .optional(),
   /** Human-readable remarks about choices made (e.g. "start command from Procfile"). */
   notes: z.array(z.string().max(1024)).max(32),
 });
 
 /** @public */
 export type BuildPlan = z.infer<typeof buildPlanSchema>;
+
+/**
+ * The processes of a plan, with the default for plans without `processes`:
+ * one `web` process running `startCommand` (or the image's own command,
+ * `undefined`, when the plan does not know it).
+ *
+ * @public
+ */
+export function planProcesses(
+  plan: Pick<BuildPlan, 'processes' | 'startCommand'>,
+): Array<Omit<Process, 'command'> & { command?: string[] }> {
+  return (
+    plan.processes ?? [{ name: 'web', type: 'web', command: plan.startCommand }]
+  );
+}
