@@ -40,7 +40,7 @@ export type BaseImageKey = keyof typeof BASE_IMAGES;
 export type BaseImage = (typeof BASE_IMAGES)[BaseImageKey];
 
 /**
- * Versions of build tools installed with pip inside build stages, pinned for
+ * Versions of build tools installed (pip, npm) inside build stages, pinned for
  * the same reason as the images.
  *
  * @public
@@ -49,6 +49,10 @@ export const TOOL_VERSIONS = {
   poetry: '2.1.3',
   uv: '0.7.13',
   pipenv: '2025.0.3',
+  /** The WSGI server for Flask and Django apps that do not bring one. */
+  gunicorn: '23.0.0',
+  /** Serves TanStack Start's fetch handler when the app has no start script. */
+  srvx: '1.0.8',
 } as const;
 
 /** The unprivileged uid:gid generated images run as (unless the image has its own user). */

@@ -119,7 +119,7 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
       io.stderr(
         `kli8nt-detect: ${e.message}\n${
           e.lookedFor.length ? `looked for: ${e.lookedFor.join(', ')}\n` : ''
-        }`,
+        }${e.found.length ? `found: ${e.found.join(', ')}\n` : ''}`,
       );
       return 2;
     }

@@ -23,16 +23,24 @@ export abstract class DetectError extends Error {
   abstract readonly code: DetectErrorCode;
   /** What the detector looked for, in the order it looked. */
   readonly lookedFor: string[];
+  /** What the repository has instead: its top-level files and any manifests deeper down. */
+  readonly found: string[];
   /** The stack detected before the failure, when one was. */
   readonly detectedStack?: Stack;
 
   constructor(
     message: string,
-    options: { lookedFor?: string[]; stack?: Stack; cause?: unknown } = {},
+    options: {
+      lookedFor?: string[];
+      found?: string[];
+      stack?: Stack;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.lookedFor = options.lookedFor ?? [];
+    this.found = options.found ?? [];
     this.detectedStack = options.stack;
   }
 
@@ -43,9 +51,19 @@ export abstract class DetectError extends Error {
       message: this.message,
       ...(this.detectedStack ? { detectedStack: this.detectedStack } : {}),
       lookedFor: this.lookedFor,
+      ...(this.found.length > 0 ? { found: this.found } : {}),
     };
   }
 }
+
+/**
+ * The two ways out of a repository the detector cannot build, said at the
+ * end of every such error.
+ *
+ * @public
+ */
+export const DETECT_WAYS_OUT =
+  "Either add a Dockerfile to the repository, or set the build path (the directory that holds the app) or the stack in the app's Settings.";
 
 /** @public */
 export class NoStackDetectedError extends DetectError {

@@ -1,5 +1,4 @@
-import type { PackageManager } from '@internal/backstage-plugin-kli8nt-common';
-import { BASE_IMAGES } from '../baseImages';
+import { BASE_IMAGES, TOOL_VERSIONS } from '../baseImages';
 import {
   BASE_IGNORE,
   DetectContext,
@@ -7,28 +6,29 @@ import {
   asRecord,
   asString,
   header,
-  parseJsonManifest,
   portEnv,
   relativeArgPath,
   runtimeTail,
 } from '../common';
-import { DockerfileBuilder } from '../dockerfile';
+import { DockerfileBuilder, shellCommand } from '../dockerfile';
 import { NoStartCommandError } from '../errors';
 import { TreeIndex } from '../fileTree';
-import { serveStatic } from './static';
-
-type NodePm = Extract<
-  PackageManager,
-  'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'bun'
->;
-
-const LOCKFILES: Record<NodePm, string[]> = {
-  npm: ['package-lock.json', 'npm-shrinkwrap.json'],
-  yarn: ['yarn.lock'],
-  'yarn-berry': ['yarn.lock'],
-  pnpm: ['pnpm-lock.yaml'],
-  bun: ['bun.lock', 'bun.lockb'],
-};
+import {
+  DEV_SERVER_SCRIPT,
+  NodeAppShape,
+  nodeAppShape,
+  workspaceApp,
+} from './nodeApp';
+import {
+  LOCKFILES,
+  MANIFESTS,
+  NodePm,
+  installCommand,
+  packageManagerOf,
+  readPackage,
+  runScript,
+} from './nodeManifest';
+import { serveStatic, staticfileConfig } from './static';
 
 const EXTRA_MANIFESTS = [
   '.npmrc',
@@ -37,34 +37,6 @@ const EXTRA_MANIFESTS = [
   'pnpm-workspace.yaml',
   'bunfig.toml',
 ];
-
-/** Dependencies that make the app a server, in priority order. */
-const SERVER_FRAMEWORKS: Array<[string, string]> = [
-  ['next', 'nextjs'],
-  ['nuxt', 'nuxt'],
-  ['@remix-run/serve', 'remix'],
-  ['@remix-run/node', 'remix'],
-  ['@remix-run/express', 'remix'],
-  ['@react-router/serve', 'react-router'],
-  ['@sveltejs/kit', 'sveltekit'],
-  ['@nestjs/core', 'nestjs'],
-  ['express', 'express'],
-  ['fastify', 'fastify'],
-  ['koa', 'koa'],
-  ['hono', 'hono'],
-];
-
-/** Tools that build a static site, and the directory they build into. */
-const STATIC_BUILDERS: Array<[string, string, string]> = [
-  ['react-scripts', 'create-react-app', 'build'],
-  ['astro', 'astro', 'dist'],
-  ['@vue/cli-service', 'vue-cli', 'dist'],
-  ['vite', 'vite', 'dist'],
-];
-
-/** Start scripts that only run a dev server of a static builder. */
-const DEV_SERVER_SCRIPT =
-  /^\s*(vite|react-scripts start|astro (dev|preview)|vue-cli-service serve)\b/;
 
 const ENTRY_FILES = [
   'server.js',
@@ -76,92 +48,88 @@ const ENTRY_FILES = [
   'src/server.js',
   'src/index.js',
 ];
+/** Bun runs TypeScript directly. */
+const BUN_ENTRY_FILES = [
+  'index.ts',
+  'server.ts',
+  'main.ts',
+  'app.ts',
+  'src/index.ts',
+  'src/server.ts',
+];
 
-function packageManagerOf(
-  pkg: Record<string, unknown>,
+const SRVX_DIR = '/opt/srvx';
+
+/** Where the app lives in the image, and its manifest. */
+interface Target {
+  /** '' for the repository root, else the workspace directory. */
+  dir: string;
+  pkg: Record<string, unknown>;
+  /** npm reads only package.json: scripts of a package.json5 run through sh. */
+  json5?: boolean;
+}
+
+function buildCommandOf(
   tree: TreeIndex,
-): { pm: NodePm; note?: string } {
-  const field = asString(pkg.packageManager);
-  const m = field?.match(/^(npm|yarn|pnpm|bun)@(\d+)/);
-  if (m) {
-    let pm = m[1];
-    if (pm === 'yarn' && Number(m[2]) >= 2) pm = 'yarn-berry';
-    return {
-      pm: pm as NodePm,
-      note: `package manager from packageManager field (${m[1]}@${m[2]})`,
-    };
+  pm: NodePm,
+  root: Record<string, unknown>,
+  target: Target,
+): string[] | undefined {
+  if (asString(asRecord(root.scripts).build)) return runScript(pm, 'build');
+  if (target.dir === '') return undefined;
+  const name = asString(target.pkg.name) ?? '';
+  const rootDeps = {
+    ...asRecord(root.devDependencies),
+    ...asRecord(root.dependencies),
+  };
+  if (tree.has('nx.json') && 'nx' in rootDeps && /^[@\w./-]+$/.test(name)) {
+    return ['node_modules/.bin/nx', 'build', name];
   }
-  if (tree.has('pnpm-lock.yaml')) return { pm: 'pnpm' };
-  if (tree.has('bun.lockb') || tree.has('bun.lock')) return { pm: 'bun' };
-  if (tree.has('yarn.lock')) {
-    const berry =
-      tree.has('.yarnrc.yml') ||
-      (tree.read('yarn.lock') ?? '').includes('__metadata:');
-    return { pm: berry ? 'yarn-berry' : 'yarn' };
+  if (
+    tree.has('turbo.json') &&
+    'turbo' in rootDeps &&
+    /^[@\w./-]+$/.test(name)
+  ) {
+    return ['node_modules/.bin/turbo', 'run', 'build', `--filter=${name}`];
   }
-  return { pm: 'npm' };
-}
-
-function installCommand(pm: NodePm, locked: boolean): string[] {
-  switch (pm) {
-    case 'npm':
-      return locked ? ['npm', 'ci'] : ['npm', 'install'];
-    case 'yarn':
-      return locked
-        ? ['yarn', 'install', '--frozen-lockfile']
-        : ['yarn', 'install'];
-    case 'yarn-berry':
-      return locked ? ['yarn', 'install', '--immutable'] : ['yarn', 'install'];
-    case 'pnpm':
-      return locked
-        ? ['pnpm', 'install', '--frozen-lockfile']
-        : ['pnpm', 'install'];
-    case 'bun':
-    default:
-      return locked
-        ? ['bun', 'install', '--frozen-lockfile']
-        : ['bun', 'install'];
+  if (asString(asRecord(target.pkg.scripts).build)) {
+    return shellCommand(
+      `cd "$1" && exec ${pm === 'yarn-berry' ? 'yarn' : pm} run build`,
+      target.dir,
+    );
   }
-}
-
-function runScript(pm: NodePm, script: string): string[] {
-  const bin = pm === 'yarn-berry' ? 'yarn' : pm;
-  return [bin, 'run', script];
+  return undefined;
 }
 
 export function detectNode(ctx: DetectContext): StackResult | undefined {
   const { tree } = ctx;
-  if (!tree.has('package.json')) {
+  const root = readPackage(tree);
+  if (!root) {
     return undefined;
   }
-  const pkg = parseJsonManifest(tree, 'package.json', 'node');
-  const scripts = asRecord(pkg.scripts);
-  const deps = {
-    ...asRecord(pkg.devDependencies),
-    ...asRecord(pkg.dependencies),
-  };
+  const { pkg } = root;
   const notes: string[] = [];
-  const { pm, note } = packageManagerOf(pkg, tree);
+  const { pm, note } = packageManagerOf(pkg, tree, root.manifest);
   if (note) notes.push(note);
   const locked = LOCKFILES[pm].some(f => tree.has(f));
   if (!locked)
     notes.push(`no ${pm} lockfile: dependencies are resolved at build time`);
 
-  const buildScript = asString(scripts.build);
-  const startScript = asString(scripts.start);
-  const server = SERVER_FRAMEWORKS.find(([dep]) => dep in deps);
-  const staticBuilder = STATIC_BUILDERS.find(([dep]) => dep in deps);
-  const isStatic =
-    !server &&
-    !!staticBuilder &&
-    !!buildScript &&
-    (!startScript || DEV_SERVER_SCRIPT.test(startScript));
-  const framework = server?.[1] ?? staticBuilder?.[1];
-
+  const app = workspaceApp(tree, pkg, notes);
+  const target: Target = app ?? {
+    dir: '',
+    pkg,
+    json5: root.manifest === 'package.json5',
+  };
+  const shape = nodeAppShape(tree, target.dir, target.pkg);
+  notes.push(...shape.notes);
+  const framework = shape.framework;
   const install = installCommand(pm, locked);
-  const build = buildScript ? runScript(pm, 'build') : undefined;
+  const build = buildCommandOf(tree, pm, pkg, target);
   const workspaces =
-    pkg.workspaces !== undefined || tree.has('pnpm-workspace.yaml');
+    pkg.workspaces !== undefined ||
+    tree.has('pnpm-workspace.yaml') ||
+    app !== undefined;
 
   const b = new DockerfileBuilder(header('node', framework));
   b.from(pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeBuild, 'deps');
@@ -179,7 +147,7 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
     b.copy(['.'], './');
   } else {
     const manifests = [
-      'package.json',
+      ...MANIFESTS,
       ...LOCKFILES[pm],
       ...EXTRA_MANIFESTS,
     ].filter(f => tree.has(f));
@@ -203,88 +171,164 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
     '.svelte-kit',
     'coverage',
   ];
-
-  if (isStatic && staticBuilder) {
-    const out = staticBuilder[2];
-    notes.push(`static build served from ${out}/`);
-    serveStatic(b, {
-      source: `/app/${out}`,
-      from: 'build',
-      spa: true,
-      start: ctx.startOverride,
-    });
-    return {
-      stack: 'node',
-      framework,
-      packageManager: pm,
-      installCommand: install,
-      buildCommand: build,
-      dockerfile: b,
-      dockerignore: [...ignore, out],
-      notes,
-    };
-  }
-
-  if (pm === 'npm' && locked) {
-    b.run(['npm', 'prune', '--omit=dev']);
-  }
-  const start =
-    ctx.startOverride ?? nodeStart(tree, pkg, pm, framework, !!build);
-  const runtimeImage = pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeRuntime;
-  const user = pm === 'bun' ? 'bun' : 'node';
-  b.from(runtimeImage);
-  b.workdir('/app');
-  if (framework === 'nuxt' && !ctx.startOverride) {
-    b.env(portEnv({ NODE_ENV: 'production', HOST: '0.0.0.0' }));
-    b.copy(['/app/.output'], '/app/.output', {
-      from: 'build',
-      chown: `${user}:${user}`,
-    });
-  } else {
-    b.env(portEnv({ NODE_ENV: 'production' }));
-    b.copy(['/app'], '/app', { from: 'build', chown: `${user}:${user}` });
-  }
-  runtimeTail(b, start, user);
-  return {
-    stack: 'node',
+  const result = {
+    stack: 'node' as const,
     framework,
     packageManager: pm,
     installCommand: install,
     buildCommand: build,
     dockerfile: b,
-    dockerignore: ignore,
     notes,
   };
+
+  if (shape.staticDir && build) {
+    const config = staticfileConfig(tree);
+    const out = [target.dir, config.root ?? shape.staticDir]
+      .filter(Boolean)
+      .join('/');
+    notes.push(`static build served from ${out}/`);
+    serveStatic(b, {
+      source: `/app/${out}`,
+      from: 'build',
+      spa: config.spa ?? shape.spa ?? true,
+      start: ctx.startOverride,
+    });
+    return { ...result, dockerignore: [...ignore, out] };
+  }
+
+  if (pm === 'npm' && locked && !app) {
+    b.run(['npm', 'prune', '--omit=dev']);
+  }
+  const tanstackSrvx =
+    framework === 'tanstack-start' &&
+    !ctx.startOverride &&
+    !productionStartScript(target.pkg);
+  if (tanstackSrvx) {
+    b.run([
+      'npm',
+      'install',
+      '--prefix',
+      SRVX_DIR,
+      '--no-audit',
+      '--no-fund',
+      `srvx@${TOOL_VERSIONS.srvx}`,
+    ]);
+    notes.push(
+      `TanStack Start without a start script: served by srvx ${TOOL_VERSIONS.srvx}`,
+    );
+  }
+  const start =
+    ctx.startOverride ?? nodeStart(tree, target, pm, shape, !!build);
+  const runtimeImage = pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeRuntime;
+  const user = pm === 'bun' ? 'bun' : 'node';
+  const chown = `${user}:${user}`;
+  b.from(runtimeImage);
+  const workdir = target.dir === '' ? '/app' : `/app/${target.dir}`;
+  const env = portEnv({
+    NODE_ENV: 'production',
+    ...(framework === 'nuxt' || shape.astroServer ? { HOST: '0.0.0.0' } : {}),
+    ...(shape.nextStandalone ? { HOSTNAME: '0.0.0.0' } : {}),
+    ...(target.dir !== '' || target.json5
+      ? {
+          PATH: `${workdir}/node_modules/.bin:/app/node_modules/.bin:/usr/local/bin:/usr/bin:/bin`,
+        }
+      : {}),
+  });
+  b.workdir(workdir);
+  b.env(env);
+  if (ctx.startOverride || target.dir !== '') {
+    b.copy(['/app'], '/app', { from: 'build', chown });
+  } else if (framework === 'nuxt') {
+    b.copy(['/app/.output'], '/app/.output', { from: 'build', chown });
+  } else if (shape.nextStandalone) {
+    notes.push('Next.js standalone output: only .next/standalone is shipped');
+    b.copy(['/app/.next/standalone'], '/app', { from: 'build', chown });
+    b.copy(['/app/.next/static'], '/app/.next/static', {
+      from: 'build',
+      chown,
+    });
+    if (tree.hasDir('public')) {
+      b.copy(['/app/public'], '/app/public', { from: 'build', chown });
+    }
+  } else {
+    b.copy(['/app'], '/app', { from: 'build', chown });
+  }
+  if (tanstackSrvx) {
+    b.copy([SRVX_DIR], SRVX_DIR, { from: 'build' });
+  }
+  runtimeTail(b, start, user);
+  return {
+    ...result,
+    dockerignore: ignore,
+    ...(shape.worker && !ctx.startOverride
+      ? { processType: 'worker' as const }
+      : {}),
+  };
+}
+
+/** The start script, unless it only runs a dev server. */
+function productionStartScript(
+  pkg: Record<string, unknown>,
+): string | undefined {
+  const start = asString(asRecord(pkg.scripts).start);
+  return start && !DEV_SERVER_SCRIPT.test(start) ? start : undefined;
 }
 
 function nodeStart(
   tree: TreeIndex,
-  pkg: Record<string, unknown>,
+  target: Target,
   pm: NodePm,
-  framework: string | undefined,
+  shape: NodeAppShape,
   hasBuild: boolean,
 ): string[] {
+  const { pkg, dir } = target;
   const runtime = pm === 'bun' ? 'bun' : 'node';
+  const framework = shape.framework;
   if (framework === 'nuxt') {
     return ['node', '.output/server/index.mjs'];
   }
-  if (asString(asRecord(pkg.scripts).start)) {
+  if (shape.nextStandalone) {
+    return ['node', 'server.js'];
+  }
+  const script = productionStartScript(pkg);
+  if (script && target.json5) {
+    return ['sh', '-c', script];
+  }
+  if (script) {
     // npm is in every node image and runs scripts from node_modules/.bin
     // whichever manager installed them.
     return pm === 'bun' ? ['bun', 'run', 'start'] : ['npm', 'run', 'start'];
   }
   if (framework === 'nextjs') {
-    return ['node_modules/.bin/next', 'start'];
+    return dir === '' ? ['node_modules/.bin/next', 'start'] : ['next', 'start'];
+  }
+  if (framework === 'tanstack-start') {
+    return [
+      'node',
+      `${SRVX_DIR}/node_modules/srvx/bin/srvx.mjs`,
+      '--prod',
+      '-s',
+      '../client',
+      'dist/server/server.js',
+    ];
+  }
+  if (shape.astroServer) {
+    return ['node', './dist/server/entry.mjs'];
   }
   if (framework === 'sveltekit' && hasBuild) {
     return ['node', 'build'];
   }
-  const main = asString(pkg.main);
-  const mainPath = main ? relativeArgPath(main) : undefined;
-  if (mainPath && (hasBuild || tree.has(mainPath.slice(2)))) {
-    return [runtime, mainPath];
+  const inDir = (f: string) => (dir === '' ? f : `${dir}/${f}`);
+  for (const field of pm === 'bun' ? ['module', 'main'] : ['main']) {
+    const value = asString(pkg[field]);
+    const path = value ? relativeArgPath(value) : undefined;
+    if (path && (hasBuild || tree.has(inDir(path.slice(2))))) {
+      return [runtime, path];
+    }
   }
-  const entry = ENTRY_FILES.find(f => tree.has(f));
+  const entries =
+    pm === 'bun' ? [...ENTRY_FILES, ...BUN_ENTRY_FILES] : ENTRY_FILES;
+  const entry = entries.find(f => tree.has(inDir(f)));
   if (entry) {
     return [runtime, entry];
   }
@@ -296,7 +340,8 @@ function nodeStart(
         'Procfile with a web: line',
         'scripts.start in package.json',
         'main in package.json',
-        ...ENTRY_FILES,
+        ...(pm === 'bun' ? ['module in package.json'] : []),
+        ...entries,
       ],
     },
   );

@@ -144,7 +144,7 @@ describe('python detection rules', () => {
     expect(plan.installCommand).toEqual(['pip', 'install', '.']);
   });
 
-  it('uses the Flask development server without gunicorn and says so', () => {
+  it('serves Flask under gunicorn, installing it when the app does not depend on it', () => {
     const plan = detect(
       memoryTree({
         'requirements.txt': 'Flask>=3\n',
@@ -152,8 +152,19 @@ describe('python detection rules', () => {
           'import flask\nserver = flask.Flask(__name__)\napplication = Flask(__name__)\n',
       }),
     );
-    expect(plan.startCommand?.slice(-1)).toEqual(['main:application']);
-    expect(plan.notes.join()).toMatch(/development server/);
+    expect(plan.startCommand).toEqual(['gunicorn', 'main:application']);
+    expect(plan.dockerfile).toContain(
+      `RUN ["pip", "install", "gunicorn==${TOOL_VERSIONS.gunicorn}"]`,
+    );
+    expect(plan.notes.join()).toMatch(/gunicorn .* is installed/);
+    const withGunicorn = detect(
+      memoryTree({
+        'requirements.txt': 'Flask>=3\ngunicorn==22.0.0\n',
+        'main.py': 'app = Flask(__name__)\n',
+      }),
+    );
+    expect(withGunicorn.startCommand).toEqual(['gunicorn', 'main:app']);
+    expect(withGunicorn.dockerfile).not.toContain('gunicorn==');
   });
 
   it('derives the Django WSGI module from manage.py when wsgi.py is missing', () => {

@@ -10,9 +10,16 @@ import {
   portEnv,
   runtimeTail,
 } from '../common';
-import { DockerfileBuilder, shellCommand } from '../dockerfile';
-import { NoStartCommandError } from '../errors';
+import { DockerfileBuilder } from '../dockerfile';
 import { TreeIndex } from '../fileTree';
+import {
+  PYTHON_ENTRY_FILES,
+  PythonStart,
+  pythonStart,
+  singleRootModule,
+} from './pythonStart';
+
+export { PYTHON_ENTRY_FILES } from './pythonStart';
 
 type PythonPm = Extract<PackageManager, 'pip' | 'poetry' | 'uv' | 'pipenv'>;
 
@@ -28,11 +35,6 @@ const STRONG_SIGNALS = [
   'setup.py',
   'manage.py',
 ];
-/** Entry points that make it a Python project when nothing else matched. */
-export const PYTHON_ENTRY_FILES = ['main.py', 'app.py', 'server.py'];
-
-/** A dotted module path and attribute Python can import: `pkg.mod:app`. */
-const IMPORTABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function normalizeName(name: string): string {
   return name.trim().toLowerCase().replace(/[_.]+/g, '-');
@@ -90,142 +92,28 @@ function packageManagerOf(tree: TreeIndex): PythonPm {
   return 'pip';
 }
 
-/** `app/main.py` → `app.main`, or undefined if Python could not import it. */
-function moduleOf(path: string): string | undefined {
-  const mod = path.replace(/\.py$/, '').split('/').join('.');
-  return IMPORTABLE.test(mod) ? mod : undefined;
-}
-
-/** Finds `<name> = <factory>(` in the usual entry files: `module:name`. */
-function findApp(tree: TreeIndex, factory: string): string | undefined {
-  const candidates = [
-    'main.py',
-    'app.py',
-    'wsgi.py',
-    'asgi.py',
-    'server.py',
-    'api.py',
-    'app/main.py',
-    'app/__init__.py',
-    'src/main.py',
-    'src/app.py',
-    'api/main.py',
-  ];
-  const pattern = new RegExp(
-    `^([A-Za-z_][A-Za-z0-9_]*)\\s*(?::[^=\\n]+)?=\\s*${factory}\\(`,
-    'm',
-  );
-  for (const file of candidates) {
-    const match = tree.read(file)?.match(pattern);
-    if (match) {
-      const mod = moduleOf(file.replace(/\/__init__\.py$/, '.py'));
-      if (mod) return `${mod}:${match[1]}`;
-    }
-  }
-  return undefined;
-}
-
-function findDjangoWsgi(tree: TreeIndex): string | undefined {
-  const wsgi = tree
-    .find(p => p.endsWith('/wsgi.py'), 2)
-    .find(p => (tree.read(p) ?? '').includes('get_wsgi_application'));
-  if (wsgi) {
-    const mod = moduleOf(wsgi);
-    if (mod) return `${mod}:application`;
-  }
-  const settings = (tree.read('manage.py') ?? '').match(
-    /DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z0-9_.]+)\.settings['"]/,
-  );
-  if (settings && IMPORTABLE.test(settings[1])) {
-    return `${settings[1]}.wsgi:application`;
-  }
-  return undefined;
-}
-
-interface PythonStart {
-  framework?: string;
-  start: string[];
-  note?: string;
-}
-
-function pythonStart(tree: TreeIndex, deps: Set<string>): PythonStart {
-  const has = (n: string) => deps.has(n);
-  if (tree.has('manage.py') || has('django')) {
-    const wsgi = findDjangoWsgi(tree);
-    if (wsgi && has('gunicorn')) {
-      // gunicorn binds 0.0.0.0:$PORT by itself when PORT is set.
-      return { framework: 'django', start: ['gunicorn', wsgi] };
-    }
-    if (tree.has('manage.py')) {
-      return {
-        framework: 'django',
-        start: shellCommand(
-          'exec python manage.py runserver "0.0.0.0:${PORT:-8080}" --noreload',
-        ),
-        note: 'Django without gunicorn: using the development server; add gunicorn to your requirements',
-      };
-    }
-  }
-  if (has('fastapi') || has('starlette')) {
-    const app = findApp(tree, has('fastapi') ? 'FastAPI' : 'Starlette');
-    if (app) {
-      return {
-        framework: has('fastapi') ? 'fastapi' : 'starlette',
-        start: shellCommand(
-          'exec python -m uvicorn "$1" --host 0.0.0.0 --port "${PORT:-8080}"',
-          app,
-        ),
-      };
-    }
-  }
-  if (has('flask')) {
-    const app = findApp(tree, 'Flask');
-    if (app && has('gunicorn')) {
-      return { framework: 'flask', start: ['gunicorn', app] };
-    }
-    if (app) {
-      return {
-        framework: 'flask',
-        start: shellCommand(
-          'exec python -m flask --app "$1" run --host 0.0.0.0 --port "${PORT:-8080}"',
-          app,
-        ),
-        note: 'Flask without gunicorn: using the development server; add gunicorn to your requirements',
-      };
-    }
-  }
-  const entry = PYTHON_ENTRY_FILES.find(f => tree.has(f));
-  if (entry) {
-    return { start: ['python', entry] };
-  }
-  throw new NoStartCommandError('Found a Python app but no way to start it', {
-    stack: 'python',
-    lookedFor: [
-      'Procfile with a web: line',
-      'Django: manage.py and <project>/wsgi.py',
-      'FastAPI: <name> = FastAPI( in main.py, app.py, app/main.py, src/main.py',
-      'Flask: <name> = Flask( in app.py, main.py, wsgi.py',
-      ...PYTHON_ENTRY_FILES,
-    ],
-  });
-}
-
 export function detectPython(
   ctx: DetectContext,
   options: { weak?: boolean } = {},
 ): StackResult | undefined {
   const { tree } = ctx;
   const strong = STRONG_SIGNALS.some(f => tree.has(f));
-  if (!strong && !(options.weak && PYTHON_ENTRY_FILES.some(f => tree.has(f)))) {
+  const weak =
+    options.weak &&
+    (PYTHON_ENTRY_FILES.some(f => tree.has(f)) || !!singleRootModule(tree));
+  if (!strong && !weak) {
     return undefined;
   }
-  const notes: string[] = [];
   const pm = packageManagerOf(tree);
   const deps = collectDependencies(tree);
-  const { framework, start, note } = ctx.startOverride
-    ? { framework: undefined, start: ctx.startOverride, note: undefined }
-    : pythonStart(tree, deps);
-  if (note) notes.push(note);
+  const py = tree.has('pyproject.toml')
+    ? parseTomlManifest(tree, 'pyproject.toml', 'python')
+    : {};
+  const how: PythonStart = ctx.startOverride
+    ? { start: ctx.startOverride, notes: [] }
+    : pythonStart(tree, deps, py);
+  const { framework, start } = how;
+  const notes = [...how.notes];
 
   const b = new DockerfileBuilder(header('python', framework));
   b.from(BASE_IMAGES.pythonBuild, 'build');
@@ -252,6 +140,9 @@ export function detectPython(
       install = ['poetry', 'install', '--only', 'main', '--no-root'];
       b.run(install);
       b.copy(['.'], './');
+      if (how.installProject) {
+        b.run(['poetry', 'install', '--only', 'main']);
+      }
       break;
     case 'uv':
       b.run(['pip', 'install', `uv==${TOOL_VERSIONS.uv}`]);
@@ -264,6 +155,9 @@ export function detectPython(
       install = ['uv', 'sync', '--frozen', '--no-dev', '--no-install-project'];
       b.run(install);
       b.copy(['.'], './');
+      if (how.installProject) {
+        b.run(['uv', 'sync', '--frozen', '--no-dev', '--no-editable']);
+      }
       break;
     case 'pipenv':
       b.run(['pip', 'install', `pipenv==${TOOL_VERSIONS.pipenv}`]);
@@ -299,6 +193,18 @@ export function detectPython(
       }
   }
 
+  if (how.gunicorn) {
+    notes.push(
+      `gunicorn ${TOOL_VERSIONS.gunicorn} is installed as the WSGI server (add gunicorn to your dependencies to choose its version)`,
+    );
+    b.run([
+      ...(pm === 'uv' ? ['uv', 'pip'] : ['pip']),
+      'install',
+      `gunicorn==${TOOL_VERSIONS.gunicorn}`,
+    ]);
+  }
+  for (const step of how.buildSteps ?? []) b.run(step);
+
   b.from(BASE_IMAGES.pythonRuntime);
   b.env(
     portEnv({
@@ -329,5 +235,7 @@ export function detectPython(
       '.mypy_cache',
     ],
     notes,
+    ...(how.worker ? { processType: 'worker' as const } : {}),
+    ...(how.release ? { release: how.release } : {}),
   };
 }
