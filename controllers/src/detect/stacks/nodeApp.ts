@@ -90,7 +90,11 @@ function angularOut(tree: TreeIndex, dir: string): string {
   return 'dist';
 }
 
-/** True when some source file of the app (not its dependencies) seems to listen. */
+/**
+ * True when some source file of the app (not its dependencies) seems to
+ * listen. Every file is looked at: calling a server a worker would leave it
+ * without a Service.
+ */
 function sourceListens(tree: TreeIndex, dir: string): boolean {
   const prefix = dir === '' ? '' : `${dir}/`;
   return tree
@@ -98,9 +102,7 @@ function sourceListens(tree: TreeIndex, dir: string): boolean {
       p =>
         p.startsWith(prefix) &&
         /\.(js|mjs|cjs|ts|mts|tsx|jsx)$/.test(p) &&
-        !p.includes('node_modules/') &&
-        !/(^|\/)(test|tests|__tests__)\//.test(p),
-      prefix.split('/').length + 2,
+        !p.includes('node_modules/'),
     )
     .some(p => LISTENS.test(tree.read(p) ?? ''));
 }

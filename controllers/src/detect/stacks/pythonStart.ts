@@ -204,7 +204,7 @@ export function pythonStart(
   if (entry) {
     return {
       start: ['python', entry],
-      worker: !web && !LISTENS.test(tree.read(entry) ?? ''),
+      worker: !web && !pythonSourceListens(tree),
       notes,
     };
   }
@@ -230,8 +230,9 @@ export function singleRootModule(tree: TreeIndex): string | undefined {
     : undefined;
 }
 
+/** True when any Python file seems to listen: calling a server a worker would leave it without a Service. */
 function pythonSourceListens(tree: TreeIndex): boolean {
   return tree
-    .find(p => p.endsWith('.py') && !p.includes('test'), 4)
+    .find(p => p.endsWith('.py'))
     .some(p => LISTENS.test(tree.read(p) ?? ''));
 }
