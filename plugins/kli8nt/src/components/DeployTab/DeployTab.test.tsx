@@ -16,7 +16,7 @@ function card(title: string): HTMLElement {
 }
 
 // Rendering a whole app per test is slow on small CI machines.
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('DeployTab', () => {
   let api: FakeKli8ntApi;

@@ -1,0 +1,89 @@
+import { useEffect, useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { kli8ntAppConfigurePermission } from '@internal/backstage-plugin-kli8nt-common';
+import { kli8ntApiRef } from '../../api/Kli8ntApi';
+import {
+  formFromSettings,
+  validateForm,
+  type SettingsForm,
+} from './settingsForm';
+
+/** Errors of the fields the sections show inline; the rest go below them. */
+const INLINE_FIELDS =
+  /^(port|replicas|healthCheckPath|domains|env\.|secrets\.)/;
+
+/**
+ * The app's settings as an editable form: loads them, validates each edit
+ * with the shared schemas, and saves. Read-only without the configure
+ * permission.
+ */
+export function useSettingsForm(entityRef: string) {
+  const api = useApi(kli8ntApiRef);
+  const permission = usePermission({
+    permission: kli8ntAppConfigurePermission,
+    resourceRef: entityRef,
+  });
+  const settings = useAsyncRetry(
+    () => api.getAppSettings(entityRef),
+    [api, entityRef],
+  );
+  const [form, setForm] = useState<SettingsForm | undefined>();
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<Error | undefined>();
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    if (settings.value) setForm(formFromSettings(settings.value));
+  }, [settings.value]);
+
+  const { request, errors } = form
+    ? validateForm(form)
+    : { request: undefined, errors: {} };
+
+  const update = (patch: Partial<SettingsForm>) => {
+    setSaved(false);
+    setForm(f => (f ? { ...f, ...patch } : f));
+  };
+
+  const save = async () => {
+    if (!request) return;
+    setSaving(true);
+    setSaveError(undefined);
+    try {
+      const next = await api.updateAppSettings(entityRef, request);
+      setForm(formFromSettings(next));
+      setSaved(true);
+    } catch (e) {
+      setSaveError(e as Error);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const reset = () => {
+    if (settings.value) setForm(formFromSettings(settings.value));
+  };
+
+  return {
+    loading: settings.loading,
+    loadError: settings.error,
+    retry: settings.retry,
+    form,
+    errors,
+    otherErrors: Object.entries(errors).filter(
+      ([field]) => !INLINE_FIELDS.test(field),
+    ),
+    /** The request to save, when the form is valid. */
+    request,
+    readOnly: !permission.allowed,
+    permissionLoading: permission.loading,
+    saving,
+    saveError,
+    saved,
+    update,
+    save,
+    reset,
+  };
+}
