@@ -1,7 +1,6 @@
-import { LogRecord } from '@internal/backstage-plugin-kli8nt-node';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import { LogFrame, encodeLine, textFrame } from './frames';
+import { LogFrame, textFrame } from './frames';
 
 /**
  * One connected browser. Frames are written straight to its socket (they
@@ -25,11 +24,6 @@ export class LogClient {
     initialCursor?: string,
   ) {
     this.lastCursor = initialCursor;
-  }
-
-  /** Sends one record (replays: each viewer's own range). */
-  send(record: LogRecord): void {
-    this.write(encodeLine(record), 1, record.cursor);
   }
 
   /** Sends `count` pre-encoded line frames; `lastCursor` is after the last. */

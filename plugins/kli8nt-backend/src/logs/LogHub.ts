@@ -220,14 +220,11 @@ export class LogHub {
     hub.joining.add(viewer);
     const viewing = { leave: () => hub.leave(viewer) };
     const replayed = (records: LogRecord[]) => {
-      if (!hub.joining.has(viewer)) return;
-      for (const record of records) {
-        if (wanted(record, filter)) client.send(record);
-        else client.skip(record.cursor);
-      }
-      if (records.length > 0) {
-        viewer.position = positionOf(records[records.length - 1].cursor);
-      }
+      if (!hub.joining.has(viewer) || records.length === 0) return;
+      const last = records[records.length - 1].cursor;
+      const frames = records.filter(r => wanted(r, filter)).map(encodeLine);
+      client.write(Buffer.concat(frames), frames.length, last);
+      viewer.position = positionOf(last);
       hub.tryJoin(viewer);
     };
     try {

@@ -1,4 +1,6 @@
-import { Receiver } from 'ws';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { textFrame } from './frames';
 
 describe('textFrame', () => {
@@ -6,12 +8,21 @@ describe('textFrame', () => {
     'is a text frame a WebSocket client decodes (%i bytes)',
     async size => {
       const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
-      const receiver = new Receiver({ isServer: false });
-      const got = new Promise<[Buffer, boolean]>(resolve =>
-        receiver.on('message', (data, isBinary) => resolve([data, isBinary])),
+      const wss = new WebSocketServer({ noServer: true });
+      const server = createServer();
+      server.on('upgrade', (request, socket, head) =>
+        wss.handleUpgrade(request, socket, head, () =>
+          socket.write(textFrame(text)),
+        ),
       );
-      receiver.write(textFrame(text));
-      const [data, isBinary] = await got;
+      await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+      const [data, isBinary] = await new Promise<[Buffer, boolean]>(r =>
+        ws.on('message', (d: Buffer, binary: boolean) => r([d, binary])),
+      );
+      ws.terminate();
+      await new Promise(r => server.close(r));
       expect(isBinary).toBe(false);
       expect(data.toString()).toBe(text);
     },

@@ -111,10 +111,17 @@ class Tail {
       this.ring.push(record);
       for (const subscriber of this.subscribers) subscriber.live(record);
     }
-    if (this.ring.length > this.ringSize) {
+    // Trimmed once it holds twice its size: a splice per record (records
+    // often come one by one) shifted the whole ring each time.
+    if (this.ring.length >= 2 * this.ringSize) {
       this.ring.splice(0, this.ring.length - this.ringSize);
     }
   };
+
+  /** The newest `ringSize` records. */
+  recent(): ConsumedLogBusRecord[] {
+    return this.ring.slice(-this.ringSize);
+  }
 }
 
 /**
@@ -168,7 +175,7 @@ export class LogBusSource implements LogSource {
       );
       this.#states.add(state);
       tail.subscribers.add(state);
-      const ring = tail.ring.slice();
+      const ring = tail.recent();
       const tailNext = new Map(tail.next);
       this.#catchUp(topic, state, ring, tailNext).catch(error =>
         state!.fail(error),

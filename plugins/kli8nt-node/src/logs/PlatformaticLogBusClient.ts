@@ -143,22 +143,29 @@ export class PlatformaticLogBusClient implements LogBusClient {
       await consumer.close(true).catch(() => undefined);
       throw error;
     }
+    // The stream emits one message at a time; the messages of one fetch
+    // are handed over as one batch, right after it (a microtask later).
+    let batch: ConsumedLogBusRecord[] = [];
+    const deliver = () => {
+      const records = batch;
+      batch = [];
+      if (!closed && records.length > 0) onRecords(records);
+    };
     stream.on('data', message => {
       const expected = next.get(message.partition);
       if (closed || expected === undefined || message.offset < expected) {
         return;
       }
       next.set(message.partition, message.offset + 1n);
-      onRecords([
-        {
-          key: message.key ?? '',
-          value: message.value ?? '',
-          headers: Object.fromEntries(message.headers ?? new Map()),
-          timestamp: Number(message.timestamp),
-          partition: message.partition,
-          offset: String(message.offset),
-        },
-      ]);
+      if (batch.length === 0) queueMicrotask(deliver);
+      batch.push({
+        key: message.key ?? '',
+        value: message.value ?? '',
+        headers: Object.fromEntries(message.headers ?? new Map()),
+        timestamp: Number(message.timestamp),
+        partition: message.partition,
+        offset: String(message.offset),
+      });
     });
     stream.on('error', error => {
       if (!closed) onError(error);
