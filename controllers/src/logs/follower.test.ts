@@ -10,6 +10,7 @@ import {
   FakeKubelet,
   FlakyBusClient,
   eventually,
+  metricValue,
   topicRecords,
   topicSettings,
 } from './__testUtils__/fakes';
@@ -131,7 +132,9 @@ describe('ContainerFollower', () => {
       previous: false,
       sinceTime: undefined,
     });
-    expect(t.metrics.linesShipped.get({ source: 'runtime' })).toBe(60);
+    expect(
+      await metricValue(t.metrics.linesShipped, { source: 'runtime' }),
+    ).toBe(60);
     await t.stopAll();
   });
 
@@ -156,9 +159,9 @@ describe('ContainerFollower', () => {
     expect(resumed.every(r => r.sinceTime && /:\d\dZ$/.test(r.sinceTime))).toBe(
       true,
     );
-    expect(t.metrics.duplicatesDropped.get()).toBeGreaterThan(0);
+    expect(await metricValue(t.metrics.duplicatesDropped)).toBeGreaterThan(0);
     expect(
-      t.metrics.reconnects.get({ reason: 'ended' }),
+      await metricValue(t.metrics.reconnects, { reason: 'ended' }),
     ).toBeGreaterThanOrEqual(8);
     await t.stopAll();
   });
@@ -170,9 +173,9 @@ describe('ContainerFollower', () => {
     await eventually(async () => expect(await t.shipped()).toHaveLength(20));
     t.bus.mode = 'store-then-fail';
     for (let i = 20; i < 40; i++) t.kubelet.write('web', ts(i), `line ${i}`);
-    await eventually(() =>
+    await eventually(async () =>
       expect(
-        t.metrics.reconnects.get({ reason: 'ship_failed' }),
+        await metricValue(t.metrics.reconnects, { reason: 'ship_failed' }),
       ).toBeGreaterThan(0),
     );
     t.bus.mode = 'down';
@@ -216,11 +219,16 @@ describe('ContainerFollower', () => {
     t.follow();
     const text = (i: number) => `line ${i} ${'p'.repeat(90)}`;
     for (let i = 0; i < 300; i++) t.kubelet.write('web', ts(i), text(i));
-    await eventually(() => expect(t.metrics.pausedFollowers.get()).toBe(1));
+    await eventually(async () =>
+      expect(await metricValue(t.metrics.pausedFollowers)).toBe(1),
+    );
     // One in-flight batch plus at most one chunk beyond the limit.
     expect(t.budget.total).toBeLessThan(2_000 + 20 * 100 + 65_536);
     await eventually(
-      () => expect(t.metrics.reconnects.get({ reason: 'stalled' })).toBe(1),
+      async () =>
+        expect(
+          await metricValue(t.metrics.reconnects, { reason: 'stalled' }),
+        ).toBe(1),
       5_000,
     );
     t.bus.release();
@@ -284,7 +292,9 @@ describe('ContainerFollower', () => {
     await eventually(async () =>
       expect(await t.shipped()).toEqual(['finally']),
     );
-    expect(t.metrics.reconnects.get({ reason: 'error' })).toBeGreaterThan(1);
+    expect(
+      await metricValue(t.metrics.reconnects, { reason: 'error' }),
+    ).toBeGreaterThan(1);
     await t.stopAll();
   });
 
@@ -299,7 +309,7 @@ describe('ContainerFollower', () => {
         'L'.repeat(50),
       ]),
     );
-    expect(t.metrics.linesSplit.get()).toBe(2);
+    expect(await metricValue(t.metrics.linesSplit)).toBe(2);
     await t.stopAll();
   });
 });

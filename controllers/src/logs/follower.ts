@@ -270,7 +270,7 @@ export class ContainerFollower {
       this.held.push(entry);
       this.heldBytes += entry.bytes;
       this.deps.budget.hold(entry.bytes);
-      this.deps.metrics.bufferedBytes.inc({}, entry.bytes);
+      this.deps.metrics.bufferedBytes.inc(entry.bytes);
       kept++;
     }
     this.pump();
@@ -316,7 +316,7 @@ export class ContainerFollower {
 
   private release(bytes: number) {
     this.heldBytes -= bytes;
-    this.deps.metrics.bufferedBytes.dec({}, bytes);
+    this.deps.metrics.bufferedBytes.dec(bytes);
     this.deps.budget.release(bytes);
   }
 

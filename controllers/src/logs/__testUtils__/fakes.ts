@@ -8,6 +8,7 @@ import {
   PartitionOffsets,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { PassThrough } from 'node:stream';
+import type { Counter, Gauge } from 'prom-client';
 import {
   LogStreamError,
   LogStreamOpener,
@@ -199,4 +200,14 @@ export async function eventually(
       await new Promise(resolve => setTimeout(resolve, 25));
     }
   }
+}
+
+/** The value of one series of a metric; 0 before the series is first set. */
+export async function metricValue(
+  metric: Counter<string> | Gauge<string>,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const key = (l: object) => JSON.stringify(Object.entries(l).sort());
+  const { values } = await metric.get();
+  return values.find(v => key(v.labels) === key(labels))?.value ?? 0;
 }
