@@ -1,4 +1,5 @@
 import { isTerminalError } from './errors';
+import { redactText } from './redact';
 import { backoffDelay } from './topology';
 import { MessageParser, RetryPolicy, WorkHandler, WorkMessage } from './types';
 
@@ -12,8 +13,9 @@ export type DeliveryOutcome =
   | { action: 'retry'; error: Error; delayMs: number }
   | { action: 'dead-letter'; reason: string };
 
+/** Error texts end up in logs and dead-letter headers: no credentials. */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return redactText(error instanceof Error ? error.message : String(error));
 }
 
 /**
@@ -62,7 +64,7 @@ export async function processDelivery<T extends WorkMessage>(options: {
     if (isTerminalError(error)) {
       return {
         action: 'dead-letter',
-        reason: `handler refused on attempt ${attempt}: ${error.message}`,
+        reason: `handler refused on attempt ${attempt}: ${errorMessage(error)}`,
       };
     }
     if (attempt >= deliveryLimit) {
@@ -75,7 +77,7 @@ export async function processDelivery<T extends WorkMessage>(options: {
     }
     return {
       action: 'retry',
-      error: error instanceof Error ? error : new Error(String(error)),
+      error: new Error(errorMessage(error), { cause: error }),
       delayMs: backoffDelay(
         attempt - 1,
         options.retry.initialDelayMs,

@@ -1,4 +1,4 @@
-import { redactBody } from './redact';
+import { redactBody, redactText } from './redact';
 
 describe('redactBody', () => {
   it('replaces credentials at any depth and keeps everything else', () => {
@@ -29,5 +29,20 @@ describe('redactBody', () => {
     const redacted = redactBody('{"cloneToken": "ghs_abc", "n": 1, "x');
     expect(redacted).not.toContain('ghs_abc');
     expect(redacted).toContain('"n": 1');
+  });
+
+  it('removes GitHub tokens and URL credentials from text and string values', () => {
+    expect(
+      redactText(
+        'clone of https://x-access-token:ghs_abcdefghij12@github.com/a/b.git failed; token ghp_abcdefghijkl',
+      ),
+    ).toBe(
+      'clone of https://[redacted]@github.com/a/b.git failed; token [redacted]',
+    );
+    expect(
+      JSON.parse(
+        redactBody(JSON.stringify({ url: 'https://u:p@host/x', n: 'ok' })),
+      ),
+    ).toEqual({ url: 'https://[redacted]@host/x', n: 'ok' });
   });
 });

@@ -5,7 +5,25 @@ const CREDENTIAL_PAIR =
 
 export const REDACTED = '[redacted]';
 
+const GITHUB_TOKEN =
+  /\bgh[opsu]_[A-Za-z0-9_]{8,}|\bgithub_pat_[A-Za-z0-9_]{8,}/g;
+const URL_CREDENTIALS = /(\/\/)[^/\s:@]+:[^/\s@]+@/g;
+
+/**
+ * Text from elsewhere (a handler's error, a broker's reason) without
+ * credentials: GitHub tokens, and `user:password@` in URLs (a failed
+ * `git clone` echoes its URL).
+ *
+ * @public
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(GITHUB_TOKEN, REDACTED)
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+}
+
 function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
@@ -28,6 +46,6 @@ export function redactBody(body: string): string {
   try {
     return JSON.stringify(redactValue(JSON.parse(body)));
   } catch {
-    return body.replace(CREDENTIAL_PAIR, `$1"${REDACTED}"`);
+    return redactText(body.replace(CREDENTIAL_PAIR, `$1"${REDACTED}"`));
   }
 }
