@@ -11,7 +11,17 @@ describe('readKli8ntBackendConfig', () => {
         deployments: true,
         environment: 'kli8nt-default',
       },
-      outbox: { pollIntervalMs: 5000, batchSize: 50, maxBackoffMs: 30000 },
+      outbox: {
+        pollIntervalMs: 5000,
+        batchSize: 50,
+        maxBackoffMs: 30000,
+        maxAttempts: 20,
+      },
+      sweeper: {
+        intervalSeconds: 60,
+        deadlineMinutes: { queued: 15, building: 60, built: 15, deploying: 30 },
+        retentionDays: 30,
+      },
       logs: {
         maxBufferedBytes: 1048576,
         heartbeatIntervalMs: 30000,
@@ -30,7 +40,17 @@ describe('readKli8ntBackendConfig', () => {
             deployments: false,
             environment: 'production',
           },
-          outbox: { pollIntervalMs: 100, batchSize: 5, maxBackoffMs: 1000 },
+          outbox: {
+            pollIntervalMs: 100,
+            batchSize: 5,
+            maxBackoffMs: 1000,
+            maxAttempts: 3,
+          },
+          sweeper: {
+            intervalSeconds: 5,
+            deadlineMinutes: { queued: 1, building: 2, built: 3, deploying: 4 },
+            retentionDays: 7,
+          },
           logs: {
             maxBufferedBytes: 4096,
             heartbeatIntervalMs: 1000,
@@ -46,7 +66,17 @@ describe('readKli8ntBackendConfig', () => {
         deployments: false,
         environment: 'production',
       },
-      outbox: { pollIntervalMs: 100, batchSize: 5, maxBackoffMs: 1000 },
+      outbox: {
+        pollIntervalMs: 100,
+        batchSize: 5,
+        maxBackoffMs: 1000,
+        maxAttempts: 3,
+      },
+      sweeper: {
+        intervalSeconds: 5,
+        deadlineMinutes: { queued: 1, building: 2, built: 3, deploying: 4 },
+        retentionDays: 7,
+      },
       logs: { maxBufferedBytes: 4096, heartbeatIntervalMs: 1000 },
     });
   });

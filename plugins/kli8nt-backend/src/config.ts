@@ -16,6 +16,19 @@ export interface Kli8ntBackendConfig {
     pollIntervalMs: number;
     batchSize: number;
     maxBackoffMs: number;
+    maxAttempts: number;
+  };
+  /** Ends stuck deployments and removes old records (see `sweeper/`). */
+  sweeper: {
+    intervalSeconds: number;
+    /** Minutes a deployment may stay in each non-final status. */
+    deadlineMinutes: {
+      queued: number;
+      building: number;
+      built: number;
+      deploying: number;
+    };
+    retentionDays: number;
   };
   logs: {
     maxBufferedBytes: number;
@@ -73,6 +86,17 @@ export function readKli8ntBackendConfig(root: Config): Kli8ntBackendConfig {
       pollIntervalMs: positiveInt(config, 'outbox.pollIntervalMs', 5_000),
       batchSize: positiveInt(config, 'outbox.batchSize', 50),
       maxBackoffMs: positiveInt(config, 'outbox.maxBackoffMs', 30_000),
+      maxAttempts: positiveInt(config, 'outbox.maxAttempts', 20),
+    },
+    sweeper: {
+      intervalSeconds: positiveInt(config, 'sweeper.intervalSeconds', 60),
+      deadlineMinutes: {
+        queued: positiveInt(config, 'sweeper.deadlineMinutes.queued', 15),
+        building: positiveInt(config, 'sweeper.deadlineMinutes.building', 60),
+        built: positiveInt(config, 'sweeper.deadlineMinutes.built', 15),
+        deploying: positiveInt(config, 'sweeper.deadlineMinutes.deploying', 30),
+      },
+      retentionDays: positiveInt(config, 'sweeper.retentionDays', 30),
     },
     logs: {
       maxBufferedBytes: positiveInt(config, 'logs.maxBufferedBytes', 1 << 20),

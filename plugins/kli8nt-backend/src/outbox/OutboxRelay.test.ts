@@ -1,29 +1,47 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { acceptedDeploy, testApp } from '../__testUtils__/messages';
+import { describeWithTestEnv } from '../__testUtils__/testenv';
 import { backoffMs, OutboxRelay } from './OutboxRelay';
+import { OutboxStore } from './OutboxStore';
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_15', 'SQLITE_3'],
+  disableDocker: true,
+});
 const TOKEN = 'ghs_shortlivedinstallationtoken';
 
-async function setup(publish: (q: string, m: Kli8ntMessage) => Promise<void>) {
-  const knex = await databases.init('SQLITE_3');
-  const store = await DatabaseKli8ntStore.create({
-    database: { getClient: async () => knex },
-  });
+jest.setTimeout(30_000);
+
+async function setup(
+  id: TestDatabaseId,
+  publish: (q: string, m: Kli8ntMessage) => Promise<void>,
+  options: { maxAttempts?: number; batchSize?: number } = {},
+) {
+  const knex = await databases.init(id);
+  const database = { getClient: async () => knex };
+  const store = await DatabaseKli8ntStore.create({ database });
+  const outbox = await OutboxStore.create({ database });
   const logger = mockServices.logger.mock();
   const mint = jest.fn(async () => TOKEN);
+  const failDeployment = jest.fn(async () => {});
   const relay = new OutboxRelay({
-    store,
+    outbox,
     publisher: async () => ({ publish }),
     mintCloneToken: mint,
+    failDeployment,
     logger,
     pollIntervalMs: 10_000,
-    batchSize: 2,
+    batchSize: options.batchSize ?? 2,
     maxBackoffMs: 50,
+    maxAttempts: options.maxAttempts ?? 20,
   });
-  return { knex, store, relay, logger, mint };
+  return { knex, store, relay, logger, mint, failDeployment };
 }
 
 function logged(logger: ReturnType<typeof mockServices.logger.mock>) {
@@ -34,12 +52,55 @@ function logged(logger: ReturnType<typeof mockServices.logger.mock>) {
   );
 }
 
-describe('OutboxRelay', () => {
+/** An accepted deploy of another app than `testApp`'s. */
+function deployOf(appName: string) {
+  const d = acceptedDeploy();
+  const message = {
+    ...d.message,
+    payload: { ...d.message.payload, app: appName },
+  };
+  return {
+    message,
+    app: {
+      ...testApp,
+      appName,
+      entityRef: `component:default/${appName}`,
+    },
+    deployment: {
+      ...d.deployment,
+      appName,
+      entityRef: `component:default/${appName}`,
+    },
+    outbox: { ...d.outbox, message },
+  };
+}
+
+async function until(condition: () => boolean, what: string) {
+  for (let i = 0; i < 1000 && !condition(); i++) {
+    await new Promise(r => setTimeout(r, 10));
+  }
+  if (!condition()) throw new Error(`Timed out waiting for ${what}`);
+}
+
+describeWithTestEnv(
+  ['BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING'],
+  'PostgreSQL test database',
+  () => {
+    it('is available to the relay tests', () => {
+      expect(databases.supports('POSTGRES_15')).toBe(true);
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())('OutboxRelay on %p', id => {
   it('publishes pending rows in order with a freshly minted clone token', async () => {
     const published: Array<[string, Kli8ntMessage]> = [];
-    const { store, relay, knex, mint, logger } = await setup(async (q, m) => {
-      published.push([q, m]);
-    });
+    const { store, relay, knex, mint, logger } = await setup(
+      id,
+      async (q, m) => {
+        published.push([q, m]);
+      },
+    );
     const deploys = [acceptedDeploy(), acceptedDeploy(), acceptedDeploy()];
     for (const d of deploys) {
       await store.createDeployment({
@@ -70,13 +131,16 @@ describe('OutboxRelay', () => {
     expect(logged(logger)).not.toContain(TOKEN);
   });
 
-  it('keeps rows pending while the broker fails, then delivers them', async () => {
+  it('keeps rows pending while publishing fails, then delivers them', async () => {
     let up = false;
     const published: string[] = [];
-    const { store, relay, logger } = await setup(async (_q, m) => {
-      if (!up) throw new Error('connection refused');
-      published.push(m.messageId);
-    });
+    const { store, relay, logger, knex, failDeployment } = await setup(
+      id,
+      async (_q, m) => {
+        if (!up) throw new Error('connection refused');
+        published.push(m.messageId);
+      },
+    );
     const d = acceptedDeploy();
     await store.createDeployment({
       deployment: d.deployment,
@@ -85,22 +149,104 @@ describe('OutboxRelay', () => {
     });
     relay.start();
     await new Promise(r => setTimeout(r, 200));
-    const [pending] = await store.pendingOutbox(10);
+    const [pending] = await knex('outbox').whereNull('sent_at');
     expect(pending.attempts).toBeGreaterThan(0);
     expect(published).toEqual([]);
     up = true;
-    for (let i = 0; i < 100 && published.length === 0; i++) {
-      await new Promise(r => setTimeout(r, 20));
-    }
+    await until(() => published.length > 0, 'the publish');
     await relay.stop();
     expect(published).toEqual([d.message.messageId]);
-    expect(await store.pendingOutbox(10)).toEqual([]);
+    expect(await knex('outbox').whereNull('sent_at')).toEqual([]);
+    expect(failDeployment).not.toHaveBeenCalled();
     expect(logged(logger)).not.toContain(TOKEN);
+  });
+
+  it('keeps each app in order while a failing app waits, then parks its row and fails its deployment', async () => {
+    const published: string[] = [];
+    const poison = deployOf('poisoned');
+    const { store, relay, knex, failDeployment, logger } = await setup(
+      id,
+      async (_q, m) => {
+        if (m.messageId === poison.message.messageId) {
+          throw new Error('Unroutable message: no queue bound');
+        }
+        published.push(m.messageId);
+      },
+      { maxAttempts: 3, batchSize: 10 },
+    );
+    const after = deployOf('poisoned');
+    const others = [deployOf('healthy'), deployOf('healthy')];
+    for (const d of [poison, others[0], after, others[1]]) {
+      await store.createDeployment({
+        deployment: d.deployment,
+        app: d.app,
+        outbox: [d.outbox],
+      });
+    }
+    relay.start();
+    // The healthy app does not wait for the poisoned one.
+    await until(() => published.length >= 2, 'the healthy app');
+    expect(published.slice(0, 2)).toEqual(others.map(d => d.message.messageId));
+    // The poisoned app's later row waits until the poisoned row is parked.
+    await until(() => published.length === 3, 'the row after the parked one');
+    await relay.stop();
+    expect(published[2]).toBe(after.message.messageId);
+
+    const parked = await knex('outbox')
+      .where({ message_id: poison.message.messageId })
+      .first();
+    expect(parked.attempts).toBe(3);
+    expect(parked.parked_at).not.toBeNull();
+    expect(parked.sent_at).toBeNull();
+    expect(parked.last_error).toMatch(/Unroutable/);
+    expect(failDeployment).toHaveBeenCalledTimes(1);
+    expect(failDeployment).toHaveBeenCalledWith(
+      {
+        deploymentId: poison.deployment.id,
+        app: 'poisoned',
+        cluster: 'default',
+      },
+      'PublishFailed',
+      expect.stringMatching(
+        /could not be sent to build.default after 3 attempt\(s\): Unroutable/,
+      ),
+    );
+    expect(logged(logger)).not.toContain(TOKEN);
+  });
+
+  it('parks an invalid row at once', async () => {
+    const published: string[] = [];
+    const { store, relay, knex, failDeployment } = await setup(
+      id,
+      async (_q, m) => {
+        published.push(m.messageId);
+      },
+    );
+    const d = acceptedDeploy();
+    const broken = {
+      ...d.message,
+      payload: { ...d.message.payload, revision: 'x' },
+    };
+    await store.createDeployment({
+      deployment: d.deployment,
+      app: testApp,
+      outbox: [{ ...d.outbox, message: broken }],
+    });
+    expect(await relay.publishBatch()).toBe(1);
+    expect(published).toEqual([]);
+    const [row] = await knex('outbox');
+    expect(row.attempts).toBe(1);
+    expect(row.parked_at).not.toBeNull();
+    expect(failDeployment).toHaveBeenCalledWith(
+      expect.objectContaining({ deploymentId: d.deployment.id }),
+      'PublishFailed',
+      expect.stringMatching(/Invalid outbox message/),
+    );
   });
 
   it('publishes right after a kick instead of waiting for the poll', async () => {
     const published: string[] = [];
-    const { store, relay } = await setup(async (_q, m) => {
+    const { store, relay } = await setup(id, async (_q, m) => {
       published.push(m.messageId);
     });
     relay.start();
@@ -112,17 +258,35 @@ describe('OutboxRelay', () => {
       outbox: [d.outbox],
     });
     relay.kick();
-    for (let i = 0; i < 50 && published.length === 0; i++) {
-      await new Promise(r => setTimeout(r, 10));
-    }
+    await until(() => published.length > 0, 'the publish');
     await relay.stop();
     expect(published).toEqual([d.message.messageId]);
   });
 
-  it('backs off exponentially with jitter up to the cap', () => {
-    expect(backoffMs(1, 30_000, () => 0)).toBe(125);
-    expect(backoffMs(1, 30_000, () => 1)).toBe(250);
-    expect(backoffMs(4, 30_000, () => 1)).toBe(2000);
-    expect(backoffMs(40, 30_000, () => 1)).toBe(30_000);
+  it('does not take a row of an app whose older row another replica holds', async () => {
+    const published: string[] = [];
+    const { store, relay, knex } = await setup(id, async (_q, m) => {
+      published.push(m.messageId);
+    });
+    const [first, second] = [acceptedDeploy(), acceptedDeploy()];
+    for (const d of [first, second]) {
+      await store.createDeployment({
+        deployment: d.deployment,
+        app: testApp,
+        outbox: [d.outbox],
+      });
+    }
+    await knex('outbox')
+      .where({ message_id: first.message.messageId })
+      .update({ claimed_until: new Date(Date.now() + 60_000) });
+    expect(await relay.publishBatch()).toBe(0);
+    expect(published).toEqual([]);
   });
+});
+
+it('backs off exponentially with jitter up to the cap', () => {
+  expect(backoffMs(1, 30_000, () => 0)).toBe(125);
+  expect(backoffMs(1, 30_000, () => 1)).toBe(250);
+  expect(backoffMs(4, 30_000, () => 1)).toBe(2000);
+  expect(backoffMs(40, 30_000, () => 1)).toBe(30_000);
 });

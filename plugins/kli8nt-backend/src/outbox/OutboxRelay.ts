@@ -3,7 +3,8 @@ import {
   Kli8ntMessage,
   parseMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { Kli8ntStore, OutboxRecord } from '../database/types';
+import { FailDeployment, failTargetOf } from '../deadLetters/failDeployment';
+import { ClaimedRow, OutboxStore } from './OutboxStore';
 
 /** The part of kli8nt-node's WorkQueue the relay needs. */
 export interface MessagePublisher {
@@ -19,16 +20,23 @@ export type CloneTokenMinter = (repo: {
 }) => Promise<string | undefined>;
 
 export interface OutboxRelayOptions {
-  store: Kli8ntStore;
+  outbox: OutboxStore;
   publisher: () => Promise<MessagePublisher>;
   mintCloneToken: CloneTokenMinter;
+  /** Ends the deployment of a parked row. */
+  failDeployment: FailDeployment;
   logger: LoggerService;
   pollIntervalMs: number;
   batchSize: number;
   maxBackoffMs: number;
+  /** Failed attempts after which a row is parked. */
+  maxAttempts: number;
   /** How long a claimed row is reserved for this instance. Default 60 s. */
   leaseMs?: number;
 }
+
+/** A row that can never be published (retrying cannot help). */
+class UnpublishableError extends Error {}
 
 /** Delay after the n-th consecutive failure: exponential with jitter. */
 export function backoffMs(
@@ -41,10 +49,13 @@ export function backoffMs(
 }
 
 /**
- * Publishes outbox rows in order and marks them sent once the broker
- * confirmed them. A row that cannot be published stays pending and the loop
- * backs off, so messages accepted while the broker is down go out when it
- * returns. Delivery is at least once (a crash between confirm and marking
+ * Publishes outbox rows, each app's in order, and marks them sent once the
+ * broker confirmed them. A row that fails waits with its own backoff and
+ * holds back only its app's later rows; after `maxAttempts` failures (or at
+ * once when it is invalid) it is parked and its deployment fails, so one bad
+ * row never stops other apps or its own app for good. A broker that is down
+ * makes publishes wait rather than fail, so an outage parks nothing.
+ * Delivery is at least once (a crash between confirm and marking
  * re-publishes); consumers de-duplicate by messageId.
  */
 export class OutboxRelay {
@@ -52,6 +63,8 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private kicked = false;
+  /** When the earliest row held back in the last pass may be retried. */
+  private retryAt?: number;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -82,54 +95,97 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch. Returns how many rows were sent; throws on the
-   * first row that could not be published (later rows wait for it, to keep
-   * the order).
+   * Publishes one batch, apps side by side. Returns how many rows were
+   * attempted; a failed row holds back the rest of its app's rows.
    */
   async publishBatch(): Promise<number> {
-    const { store, batchSize, leaseMs = 60_000 } = this.options;
-    const rows = await store.claimOutbox(batchSize, leaseMs, new Date());
+    const { outbox, batchSize, leaseMs = 60_000 } = this.options;
+    const { rows, waitUntil } = await outbox.claim({
+      limit: batchSize,
+      leaseMs,
+      now: new Date(),
+    });
+    if (waitUntil) this.noteRetryAt(waitUntil.getTime());
+    const byApp = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      byApp.set(row.app, [...(byApp.get(row.app) ?? []), row]);
+    }
+    const attempted = await Promise.all(
+      [...byApp.values()].map(appRows => this.publishApp(appRows)),
+    );
+    return attempted.reduce((a, b) => a + b, 0);
+  }
+
+  private async publishApp(rows: ClaimedRow[]): Promise<number> {
     let attempted = 0;
     try {
       for (const row of rows) {
         if (!this.running && this.loop) break;
         attempted++;
-        await this.publishRow(row);
+        if (!(await this.publishRow(row))) break;
       }
     } finally {
       // Rows not attempted (after a failure, or when stopping) go back to
-      // the pool right away; a failed row is released by markFailed.
-      await store.releaseOutbox(rows.slice(attempted).map(r => r.id));
+      // the pool right away; a failed row waits out its backoff.
+      await this.options.outbox.release(rows.slice(attempted).map(r => r.id));
     }
     return attempted;
   }
 
-  private async publishRow(row: OutboxRecord) {
-    const { store, logger } = this.options;
+  /** Returns whether the row is done with (sent or parked). */
+  private async publishRow(row: ClaimedRow): Promise<boolean> {
+    const { outbox, logger, maxAttempts, maxBackoffMs } = this.options;
     try {
       const message = await this.withCloneToken(row);
       const publisher = await this.options.publisher();
       await publisher.publish(row.queue, message);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      await store.markFailed(row.id, text);
+      const attempts = row.attempts + 1;
+      if (error instanceof UnpublishableError || attempts >= maxAttempts) {
+        await this.park(row, text, attempts);
+        return true;
+      }
+      const retryAt = Date.now() + backoffMs(attempts, maxBackoffMs);
+      this.noteRetryAt(retryAt);
+      await outbox.markFailed(row.id, text, new Date(retryAt));
       logger.warn(
-        `Could not publish message ${row.messageId} to ${row.queue} (attempt ${
-          row.attempts + 1
-        }); will retry`,
+        `Could not publish message ${row.messageId} to ${row.queue} (attempt ${attempts} of ${maxAttempts}); will retry, later messages of ${row.app} wait`,
         { error: text },
       );
-      throw error;
+      return false;
     }
-    await store.markSent(row.id, new Date());
+    await outbox.markSent(row.id, new Date());
     logger.debug?.(`Published message ${row.messageId} to ${row.queue}`);
+    return true;
+  }
+
+  private noteRetryAt(at: number) {
+    this.retryAt = Math.min(this.retryAt ?? at, at);
+  }
+
+  private async park(row: ClaimedRow, error: string, attempts: number) {
+    const { outbox, logger } = this.options;
+    await outbox.park(row.id, error, new Date());
+    logger.error(
+      `Gave up publishing message ${row.messageId} to ${row.queue} after ${attempts} attempt(s); it is parked in the outbox`,
+      { error },
+    );
+    const target = failTargetOf(row.deploymentId, row.message);
+    if (target) {
+      await this.options.failDeployment(
+        target,
+        'PublishFailed',
+        `The request could not be sent to ${row.queue} after ${attempts} attempt(s): ${error}`,
+      );
+    }
   }
 
   /** The token is minted here so that it is never stored in the outbox. */
-  private async withCloneToken(row: OutboxRecord): Promise<Kli8ntMessage> {
+  private async withCloneToken(row: ClaimedRow): Promise<Kli8ntMessage> {
     const parsed = parseMessage(row.message);
     if (!parsed.ok) {
-      throw new Error(
+      throw new UnpublishableError(
         `Invalid outbox message ${row.messageId}: ${parsed.error}`,
       );
     }
@@ -154,11 +210,14 @@ export class OutboxRelay {
     while (this.running) {
       let delay = this.options.pollIntervalMs;
       this.kicked = false;
+      this.retryAt = undefined;
       try {
         const sent = await this.publishBatch();
         failures = 0;
         if (sent === this.options.batchSize) {
           delay = 0;
+        } else if (this.retryAt !== undefined) {
+          delay = Math.max(0, Math.min(delay, this.retryAt - Date.now()));
         }
       } catch {
         failures++;

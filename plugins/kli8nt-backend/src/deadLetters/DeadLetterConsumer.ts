@@ -1,0 +1,112 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConsumerHandle,
+  DeadLetter,
+  Kli8ntWorkQueue,
+  redactText,
+} from '@internal/backstage-plugin-kli8nt-node';
+import { FailDeployment, failTargetOf } from './failDeployment';
+
+/** What is kept of a dead letter: no body, so no credential. */
+export interface DeadLetterSummary {
+  queue: string;
+  messageId?: string;
+  type?: string;
+  deploymentId?: string;
+  reason: string;
+}
+
+export function summarize(letter: DeadLetter): {
+  summary: DeadLetterSummary;
+  body: unknown;
+} {
+  let body: unknown;
+  try {
+    body = JSON.parse(letter.body);
+  } catch {
+    body = undefined;
+  }
+  const envelope = (body ?? {}) as { type?: unknown; deploymentId?: unknown };
+  return {
+    body,
+    summary: {
+      queue: letter.queue,
+      messageId: letter.messageId,
+      type: typeof envelope.type === 'string' ? envelope.type : undefined,
+      deploymentId:
+        typeof envelope.deploymentId === 'string'
+          ? envelope.deploymentId
+          : undefined,
+      reason: redactText(letter.reason),
+    },
+  };
+}
+
+/**
+ * Consumes the dead-letter queue: every message given up on (invalid,
+ * refused as terminal, or out of attempts) ends its deployment `failed`
+ * with the reason, so that no accepted request waits forever. It logs a
+ * summary without the body; the queue already replaced credentials in it.
+ */
+export class DeadLetterConsumer {
+  private handle?: Promise<ConsumerHandle | undefined>;
+
+  constructor(
+    private readonly options: {
+      queue: () => Promise<Kli8ntWorkQueue>;
+      failDeployment: FailDeployment;
+      logger: LoggerService;
+      /** Pause before a letter is handed back after a failure. Default 5 s. */
+      retryDelayMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    this.handle = this.options
+      .queue()
+      .then(queue => queue.consumeDeadLetters(letter => this.onLetter(letter)))
+      .catch(error => {
+        this.options.logger.error(
+          'Could not consume the dead-letter queue; deployments whose messages are given up on will stay unfinished until the sweeper ends them',
+          { error: String(error) },
+        );
+        return undefined;
+      });
+  }
+
+  async stop(): Promise<void> {
+    const handle = await this.handle;
+    await handle?.cancel();
+  }
+
+  private async onLetter(letter: DeadLetter): Promise<void> {
+    const { logger, failDeployment } = this.options;
+    const { summary, body } = summarize(letter);
+    logger.warn(
+      `Message ${summary.messageId ?? '(no id)'} from ${
+        summary.queue
+      } was dead-lettered: ${summary.reason}`,
+      { ...summary },
+    );
+    const target = failTargetOf(summary.deploymentId, body);
+    if (!target) return;
+    try {
+      await failDeployment(
+        target,
+        'DeadLettered',
+        `${summary.type ?? 'A message'} on ${summary.queue} was given up on: ${
+          summary.reason
+        }`,
+      );
+    } catch (error) {
+      logger.error(
+        `Could not end deployment ${target.deploymentId} after its message was dead-lettered; retrying`,
+        { error: String(error) },
+      );
+      // The letter goes back to the queue: wait so that a database outage
+      // is not a busy loop.
+      await new Promise(r => setTimeout(r, this.options.retryDelayMs ?? 5000));
+      throw error;
+    }
+  }
+}
