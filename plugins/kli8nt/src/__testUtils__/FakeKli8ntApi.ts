@@ -1,10 +1,14 @@
-import type {
-  AppSettings,
-  Branch,
-  Deployment,
-  DeploymentEvent,
-  DeploymentPage,
-  UpdateAppSettingsRequest,
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  canTransition,
+  isTerminalStatus,
+  type AppSettings,
+  type Branch,
+  type Deployment,
+  type DeploymentEvent,
+  type DeploymentPage,
+  type DeploymentStatus,
+  type UpdateAppSettingsRequest,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type {
   DeploymentDetails,
@@ -56,6 +60,8 @@ export function makeSettings(partial: Partial<AppSettings> = {}): AppSettings {
 /**
  * An in-memory {@link Kli8ntApi}: deployments live in an array (newest
  * first), every call is recorded, and any method can be made to fail.
+ * Statuses move only as the backend moves them: by {@link report}, under
+ * the shared transition rules.
  */
 export class FakeKli8ntApi implements Kli8ntApi {
   deployments: Deployment[] = [];
@@ -102,9 +108,7 @@ export class FakeKli8ntApi implements Kli8ntApi {
 
   async getDeployment(id: string): Promise<DeploymentDetails> {
     await this.#enter('getDeployment', [id]);
-    const d = this.deployments.find(x => x.id === id);
-    if (!d) throw new Error(`no deployment ${id}`);
-    return { ...d, events: this.events[id] ?? [] };
+    return { ...this.#find(id), events: this.events[id] ?? [] };
   }
 
   async createDeployment(options: {
@@ -134,11 +138,45 @@ export class FakeKli8ntApi implements Kli8ntApi {
     return this.#copy(id, 'rollback');
   }
 
+  /**
+   * Like the backend: a deployment that has not reached a cluster yet
+   * (`queued`) is cancelled at once; any other is only asked to stop, and
+   * stays as it is until the cluster reports `cancelled` ({@link report}).
+   */
   async cancel(id: string): Promise<Deployment> {
     await this.#enter('cancel', [id]);
-    const d = this.deployments.find(x => x.id === id)!;
-    d.status = 'cancelled';
-    return d;
+    const d = this.#find(id);
+    if (isTerminalStatus(d.status)) {
+      throw new ConflictError(`Deployment ${id} is already ${d.status}`);
+    }
+    if (d.status === 'queued') {
+      this.report(id, 'cancelled', {
+        failureReason: 'CancelledBeforeDispatch',
+      });
+    }
+    return { ...d };
+  }
+
+  /**
+   * A status report from a cluster, applied as the backend's INFORM consumer
+   * applies it: a report that would move the deployment backwards, or
+   * repeat its status, changes nothing. Returns whether it was applied.
+   */
+  report(
+    id: string,
+    status: DeploymentStatus,
+    fields: Partial<
+      Pick<Deployment, 'url' | 'image' | 'failureReason' | 'failureMessage'>
+    > = {},
+    at = new Date().toISOString(),
+  ): boolean {
+    const d = this.#find(id);
+    if (!canTransition(d.status, status)) {
+      return false;
+    }
+    Object.assign(d, fields, { status, updatedAt: at });
+    if (isTerminalStatus(status)) d.finishedAt = at;
+    return true;
   }
 
   async getAppSettings(entityRef: string): Promise<AppSettings> {
@@ -191,8 +229,14 @@ export class FakeKli8ntApi implements Kli8ntApi {
     return { url: url.toString(), protocols: ['kli8nt.token.test'] };
   }
 
+  #find(id: string): Deployment {
+    const d = this.deployments.find(x => x.id === id);
+    if (!d) throw new NotFoundError(`Deployment ${id} was not found`);
+    return d;
+  }
+
   #copy(id: string, trigger: 'redeploy' | 'rollback'): Deployment {
-    const source = this.deployments.find(x => x.id === id)!;
+    const source = this.#find(id);
     const d = makeDeployment({
       ...source,
       id: undefined,

@@ -274,10 +274,12 @@ describe('DeployTab', () => {
       await screen.findByText(/Deployment in progress/),
     ).toBeInTheDocument();
 
-    running.status = 'live';
-    running.url = 'https://hello.apps.example.com';
-    running.updatedAt = '2024-05-01T10:05:00.000Z';
-    running.finishedAt = '2024-05-01T10:05:00.000Z';
+    api.report(
+      running.id,
+      'live',
+      { url: 'https://hello.apps.example.com' },
+      '2024-05-01T10:05:00.000Z',
+    );
     act(() => {
       signals.publish(`kli8nt:deployment:${ENTITY_REF}`, {
         deploymentId: running.id,
@@ -299,19 +301,28 @@ describe('DeployTab', () => {
       finishedAt: undefined,
     });
     api.deployments = [running, live, old];
-    renderTab(<DeployTab />, { api });
+    const signals = new FakeSignalApi();
+    renderTab(<DeployTab />, { api, signals });
+    const statuses = () =>
+      within(card('History'))
+        .getAllByTestId('kli8nt-status')
+        .map(e => e.textContent);
 
     await userEvent.click(
       await screen.findByRole('button', { name: /^Cancel / }),
     );
     await waitFor(() => expect(api.callsOf('cancel')).toEqual([[running.id]]));
-    // The history reloads with the cancelled deployment.
+    // The build runs on until its cluster reports that it stopped.
+    expect(statuses()).toEqual(['Building', 'Live', 'Superseded']);
+    api.report(running.id, 'cancelled');
+    act(() => {
+      signals.publish(`kli8nt:deployment:${ENTITY_REF}`, {
+        deploymentId: running.id,
+        status: 'cancelled',
+      });
+    });
     await waitFor(() =>
-      expect(
-        within(card('History'))
-          .getAllByTestId('kli8nt-status')
-          .map(e => e.textContent),
-      ).toEqual(['Cancelled', 'Live', 'Superseded']),
+      expect(statuses()).toEqual(['Cancelled', 'Live', 'Superseded']),
     );
 
     await waitFor(() =>
