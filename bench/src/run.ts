@@ -1,0 +1,83 @@
+/*
+ * `yarn bench [--quick] [--only a,b] [--profile]`: every benchmark with its
+ * baseline in the same run, as ratios (see issue #18). Needs the test
+ * world: `scripts/testenv/testenv up` (with the same KLI8NT_TESTENV_RUN /
+ * _PORT_OFFSET). --quick is for CI: short workloads, asserts nothing about
+ * speed (exits non-zero only when a benchmark cannot run at all).
+ */
+import { cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { BENCH_DIR, stoppedServices, testWorld } from './env';
+import { logRelayBenchmarks } from './logRelay';
+import { Run, markdown, writeRun } from './report';
+import { BenchContext } from './types';
+
+const NOT_HERE = [
+  ['d', 'POST /deployments → 202 at 100 rps vs GET', 'not built yet'],
+  ['e', 'detector on a ≥ 50k-file tree vs find', 'not built yet'],
+  ['f', 'pod log → Kafka (log controller) vs the apiserver', 'not built yet'],
+  ['g', 'reconcile 1,000 apps on kwok vs server-side apply', 'not built yet'],
+] as const;
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args
+    .find(a => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
+  const wants = (id: string) => !only || only.includes(id);
+  const dir = resolve(BENCH_DIR, 'results');
+  const stopped = stoppedServices(['kafka']);
+  if (stopped.length > 0) {
+    throw new Error(
+      `The test world is not up (${stopped.join(
+        ', ',
+      )} stopped): run scripts/testenv/testenv up (same KLI8NT_TESTENV_RUN and KLI8NT_TESTENV_PORT_OFFSET), then yarn bench again`,
+    );
+  }
+  const env = testWorld(['KLI8NT_TEST_KAFKA_BROKERS']);
+  const ctx: BenchContext = {
+    quick,
+    env,
+    profileDir: args.includes('--profile')
+      ? resolve(dir, 'profiles')
+      : undefined,
+    log: message => console.error(`bench: ${message}`),
+  };
+  const run: Run = {
+    date: new Date().toISOString().slice(0, 16).replace(':', ''),
+    quick,
+    machine: {
+      cpus: cpus().length,
+      uptime: execFileSync('uptime', { encoding: 'utf8' }).trim(),
+      loadBefore: loadavg(),
+      loadAfter: [],
+    },
+    results: [],
+    skipped: [],
+  };
+  if (['a', 'b', 'c'].some(wants)) {
+    run.results.push(...(await logRelayBenchmarks(ctx, wants)));
+  }
+  for (const [id, name, reason] of NOT_HERE) {
+    if (wants(id)) run.skipped.push({ id, name, reason });
+  }
+  run.machine.loadAfter = loadavg();
+  const path = writeRun(dir, run);
+  console.log(markdown(run));
+  ctx.log(`wrote ${path} (.json, .svg)`);
+}
+
+main().then(
+  () => process.exit(0),
+  error => {
+    const inner = (error as { errors?: unknown[] }).errors ?? [];
+    console.error(
+      `bench: ${error instanceof Error ? error.message : error}`,
+      ...inner,
+    );
+    process.exit(1);
+  },
+);
