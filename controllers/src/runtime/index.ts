@@ -4,6 +4,7 @@ export * from './clock';
 export * from './controller';
 export * from './informer';
 export * from './kube';
+export * from './leaderElection';
 export * from './logger';
 export * from './workQueue';
 export * from './tolerations';
