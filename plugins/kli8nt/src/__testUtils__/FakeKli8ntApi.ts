@@ -139,21 +139,28 @@ export class FakeKli8ntApi implements Kli8ntApi {
   }
 
   /**
-   * Like the backend: a deployment that has not reached a cluster yet
-   * (`queued`) is cancelled at once; any other is only asked to stop, and
-   * stays as it is until the cluster reports `cancelled` ({@link report}).
+   * The backend's rule: only work that has not reached a deploy controller
+   * can be cancelled, and is at once. A build's rollout is sent when it is
+   * built; a redeploy or rollback's when it is accepted.
    */
   async cancel(id: string): Promise<Deployment> {
     await this.#enter('cancel', [id]);
     const d = this.#find(id);
     if (isTerminalStatus(d.status)) {
-      throw new ConflictError(`Deployment ${id} is already ${d.status}`);
+      throw new ConflictError(
+        `Deployment ${id} cannot be cancelled: it is already ${d.status}`,
+      );
     }
-    if (d.status === 'queued') {
-      this.report(id, 'cancelled', {
-        failureReason: 'CancelledBeforeDispatch',
-      });
+    const built = d.trigger === 'manual' || d.trigger === 'scaffolder';
+    if (!built || d.status === 'built' || d.status === 'deploying') {
+      throw new ConflictError(
+        `Deployment ${id} cannot be cancelled: its rollout was already sent to the cluster`,
+      );
     }
+    this.report(id, 'cancelled', {
+      failureReason: 'Cancelled',
+      failureMessage: `Cancelled by ${d.requestedBy}`,
+    });
     return { ...d };
   }
 

@@ -301,28 +301,19 @@ describe('DeployTab', () => {
       finishedAt: undefined,
     });
     api.deployments = [running, live, old];
-    const signals = new FakeSignalApi();
-    renderTab(<DeployTab />, { api, signals });
-    const statuses = () =>
-      within(card('History'))
-        .getAllByTestId('kli8nt-status')
-        .map(e => e.textContent);
+    renderTab(<DeployTab />, { api });
 
     await userEvent.click(
       await screen.findByRole('button', { name: /^Cancel / }),
     );
     await waitFor(() => expect(api.callsOf('cancel')).toEqual([[running.id]]));
-    // The build runs on until its cluster reports that it stopped.
-    expect(statuses()).toEqual(['Building', 'Live', 'Superseded']);
-    api.report(running.id, 'cancelled');
-    act(() => {
-      signals.publish(`kli8nt:deployment:${ENTITY_REF}`, {
-        deploymentId: running.id,
-        status: 'cancelled',
-      });
-    });
+    // The history reloads with the cancelled deployment.
     await waitFor(() =>
-      expect(statuses()).toEqual(['Cancelled', 'Live', 'Superseded']),
+      expect(
+        within(card('History'))
+          .getAllByTestId('kli8nt-status')
+          .map(e => e.textContent),
+      ).toEqual(['Cancelled', 'Live', 'Superseded']),
     );
 
     await waitFor(() =>
@@ -336,6 +327,26 @@ describe('DeployTab', () => {
     );
     await userEvent.click(screen.getByRole('button', { name: /^Roll back / }));
     await waitFor(() => expect(api.callsOf('rollback')).toEqual([[old.id]]));
+  });
+
+  it('says why a deployment whose rollout was sent cannot be cancelled', async () => {
+    const rolling = makeDeployment({
+      status: 'deploying',
+      finishedAt: undefined,
+    });
+    api.deployments = [rolling];
+    renderTab(<DeployTab />, { api });
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: /^Cancel / }),
+    );
+    expect(await screen.findByText('The action failed')).toBeInTheDocument();
+    expect(
+      screen.getByText(/its rollout was already sent to the cluster/),
+    ).toBeInTheDocument();
+    expect(
+      within(card('History')).getByTestId('kli8nt-status'),
+    ).toHaveTextContent('Deploying');
   });
 
   it('pages through the history', async () => {
