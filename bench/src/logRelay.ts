@@ -182,7 +182,7 @@ async function throughput(
   consumer: LogBusClient,
   topic: string,
 ): Promise<BenchResult> {
-  const total = ctx.quick ? 50_000 : 300_000;
+  const total = ctx.quick ? 30_000 : 100_000;
   const rounds = ctx.quick ? 1 : 3;
   const raw: number[] = [];
   const ws: number[] = [];
