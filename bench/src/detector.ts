@@ -64,28 +64,27 @@ export async function detectorBenchmark(
       encoding: 'utf8',
     }).trim(),
   );
+  const detect = () => {
+    let output = '';
+    const code = runDetectCli([dir, '--json'], {
+      stdout: text => {
+        output += text;
+      },
+      stderr: () => undefined,
+    });
+    return { code, output };
+  };
   const find: number[] = [];
   const detector: number[] = [];
-  let output = '';
-  let code = 0;
   for (let r = 0; r < rounds; r++) {
     find.push(
       timed(() =>
         execFileSync('find', [dir, '-type', 'f'], { maxBuffer: 1 << 28 }),
       ),
     );
-    detector.push(
-      timed(() => {
-        output = '';
-        code = runDetectCli([dir, '--json'], {
-          stdout: text => {
-            output += text;
-          },
-          stderr: () => undefined,
-        });
-      }),
-    );
+    detector.push(timed(detect));
   }
+  const { code, output } = detect();
   const plan = JSON.parse(output) as { stack?: string; notes?: string[] };
   const value = median(detector);
   const baselineValue = median(find);
