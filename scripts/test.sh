@@ -55,6 +55,7 @@ phase() {  # <name> <command...>
 phase "unit and service tests" yarn backstage-cli repo test --testPathIgnorePatterns "$SERIAL"
 phase "test-world suites (one at a time)" yarn backstage-cli repo test --runInBand --testPathPatterns "$SERIAL"
 phase "browser tests" scripts/e2e.sh
+phase "benchmarks (quick)" yarn bench --quick
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "kli8nt: failed: ${failed[*]}" >&2
