@@ -1,39 +1,7 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import {
-  AuthService,
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import { HostDiscovery } from '@backstage/backend-defaults/discovery';
-import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
-import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
-import { permissionsRegistryServiceFactory } from '@backstage/backend-defaults/permissionsRegistry';
-import {
-  createHttpServer,
-  DefaultRootHttpRouter,
-  ExtendedHttpServer,
-} from '@backstage/backend-defaults/rootHttpRouter';
-import { ConfigReader } from '@backstage/config';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import permissionPlugin from '@backstage/plugin-permission-backend';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
-import {
-  catalogProcessingExtensionPoint,
-  catalogServiceRef,
-} from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import {
-  kli8ntLogSinkServiceRef,
-  LogSink,
-} from '@internal/backstage-plugin-kli8nt-node';
-import express from 'express';
-import { Knex } from 'knex';
 import request from 'supertest';
 import WebSocket from 'ws';
 import { kli8ntPlugin } from '../plugin';
@@ -52,6 +20,11 @@ import {
   TARGETS,
   Target,
 } from '../__testUtils__/authorizationMatrix';
+import {
+  DatabaseState,
+  MatrixBackend,
+  startMatrixBackend,
+} from '../__testUtils__/matrixBackend';
 
 /*
  * The authorization matrix of issue #17: every principal × every REST route
@@ -120,183 +93,14 @@ const entities: Entity[] = [
 ];
 
 const github = createGithubServer();
-let server: ExtendedHttpServer | undefined;
-let base = '';
-let knex: Knex;
-let sink: LogSink;
-let catalog: typeof catalogServiceRef.T;
+let backend: MatrixBackend;
+let db: DatabaseState;
 const ids: Record<Target, { live: string; queued: string }> = {} as never;
 let seed = '';
-
-/** The HTTP server and WebSocket routing of backend-defaults 0.19. */
-const rootHttpRouter = createServiceFactory({
-  service: coreServices.rootHttpRouter,
-  deps: {
-    config: coreServices.rootConfig,
-    lifecycle: coreServices.rootLifecycle,
-    logger: coreServices.rootLogger,
-  },
-  async factory({ config, lifecycle, logger }) {
-    const app = express();
-    server = await createHttpServer(
-      app,
-      { listen: { host: '127.0.0.1', port: 0 } },
-      { logger: logger as LoggerService },
-    );
-    const router = DefaultRootHttpRouter.create({ server, lifecycle, logger });
-    app.use(router.handler());
-    lifecycle.addShutdownHook(() => server!.stop());
-    await server.start();
-    void config;
-    return router;
-  },
-});
-/**
- * Mock auth whose on-behalf-of tokens carry the calling plugin as actor, as
- * real ones do: the permission backend answers conditional queries only to
- * plugins, and the mock's own OBO tokens look like direct user requests.
- */
-const auth = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }): AuthService {
-    const mock = mockServices.auth({ pluginId: plugin.getId() });
-    return {
-      authenticate: (token, options) => mock.authenticate(token, options),
-      isPrincipal: mock.isPrincipal.bind(mock) as AuthService['isPrincipal'],
-      getNoneCredentials: () => mock.getNoneCredentials(),
-      getOwnServiceCredentials: () => mock.getOwnServiceCredentials(),
-      getLimitedUserToken: credentials => mock.getLimitedUserToken(credentials),
-      listPublicServiceKeys: () => mock.listPublicServiceKeys(),
-      async getPluginRequestToken(options) {
-        const principal = options.onBehalfOf.principal as {
-          type: string;
-          userEntityRef?: string;
-        };
-        if (principal.type !== 'user') {
-          return mock.getPluginRequestToken(options);
-        }
-        return {
-          token: mockCredentials.user.token(principal.userEntityRef, {
-            actor: { subject: `plugin:${plugin.getId()}` },
-          }),
-        };
-      },
-    };
-  },
-});
-const discovery = createServiceFactory({
-  service: coreServices.discovery,
-  deps: { router: coreServices.rootHttpRouter },
-  async factory() {
-    const port = server!.port();
-    return HostDiscovery.fromConfig(
-      new ConfigReader({
-        backend: { baseUrl: `http://127.0.0.1:${port}`, listen: { port } },
-      }),
-    );
-  },
-});
-const probe = createBackendModule({
-  pluginId: 'kli8nt',
-  moduleId: 'matrix-probe',
-  register(env) {
-    env.registerInit({
-      deps: {
-        database: coreServices.database,
-        logSink: kli8ntLogSinkServiceRef,
-        catalogService: catalogServiceRef,
-      },
-      async init(deps) {
-        knex = await deps.database.getClient();
-        sink = deps.logSink;
-        catalog = deps.catalogService;
-      },
-    });
-  },
-});
-const entityProvider = createBackendModule({
-  pluginId: 'catalog',
-  moduleId: 'matrix-entities',
-  register(env) {
-    env.registerInit({
-      deps: { processing: catalogProcessingExtensionPoint },
-      async init({ processing }) {
-        processing.addEntityProvider({
-          getProviderName: () => 'matrix',
-          connect: connection =>
-            connection.applyMutation({
-              type: 'full',
-              entities: entities.map(entity => ({
-                entity,
-                locationKey: 'matrix',
-              })),
-            }),
-        });
-      },
-    });
-  },
-});
-
-async function tables(): Promise<string[]> {
-  const rows = await knex('sqlite_master')
-    .where({ type: 'table' })
-    .whereNot('name', 'like', 'knex_%')
-    .whereNot('name', 'like', 'sqlite_%')
-    .select('name');
-  return rows.map(r => r.name as string).sort();
-}
-
-/** Every row of every table of the plugin's database. */
-async function snapshot(): Promise<string> {
-  const out: Record<string, unknown[]> = {};
-  for (const table of await tables()) {
-    out[table] = await knex(table).select('*').orderByRaw('rowid');
-  }
-  return JSON.stringify(out);
-}
-
-/**
- * What a request may have written: everything but the relay's delivery
- * bookkeeping, which it updates in the background on its own schedule.
- */
-function written(state: string): unknown {
-  const data = JSON.parse(state) as Record<
-    string,
-    Array<Record<string, unknown>>
-  >;
-  data.outbox = data.outbox.map(
-    ({
-      attempts: _a,
-      last_error: _e,
-      claimed_until: _c,
-      sent_at: _s,
-      ...row
-    }) => row,
-  );
-  return data;
-}
-
-async function restore(state: string) {
-  const data = JSON.parse(state) as Record<string, object[]>;
-  await knex.raw('PRAGMA foreign_keys = OFF');
-  for (const table of Object.keys(data)) await knex(table).delete();
-  for (const [table, rows] of Object.entries(data)) {
-    for (const row of rows) await knex(table).insert(row);
-  }
-  await knex.raw('PRAGMA foreign_keys = ON');
-}
-
-async function until(what: string, check: () => Promise<boolean>) {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
+const written = DatabaseState.written;
 
 async function deployAsRoot(entityRef: string): Promise<string> {
-  const res = await request(base)
+  const res = await request(backend.base)
     .post('/api/kli8nt/deployments')
     .set('Authorization', mockCredentials.user.header(ROOT))
     .send({ entityRef });
@@ -306,65 +110,37 @@ async function deployAsRoot(entityRef: string): Promise<string> {
 
 beforeAll(async () => {
   github.server.listen({ onUnhandledRequest });
-  // backend-test-utils 1.11.7 routes with backend-defaults 0.18, which has
-  // no WebSocket routes; with 0.19's router it has no server of its own to
-  // return once started, the one error accepted here.
-  await startTestBackend({
+  backend = await startMatrixBackend({
+    entities,
+    config: {
+      catalog: { rules: [{ allow: ['Component', 'API', 'User', 'Group'] }] },
+      integrations: {
+        github: [{ host: 'github.com', token: 'ghp_matrixtoken' }],
+      },
+      kli8nt: {
+        secretKey: Buffer.alloc(32, 7).toString('base64'),
+        permissions: { admins: ['group:default/platform'] },
+      },
+    },
     features: [
-      rootHttpRouter,
-      discovery,
-      auth,
-      httpRouterServiceFactory,
-      permissionsServiceFactory,
-      permissionsRegistryServiceFactory,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          catalog: {
-            rules: [{ allow: ['Component', 'API', 'User', 'Group'] }],
-          },
-          integrations: {
-            github: [{ host: 'github.com', token: 'ghp_matrixtoken' }],
-          },
-          kli8nt: {
-            secretKey: Buffer.alloc(32, 7).toString('base64'),
-            permissions: { admins: ['group:default/platform'] },
-          },
-        },
-      }),
       createServiceFactory({
         service: signalsServiceRef,
         deps: {},
         factory: () => ({ publish: async () => {} }),
       }),
-      permissionPlugin,
       kli8ntPermissionPolicyModule,
-      catalogPlugin,
-      entityProvider,
       kli8ntPlugin,
-      probe,
     ],
-  }).catch(error => {
-    if (!/TestBackend server is not available/.test(String(error))) {
-      throw error;
-    }
   });
-  base = `http://127.0.0.1:${server!.port()}`;
-  const own = await mockServices.auth().getOwnServiceCredentials();
-  await until('the catalog', async () => {
-    const { items } = await catalog.getEntitiesByRefs(
-      { entityRefs: ['user:default/alice', 'api:default/billing'] },
-      { credentials: own },
-    );
-    return items.every(e => e?.relations?.length);
-  });
+  db = new DatabaseState(backend.knex);
 
   for (const [target, entityRef] of [
     ['own', 'component:default/shop'],
     ['other', 'component:default/billing'],
   ] as const) {
     const live = await deployAsRoot(entityRef);
-    await knex('deployments')
+    await backend
+      .knex('deployments')
       .where({ id: live })
       .update({
         status: 'live',
@@ -376,7 +152,7 @@ beforeAll(async () => {
   // The name holder's deployments: the colliding entity has none.
   ids.colliding = ids.other;
   for (const app of ['shop', 'billing']) {
-    await sink.append(
+    await backend.logSink.append(
       app,
       [1, 2, 3].map(n => ({
         deploymentId: ids[app === 'shop' ? 'own' : 'other'].live,
@@ -388,8 +164,8 @@ beforeAll(async () => {
       })),
     );
   }
-  await sink.flush();
-  seed = await snapshot();
+  await backend.logSink.flush();
+  seed = await db.snapshot();
 }, 180_000);
 
 afterAll(() => github.server.close());
@@ -415,7 +191,7 @@ async function callRest(route: Route, principal: Principal, target: Target) {
   const id = route.idOf === 'queued' ? ids[target].queued : ids[target].live;
   const path = route.path.replace(':id', id).replace(':q', q);
   const token = TOKENS[principal];
-  const res = await request(base)
+  const res = await request(backend.base)
     [route.method](`/api/kli8nt${path}`)
     .set(
       'Authorization',
@@ -427,11 +203,9 @@ async function callRest(route: Route, principal: Principal, target: Target) {
 
 async function callSocket(principal: Principal, target: Target) {
   const token = TOKENS[principal];
+  const query = `entityRef=${encodeURIComponent(REFS[target])}&tail=10`;
   const ws = new WebSocket(
-    `${base.replace(
-      'http',
-      'ws',
-    )}/api/kli8nt/logs?entityRef=${encodeURIComponent(REFS[target])}&tail=10`,
+    `${backend.base.replace('http', 'ws')}/api/kli8nt/logs?${query}`,
     { headers: token ? { Authorization: `Bearer ${token}` } : {} },
   );
   const lines: string[] = [];
@@ -469,7 +243,7 @@ describe('authorization matrix', () => {
   it.each(cells.map(c => [`${c.principal} ${label(c.route)} ${c.target}`, c]))(
     '%s',
     async (_name, cell) => {
-      await restore(seed);
+      await db.restore(seed);
       github.reset();
       const want = expected(cell);
       const someWrites = expect.any(Number);
@@ -508,9 +282,7 @@ async function observe({ principal, route, target }: Cell) {
         };
   return {
     ...result,
-    wrote:
-      JSON.stringify(written(await snapshot())) !==
-      JSON.stringify(written(seed)),
+    wrote: written(await db.snapshot()) !== written(seed),
     githubWrites: github.requests.filter(r => r.method !== 'GET').length,
   };
 }
