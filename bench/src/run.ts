@@ -55,7 +55,7 @@ async function main() {
     quick,
     env,
     profileDir: args.includes('--profile')
-      ? resolve(dir, 'profiles')
+      ? resolve(BENCH_DIR, 'results/profiles')
       : undefined,
     log: message => console.error(`bench: ${message}`),
   };
