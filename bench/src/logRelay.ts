@@ -264,15 +264,17 @@ async function fanOut(
       count > 1 ? 20 : 1,
     );
     const before = await relay.stats();
+    const t0 = performance.now();
     const sent = await produceAt(producer, topic, rate, seconds);
     await sleep(1000);
     const after = await relay.stats();
+    const busy = (after.cpuMs - before.cpuMs) / (performance.now() - t0);
     const rates = viewers.map(v => v.lines / seconds);
     const latencies = viewers.flatMap(v => v.latencies);
     const complete = viewers.filter(v => v.lines === sent).length;
     for (const v of viewers) v.close();
     await sleep(500);
-    return { sent, rates, latencies, complete, before, after };
+    return { sent, rates, latencies, complete, before, after, busy };
   };
   const base = await relay.stats();
   const one = await phase(1);
@@ -309,6 +311,11 @@ async function fanOut(
         Math.min(...all.rates),
         1,
       )} (1 viewer: ${round(one.rates[0], 1)})`,
+      `relay CPU while streaming: ${Math.round(
+        100 * one.busy,
+      )} % of a core with 1 viewer, ${Math.round(
+        100 * all.busy,
+      )} % with ${many} (CPU used, not wanted: on a loaded machine every process gets less)`,
       `Kafka readers opened for the ${many} viewers: ${readers} (the app's one tail reader was already open)`,
       `latency p50/p99: 1 viewer ${round(
         quantile(one.latencies, 0.5),

@@ -7,6 +7,8 @@ export interface RelayStats {
   rss: number;
   /** Kafka readers the relay has opened since it started. */
   reads: number;
+  /** CPU time (user + system) the relay has used since it started. */
+  cpuMs: number;
 }
 
 /** The next message with `key` (the TS loader sends messages of its own). */

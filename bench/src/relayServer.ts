@@ -5,7 +5,8 @@
  * with an allow-all permission service and a one-entity catalog.
  *
  * Talks to the parent over IPC: sends { port } when listening, answers
- * { type: 'stats' } with { rss, reads } (reads = Kafka readers opened).
+ * { type: 'stats' } with { rss, reads, cpuMs } (reads = Kafka readers
+ * opened, cpuMs = CPU time used so far).
  */
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
@@ -91,7 +92,12 @@ async function main() {
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
   process.on('message', (message: { type: string }) => {
     if (message.type === 'stats') {
-      process.send!({ rss: process.memoryUsage().rss, reads });
+      const cpu = process.cpuUsage();
+      process.send!({
+        rss: process.memoryUsage().rss,
+        reads,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      });
     } else if (message.type === 'stop') {
       handler.close();
       server.close();

@@ -91,7 +91,7 @@ export function latencyChart(run: Run): string {
         }" text-anchor="end">${ms} ms</text>`,
     );
   }
-  for (const p of [0, 50, 90, 99, 100]) {
+  for (const p of [0, 25, 50, 75, 90, 100]) {
     ticks.push(
       `<text x="${x(p)}" y="${
         pad.top + plotH + 18
