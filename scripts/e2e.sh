@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Browser tests: starts the portal on embedded defaults, waits for it, runs
-# Playwright in Debian's Chromium, stops the portal. Screenshots and traces
-# land in e2e-test-report/.
+# Browser tests, the system test among them: brings up the local platform
+# (scripts/platform: the test world, the example repositories, the three
+# controllers), starts the portal against it, runs Playwright in Debian's
+# Chromium, then stops the portal and the controllers (the test world stays
+# up for whoever started it). Screenshots, traces and the portal's and
+# controllers' logs land in e2e-test-report/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -12,24 +15,30 @@ if [ ! -x "$chromium" ]; then
   apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
 fi
 
-log=e2e-test-report/portal.log
-mkdir -p e2e-test-report
-# GitHub's API is the one thing the tests cannot reach: a fake stands in.
-node --require @backstage/cli/config/nodeTransform.cjs e2e-tests/fakeGithub.ts \
-  >e2e-test-report/fake-github.log 2>&1 &
-github=$!
+report=e2e-test-report
+mkdir -p "$report"
+scripts/platform/platform up
+eval "$(scripts/testenv/testenv env)"
+state=$KLI8NT_TESTENV_RUN/platform
 # setsid: the portal and everything it spawns form one group we can stop.
-setsid yarn start --config "$PWD/app-config.yaml" --config "$PWD/e2e-tests/app-config.e2e.yaml" >"$log" 2>&1 &
+setsid yarn start --config "$PWD/app-config.yaml" --config "$(scripts/platform/platform config)" \
+  >"$report/portal.log" 2>&1 &
 portal=$!
-trap 'kill -- -$portal 2>/dev/null || true; kill $github 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+cleanup() {
+  kill -- -$portal 2>/dev/null || true
+  wait 2>/dev/null || true
+  scripts/platform/platform stop || true
+  cp "$state"/logs/controller-*.log "$report/" 2>/dev/null || true
+}
+trap cleanup EXIT
 
 for url in http://localhost:7007/.backstage/health/v1/readiness http://localhost:3000; do
-  for _ in $(seq 1 180); do
+  for _ in $(seq 1 240); do
     curl -fs -o /dev/null "$url" && break
-    kill -0 $portal 2>/dev/null || { tail -50 "$log"; echo "portal exited" >&2; exit 1; }
+    kill -0 $portal 2>/dev/null || { tail -50 "$report/portal.log"; echo "portal exited" >&2; exit 1; }
     sleep 1
   done
-  curl -fsS -o /dev/null "$url" || { tail -50 "$log"; echo "portal not ready: $url" >&2; exit 1; }
+  curl -fsS -o /dev/null "$url" || { tail -50 "$report/portal.log"; echo "portal not ready: $url" >&2; exit 1; }
 done
 
 PLAYWRIGHT_URL=http://localhost:3000 yarn playwright test "$@"

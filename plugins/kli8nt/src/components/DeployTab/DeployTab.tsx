@@ -6,7 +6,10 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { kli8ntDeploymentCreatePermission } from '@internal/backstage-plugin-kli8nt-common';
+import {
+  kli8ntAppConfigurePermission,
+  kli8ntDeploymentCreatePermission,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { GITHUB_PROJECT_SLUG_ANNOTATION } from '../shared/format';
 import {
@@ -15,6 +18,7 @@ import {
   useDeploymentUpdates,
   useNow,
 } from '../shared/hooks';
+import { DeleteAppCard } from './DeleteAppCard';
 import { DeployControl } from './DeployControl';
 import { HistoryCard } from './HistoryCard';
 import { OverviewCard } from './OverviewCard';
@@ -32,6 +36,11 @@ export function DeployTab() {
   const api = useApi(kli8ntApiRef);
   const canDeploy = usePermission({
     permission: kli8ntDeploymentCreatePermission,
+    resourceRef: entityRef,
+  });
+
+  const canConfigure = usePermission({
+    permission: kli8ntAppConfigurePermission,
     resourceRef: entityRef,
   });
 
@@ -97,6 +106,13 @@ export function DeployTab() {
         onChanged={refresh}
       />
       <SettingsCard entityRef={entityRef} />
+      {latest && (
+        <DeleteAppCard
+          entityRef={entityRef}
+          canDelete={Boolean(canConfigure.allowed)}
+          onDeleted={refresh}
+        />
+      )}
     </Flex>
   );
 }
