@@ -1,60 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { canRender, renderChart } from './__testUtils__/helmTemplate';
 
 /*
- * The apps namespace's default-deny NetworkPolicy rendered with `helm
- * template` (no cluster needed; the chart suite installs it into a real API
- * server). Needs helm on PATH (testenv puts it there); skipped without it
- * unless KLI8NT_TESTENV=required.
+ * The apps namespace's default-deny NetworkPolicy, rendered (the chart suite
+ * installs it into a real API server, which validates it).
  */
-
-const chartDir = path.resolve(__dirname, '..');
-const hasHelm =
-  spawnSync('sh', ['-c', 'command -v helm'], { stdio: 'ignore' }).status === 0;
-const required = process.env.KLI8NT_TESTENV === 'required';
-const pinned = (name: string, c: string) =>
-  `registry.example.com/mirror/${name}@sha256:${c.repeat(64)}`;
-
-const base = {
-  secrets: { amqpUrl: 'amqp://kli8nt:secret@rabbitmq:5672' },
-  kafka: { brokers: 'kafka:9092' },
-  build: {
-    registry: 'registry.example.com/apps',
-    kanikoImage: pinned('kaniko', 'a'),
-    cloneImage: pinned('git', 'b'),
-    pushImage: pinned('crane', 'c'),
-  },
-};
 
 /** The rendered apps NetworkPolicy, or undefined when there is none. */
 function appsPolicy(networkPolicy?: object): string | undefined {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kli8nt-chart-'));
-  try {
-    const values = path.join(dir, 'values.json');
-    writeFileSync(
-      values,
-      JSON.stringify({
-        ...base,
-        ...(networkPolicy && { deploy: { networkPolicy } }),
-      }),
-    );
-    const result = spawnSync(
-      'helm',
-      ['template', 'x', chartDir, '-f', values],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
-    if (result.status !== 0) throw new Error(result.stderr);
-    return result.stdout
-      .split(/^---$/m)
-      .find(d => /kind: NetworkPolicy/.test(d) && /name: x-apps\n/.test(d));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return renderChart(networkPolicy ? { deploy: { networkPolicy } } : {}).find(
+    d => /kind: NetworkPolicy/.test(d) && /name: x-apps\n/.test(d),
+  );
 }
 
 /** The text of `key:` up to the next key at the same indentation. */
@@ -64,51 +19,48 @@ function section(doc: string, key: string): string {
   return match[2];
 }
 
-(hasHelm || required ? describe : describe.skip)(
-  'chart: apps NetworkPolicy',
-  () => {
-    it('denies every pod of the apps namespace all but the ingress controller and DNS, by default', () => {
-      const doc = appsPolicy()!;
-      expect(doc).toMatch(/\n {2}namespace: kli8nt-apps\n/);
-      expect(doc).toMatch(/\n {2}podSelector: \{\}\n/);
-      expect(doc).toMatch(/policyTypes: \[Ingress, Egress\]/);
-      const ingress = section(doc, 'ingress');
-      expect(ingress.match(/- from:/g)).toHaveLength(1);
-      expect(ingress).toMatch(/kubernetes.io\/metadata.name: ingress-nginx/);
-      expect(ingress).toMatch(/app.kubernetes.io\/name: ingress-nginx/);
-      const egress = section(doc, 'egress');
-      expect(egress).toMatch(/\{ protocol: UDP, port: 53 \}/);
-      expect(egress).toMatch(/cidr: 0.0.0.0\/0/);
-      for (const cidr of [
-        '10.0.0.0/8',
-        '172.16.0.0/12',
-        '192.168.0.0/16',
-        '100.64.0.0/10',
-        '169.254.0.0/16',
-      ]) {
-        expect(egress).toContain(`- ${cidr}`);
-      }
-    });
+(canRender ? describe : describe.skip)('chart: apps NetworkPolicy', () => {
+  it('denies every pod of the apps namespace all but the ingress controller and DNS, by default', () => {
+    const doc = appsPolicy()!;
+    expect(doc).toMatch(/\n {2}namespace: kli8nt-apps\n/);
+    expect(doc).toMatch(/\n {2}podSelector: \{\}\n/);
+    expect(doc).toMatch(/policyTypes: \[Ingress, Egress\]/);
+    const ingress = section(doc, 'ingress');
+    expect(ingress.match(/- from:/g)).toHaveLength(1);
+    expect(ingress).toMatch(/kubernetes.io\/metadata.name: ingress-nginx/);
+    expect(ingress).toMatch(/app.kubernetes.io\/name: ingress-nginx/);
+    const egress = section(doc, 'egress');
+    expect(egress).toMatch(/\{ protocol: UDP, port: 53 \}/);
+    expect(egress).toMatch(/cidr: 0.0.0.0\/0/);
+    for (const cidr of [
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      '100.64.0.0/10',
+      '169.254.0.0/16',
+    ]) {
+      expect(egress).toContain(`- ${cidr}`);
+    }
+  });
 
-    it('takes the ingress peers and egress rules from values; empty ones deny', () => {
-      const custom = appsPolicy({
-        enabled: true,
-        ingressFrom: [{ namespaceSelector: { matchLabels: { team: 'edge' } } }],
-        egress: [],
-      })!;
-      expect(section(custom, 'ingress')).toMatch(/team: edge/);
-      expect(section(custom, 'egress')).not.toMatch(/ipBlock|cidr/);
+  it('takes the ingress peers and egress rules from values; empty ones deny', () => {
+    const custom = appsPolicy({
+      enabled: true,
+      ingressFrom: [{ namespaceSelector: { matchLabels: { team: 'edge' } } }],
+      egress: [],
+    })!;
+    expect(section(custom, 'ingress')).toMatch(/team: edge/);
+    expect(section(custom, 'egress')).not.toMatch(/ipBlock|cidr/);
 
-      const closed = appsPolicy({
-        enabled: true,
-        ingressFrom: [],
-        egress: [],
-      })!;
-      expect(section(closed, 'ingress').trim()).toBe('');
-    });
+    const closed = appsPolicy({
+      enabled: true,
+      ingressFrom: [],
+      egress: [],
+    })!;
+    expect(section(closed, 'ingress').trim()).toBe('');
+  });
 
-    it('is left out when disabled', () => {
-      expect(appsPolicy({ enabled: false })).toBeUndefined();
-    });
-  },
-);
+  it('is left out when disabled', () => {
+    expect(appsPolicy({ enabled: false })).toBeUndefined();
+  });
+});
