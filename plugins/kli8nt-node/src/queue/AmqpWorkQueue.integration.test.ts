@@ -152,6 +152,7 @@ if (status === 'available')
         });
 
         let restart: Promise<void> | undefined;
+        let connectedDuringOutage: boolean | undefined;
         const total = 1000;
         const inFlight = new Set<Promise<void>>();
         for (let n = 0; n < total; n++) {
@@ -164,6 +165,7 @@ if (status === 'available')
               60_000,
               'the connection to drop',
             );
+            connectedDuringOutage = queue.connected;
           }
           const id = `restart-${n}`;
           const p = queue
@@ -188,6 +190,8 @@ if (status === 'available')
           60_000,
           'the reconnect',
         );
+        expect(connectedDuringOutage).toBe(false);
+        expect(queue.connected).toBe(true);
         await waitFor(
           () => [...confirmed].every(id => effects.has(id)),
           120_000,

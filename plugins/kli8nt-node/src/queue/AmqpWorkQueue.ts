@@ -120,6 +120,14 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     this.#resetConnected();
   }
 
+  /**
+   * Whether the broker connection (and so every consumer) is up; false while
+   * reconnecting. For readiness and liveness probes.
+   */
+  get connected(): boolean {
+    return this.#connection !== undefined && !this.#closing;
+  }
+
   async publish(queue: string, message: T): Promise<void> {
     this.#assertOpen();
     await this.#declareQueue(queue);
