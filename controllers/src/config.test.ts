@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ConfigError, readControllerConfig } from './config';
 
 const kaniko = `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`;
@@ -23,6 +24,9 @@ describe('readControllerConfig', () => {
         resyncMs: 300_000,
         watchStaleMs: 300_000,
         workers: 2,
+        healthPort: 0,
+        podName: hostname(),
+        podNamespace: 'default',
       },
       role: {
         clusters: ['prod'],

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { clusterNameSchema } from '@internal/backstage-plugin-kli8nt-common';
 import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
 import { z } from 'zod';
@@ -44,6 +45,9 @@ const sharedSchema = z
     KLI8NT_RESYNC_SECONDS: seconds(300),
     KLI8NT_WATCH_STALE_SECONDS: seconds(300),
     KLI8NT_WORKERS: intFrom(1, 64, 2),
+    KLI8NT_HEALTH_PORT: intFrom(0, 65535, 0),
+    POD_NAME: z.string().min(1).optional(),
+    POD_NAMESPACE: z.string().min(1).default('default'),
   })
   .transform(env => ({
     /** This cluster's name, as used in queue names (`build.<cluster>`…). */
@@ -53,6 +57,11 @@ const sharedSchema = z
     /** A watch silent this long is restarted. */
     watchStaleMs: env.KLI8NT_WATCH_STALE_SECONDS * 1000,
     workers: env.KLI8NT_WORKERS,
+    /** Port of `/livez` and `/readyz`; 0 turns them off. */
+    healthPort: env.KLI8NT_HEALTH_PORT,
+    /** Leader election: the pod's name (its identity) and namespace. */
+    podName: env.POD_NAME ?? hostname(),
+    podNamespace: env.POD_NAMESPACE,
   }));
 
 export type SharedConfig = z.output<typeof sharedSchema>;
@@ -308,6 +317,9 @@ const PLACEHOLDER_SHARED: SharedConfig = {
   resyncMs: 0,
   watchStaleMs: 0,
   workers: 1,
+  healthPort: 0,
+  podName: 'invalid',
+  podNamespace: 'invalid',
 };
 
 /** Parses several schemas from `env`, reporting the problems of all of them. */

@@ -2,6 +2,8 @@ export * from './apply';
 export * from './backoff';
 export * from './clock';
 export * from './controller';
+export * from './electedRole';
+export * from './health';
 export * from './informer';
 export * from './kube';
 export * from './leaderElection';

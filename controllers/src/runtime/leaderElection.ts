@@ -63,6 +63,7 @@ export class LeaderElector {
   private readonly clock: Clock;
   private stopped = false;
   private leading = false;
+  private stopRenewing = false;
   private wake?: () => void;
 
   constructor(private readonly options: LeaderElectorOptions) {
@@ -92,11 +93,25 @@ export class LeaderElector {
     if (this.stopped) return 'stopped';
     this.leading = true;
     logger.info('became leader', { lease: name, identity });
-    const stopWork = await start();
-    const outcome = await this.renewUntilLost();
+    // Renewals run while the work starts: starting may wait for a broker
+    // for longer than the lease lasts.
+    const renewing = this.renewUntilLost();
+    let outcome: 'lost' | 'stopped';
+    try {
+      const stopWork = await start();
+      outcome = await renewing;
+      this.leading = false;
+      await stopWork();
+    } catch (error) {
+      logger.error('the work of the leader failed to start', { error });
+      this.stopRenewing = true;
+      this.wake?.();
+      await renewing;
+      outcome = 'lost';
+    }
     this.leading = false;
-    await stopWork();
-    if (outcome === 'stopped') await this.release();
+    this.stopRenewing = false;
+    await this.release();
     logger.info(outcome === 'lost' ? 'lost the lease' : 'released the lease', {
       lease: name,
       identity,
@@ -112,16 +127,16 @@ export class LeaderElector {
 
   private async renewUntilLost(): Promise<'lost' | 'stopped'> {
     let lastRenew = this.clock.now();
-    while (!this.stopped) {
+    while (!this.stopped && !this.stopRenewing) {
       await this.sleep(this.timing.retryPeriodMs);
-      if (this.stopped) break;
+      if (this.stopped || this.stopRenewing) break;
       if (await this.tryAcquireOrRenew()) {
         lastRenew = this.clock.now();
       } else if (this.clock.now() - lastRenew >= this.timing.renewDeadlineMs) {
         return 'lost';
       }
     }
-    return 'stopped';
+    return this.stopRenewing ? 'lost' : 'stopped';
   }
 
   /** One attempt; true when this replica holds the lease afterwards. */
