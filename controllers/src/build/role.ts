@@ -3,6 +3,7 @@ import {
   Kli8ntLogger,
 } from '@internal/backstage-plugin-kli8nt-node';
 import type { ControllerRole } from '../role';
+import { startElectedRole } from '../runtime';
 import type { LogFields, Logger } from '../runtime';
 import { BuildController } from './controller';
 import { parseBuildQueueMessage } from './queueAdapter';
@@ -23,30 +24,43 @@ export const buildRole: ControllerRole<'build'> = {
   description:
     'consumes build.<cluster>, builds images in Kaniko Jobs, publishes ImageBuilt and status reports',
   async start({ config, kubeConfig, logger }) {
-    const queue = await AmqpWorkQueue.create({
-      config: config.role.amqp,
-      parser: parseBuildQueueMessage,
-      logger: amqpLogger(logger),
-    });
-    const controller = new BuildController({
+    // One build controller acts at a time (leader election on a Lease).
+    return startElectedRole({
       kubeConfig,
-      config: config.role,
-      shared: config.shared,
-      queue,
       logger,
-    });
-    try {
-      await controller.start();
-    } catch (error) {
-      await controller.stop();
-      await queue.close();
-      throw error;
-    }
-    return {
-      async stop() {
-        await controller.stop();
-        await queue.close();
+      lease: `kli8nt-build-${config.shared.cluster}`,
+      namespace: config.shared.podNamespace,
+      identity: config.shared.podName,
+      healthPort: config.shared.healthPort || undefined,
+      start: async () => {
+        const queue = await AmqpWorkQueue.create({
+          config: config.role.amqp,
+          parser: parseBuildQueueMessage,
+          logger: amqpLogger(logger),
+        });
+        const controller = new BuildController({
+          kubeConfig,
+          config: config.role,
+          shared: config.shared,
+          queue,
+          logger,
+        });
+        try {
+          await controller.start();
+        } catch (error) {
+          await controller.stop();
+          await queue.close();
+          throw error;
+        }
+        return {
+          problem: () =>
+            queue.connected ? undefined : 'RabbitMQ is disconnected',
+          async stop() {
+            await controller.stop();
+            await queue.close();
+          },
+        };
       },
-    };
+    });
   },
 };
