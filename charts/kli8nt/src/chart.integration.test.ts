@@ -167,6 +167,42 @@ describe('kli8nt chart', () => {
     expect(canI('logs', 'list', 'pods', 'kube-system')).toBe('no');
   });
 
+  it('lets the build and deploy roles elect a leader, with probes and a surge-first rollout', () => {
+    for (const role of ['build', 'deploy']) {
+      expect(
+        canI(role, 'update', 'leases.coordination.k8s.io', namespace),
+      ).toBe('yes');
+      expect(canI(role, 'update', 'leases.coordination.k8s.io', apps)).toBe(
+        'no',
+      );
+      const deployment = JSON.parse(
+        must('kubectl', [
+          'get',
+          'deploy',
+          `${release}-${role}`,
+          '-n',
+          namespace,
+          '-o',
+          'json',
+        ]),
+      );
+      expect(deployment.spec.strategy).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      });
+      const [container] = deployment.spec.template.spec.containers;
+      expect(container.readinessProbe.httpGet).toEqual({
+        path: '/readyz',
+        port: 'health',
+        scheme: 'HTTP',
+      });
+      expect(container.livenessProbe.httpGet.path).toBe('/livez');
+      expect(
+        container.env.find((e: any) => e.name === 'POD_NAME').valueFrom,
+      ).toEqual({ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
+    }
+  });
+
   it('isolates build pods: no ingress, egress to DNS and the registry ports only', () => {
     const policy = JSON.parse(
       must('kubectl', [

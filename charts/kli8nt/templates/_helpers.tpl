@@ -61,3 +61,79 @@ securityContext:
 {{- end -}}
 {{- join "," $pairs -}}
 {{- end -}}
+
+{{/*
+Leader election and probes of the build and deploy roles
+(controllers/src/runtime/electedRole.ts). A new pod of a rolling update
+starts as a ready standby, the old one releases the Lease as it stops.
+*/}}
+{{- define "kli8nt.electedEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: KLI8NT_HEALTH_PORT
+  value: {{ .Values.healthPort | quote }}
+{{- end -}}
+
+{{- define "kli8nt.electedProbes" -}}
+ports:
+  - name: health
+    containerPort: {{ .Values.healthPort }}
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: health
+  periodSeconds: 10
+  failureThreshold: 3
+livenessProbe:
+  httpGet:
+    path: /livez
+    port: health
+  initialDelaySeconds: 30
+  periodSeconds: 20
+  failureThreshold: 3
+{{- end -}}
+
+{{- define "kli8nt.electedStrategy" -}}
+strategy:
+  type: RollingUpdate
+  rollingUpdate:
+    maxSurge: 1
+    maxUnavailable: 0
+{{- end -}}
+
+{{/* The Lease of a role, in the release namespace: (dict "root" . "role" "build"). */}}
+{{- define "kli8nt.leaseRbac" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ .root.Release.Name }}-{{ .role }}-leader
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "kli8nt.labels" .root | nindent 4 }}
+rules:
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [get, create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ .root.Release.Name }}-{{ .role }}-leader
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "kli8nt.labels" .root | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ .root.Release.Name }}-{{ .role }}-leader
+subjects:
+  - kind: ServiceAccount
+    name: {{ .root.Release.Name }}-{{ .role }}
+    namespace: {{ .root.Release.Namespace }}
+{{- end -}}
