@@ -59,6 +59,8 @@ const BUN_ENTRY_FILES = [
 ];
 
 const SRVX_DIR = '/opt/srvx';
+/** A packageManager field corepack can prepare: `pnpm@9.15.9`. */
+const PM_SPEC = /^(pnpm|yarn)@\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/;
 
 /** Where the app lives in the image, and its manifest. */
 interface Target {
@@ -135,8 +137,18 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
   b.from(pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeBuild, 'deps');
   b.workdir('/app');
   if (pm === 'pnpm' || pm === 'yarn-berry') {
-    b.env({ COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' });
+    // Without a packageManager field corepack would fetch the newest
+    // release; its own known-good version keeps a rebuild reproducible.
+    b.env({
+      COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+      COREPACK_DEFAULT_TO_LATEST: '0',
+    });
     b.run(['corepack', 'enable']);
+    const field = asString(pkg.packageManager);
+    if (root.manifest !== 'package.json' && field && PM_SPEC.test(field)) {
+      // corepack reads packageManager from package.json only.
+      b.run(['corepack', 'prepare', field, '--activate']);
+    }
   }
   if (pm === 'yarn-berry') {
     // The runtime starts the app with `npm run`, which needs node_modules, not PnP.
