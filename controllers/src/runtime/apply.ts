@@ -77,3 +77,33 @@ export async function applyStatus(
     setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
   );
 }
+
+/**
+ * Replaces the whole status through the /status subresource only if the
+ * object is still at `resourceVersion`, the one the reconciler read: a
+ * second writer (an old replica, a stale cache) gets a 409 (`isConflict`)
+ * instead of moving the status backwards. Requeue and rebuild on conflict.
+ */
+export async function replaceStatusAt(
+  api: CustomObjectsApi,
+  ref: CustomResourceRef,
+  resourceVersion: string,
+  status: object,
+): Promise<void> {
+  await api.patchNamespacedCustomObjectStatus(
+    {
+      ...ref,
+      body: [
+        // The API server checks a resourceVersion in the patched object
+        // against the stored one.
+        {
+          op: 'replace',
+          path: '/metadata/resourceVersion',
+          value: resourceVersion,
+        },
+        { op: 'add', path: '/status', value: status },
+      ],
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
+}
