@@ -72,6 +72,7 @@ describeWithTestEnv(
       const consumer = new DeadLetterConsumer({
         queue: async () => queue,
         failDeployment: failThroughLedger(ledger),
+        recordReport: report => ledger.record(report),
         logger,
       });
       const buildQueue = `build.${suffix}`;

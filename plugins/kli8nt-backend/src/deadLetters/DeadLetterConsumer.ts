@@ -1,5 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  INFORM_QUEUE,
+  parseMessage,
+  StatusReportMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import {
   ConsumerHandle,
   DeadLetter,
   Kli8ntWorkQueue,
@@ -45,8 +50,11 @@ export function summarize(letter: DeadLetter): {
 /**
  * Consumes the dead-letter queue: every message given up on (invalid,
  * refused as terminal, or out of attempts) ends its deployment `failed`
- * with the reason, so that no accepted request waits forever. It logs a
- * summary without the body; the queue already replaced credentials in it.
+ * with the reason, so that no accepted request waits forever. A controller's
+ * report from INFORM is a fact, not a request: it is recorded once more
+ * first (its attempts may have run out while the database was down), and
+ * only a report that still cannot be recorded fails its deployment. It logs
+ * a summary without the body; the queue already replaced credentials in it.
  */
 export class DeadLetterConsumer {
   private handle?: Promise<ConsumerHandle | undefined>;
@@ -55,6 +63,8 @@ export class DeadLetterConsumer {
     private readonly options: {
       queue: () => Promise<Kli8ntWorkQueue>;
       failDeployment: FailDeployment;
+      /** Records a controller's report (the ledger). */
+      recordReport(report: StatusReportMessage): Promise<unknown>;
       logger: LoggerService;
       /** Pause before a letter is handed back after a failure. Default 5 s. */
       retryDelayMs?: number;
@@ -90,6 +100,9 @@ export class DeadLetterConsumer {
     );
     const target = failTargetOf(summary.deploymentId, body);
     if (!target) return;
+    if (summary.queue === INFORM_QUEUE && (await this.recordAgain(body))) {
+      return;
+    }
     try {
       await failDeployment(
         target,
@@ -107,6 +120,22 @@ export class DeadLetterConsumer {
       // is not a busy loop.
       await new Promise(r => setTimeout(r, this.options.retryDelayMs ?? 5000));
       throw error;
+    }
+  }
+
+  /** True when the report from INFORM is recorded now. */
+  private async recordAgain(body: unknown): Promise<boolean> {
+    const parsed = parseMessage(body);
+    if (!parsed.ok || parsed.message.type !== 'StatusReport') return false;
+    try {
+      await this.options.recordReport(parsed.message);
+      return true;
+    } catch (error) {
+      this.options.logger.warn(
+        `Dead-lettered report ${parsed.message.messageId} still cannot be recorded; failing its deployment`,
+        { error: String(error) },
+      );
+      return false;
     }
   }
 }
