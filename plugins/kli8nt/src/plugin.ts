@@ -3,12 +3,8 @@ import {
   createPlugin,
   createRoutableExtension,
   createRouteRef,
-  discoveryApiRef,
-  fetchApiRef,
-  identityApiRef,
 } from '@backstage/core-plugin-api';
-import { kli8ntApiRef } from './api/Kli8ntApi';
-import { Kli8ntClient } from './api/Kli8ntClient';
+import { kli8ntClientFactory } from './api/Kli8ntClient';
 
 const deployRouteRef = createRouteRef({ id: 'kli8nt:deploy' });
 const logsRouteRef = createRouteRef({ id: 'kli8nt:logs' });
@@ -20,17 +16,7 @@ const logsRouteRef = createRouteRef({ id: 'kli8nt:logs' });
  */
 export const kli8ntPlugin = createPlugin({
   id: 'kli8nt',
-  apis: [
-    createApiFactory({
-      api: kli8ntApiRef,
-      deps: {
-        discoveryApi: discoveryApiRef,
-        fetchApi: fetchApiRef,
-        identityApi: identityApiRef,
-      },
-      factory: deps => new Kli8ntClient(deps),
-    }),
-  ],
+  apis: [createApiFactory(kli8ntClientFactory)],
   routes: { deploy: deployRouteRef, logs: logsRouteRef },
 });
 

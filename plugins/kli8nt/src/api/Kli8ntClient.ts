@@ -1,8 +1,11 @@
 import { ResponseError } from '@backstage/errors';
-import type {
-  DiscoveryApi,
-  FetchApi,
-  IdentityApi,
+import {
+  discoveryApiRef,
+  fetchApiRef,
+  identityApiRef,
+  type DiscoveryApi,
+  type FetchApi,
+  type IdentityApi,
 } from '@backstage/frontend-plugin-api';
 import {
   LOG_STREAM_TOKEN_PROTOCOL_PREFIX,
@@ -13,11 +16,12 @@ import {
   type DeploymentPage,
   type UpdateAppSettingsRequest,
 } from '@internal/backstage-plugin-kli8nt-common';
-import type {
-  DeploymentDetails,
-  Kli8ntApi,
-  LogStreamOptions,
-  LogStreamTarget,
+import {
+  kli8ntApiRef,
+  type DeploymentDetails,
+  type Kli8ntApi,
+  type LogStreamOptions,
+  type LogStreamTarget,
 } from './Kli8ntApi';
 
 /** Path of the logs WebSocket below the plugin's base URL. */
@@ -186,3 +190,21 @@ function toQuery(params: Record<string, string | undefined>): string {
   }
   return search.toString();
 }
+
+/**
+ * How both frontend systems create the client: its API ref, the core APIs
+ * it needs, and the factory.
+ */
+export const kli8ntClientFactory = {
+  api: kli8ntApiRef,
+  deps: {
+    discoveryApi: discoveryApiRef,
+    fetchApi: fetchApiRef,
+    identityApi: identityApiRef,
+  },
+  factory: (deps: {
+    discoveryApi: DiscoveryApi;
+    fetchApi: FetchApi;
+    identityApi: IdentityApi;
+  }): Kli8ntApi => new Kli8ntClient(deps),
+};

@@ -6,6 +6,9 @@ import { DeleteAppCard } from './DeleteAppCard';
 
 const ref = 'component:default/hello';
 
+// Rendering a whole app per test is slow on small shared CI machines.
+jest.setTimeout(60_000);
+
 describe('DeleteAppCard', () => {
   it('deletes the app only after confirmation', async () => {
     const api = new FakeKli8ntApi();

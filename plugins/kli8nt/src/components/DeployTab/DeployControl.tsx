@@ -1,16 +1,7 @@
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import {
-  Alert,
-  Button,
-  Card,
-  CardBody,
-  CardHeader,
-  Flex,
-  Select,
-  Text,
-  TextField,
-} from '@backstage/ui';
+import { Alert, Button, Flex, Select, Text, TextField } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -70,74 +61,67 @@ export function DeployControl(props: {
   };
 
   return (
-    <Card>
-      <CardHeader>
-        <Text as="h3" variant="title-small">
-          Deploy
-        </Text>
-      </CardHeader>
-      <CardBody>
-        <Flex direction="column" gap="3">
-          <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
-            <Select
-              label="Branch"
-              aria-label="Branch"
-              placeholder={
-                branches.loading ? 'Loading branches…' : 'Default branch'
-              }
-              options={(branches.value ?? []).map(b => ({
-                id: b.name,
-                label: b.isDefault ? `${b.name} (default)` : b.name,
-              }))}
-              value={branch ?? null}
-              onChange={key => setBranch(key ? String(key) : undefined)}
-              isDisabled={!allowed || Boolean(customRef.trim())}
-              style={{ minWidth: 220 }}
-            />
-            <TextField
-              label="Or tag / commit SHA"
-              placeholder="v1.2.3 or a commit SHA"
-              value={customRef}
-              onChange={setCustomRef}
-              isDisabled={!allowed}
-            />
-            <Button
-              variant="primary"
-              onPress={deploy}
-              isDisabled={Boolean(disabledReason) || submitting}
-              isPending={submitting}
-              aria-describedby={
-                disabledReason ? 'kli8nt-deploy-disabled-reason' : undefined
-              }
-            >
-              Deploy
-            </Button>
-          </Flex>
-          {disabledReason && (
-            <Text
-              id="kli8nt-deploy-disabled-reason"
-              color="secondary"
-              variant="body-small"
-            >
-              {disabledReason}
-            </Text>
-          )}
-          {branches.error && (
-            <Text color="warning" variant="body-small">
-              Could not load branches ({branches.error.message}); the default
-              branch is deployed unless you enter a ref.
-            </Text>
-          )}
-          {error && (
-            <Alert
-              status="danger"
-              icon
-              title="The deployment could not be started"
-              description={error.message}
-            />
-          )}
+    <TitledCard title="Deploy">
+      <Flex direction="column" gap="3">
+        <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
+          <Select
+            label="Branch"
+            aria-label="Branch"
+            placeholder={
+              branches.loading ? 'Loading branches…' : 'Default branch'
+            }
+            options={(branches.value ?? []).map(b => ({
+              id: b.name,
+              label: b.isDefault ? `${b.name} (default)` : b.name,
+            }))}
+            value={branch ?? null}
+            onChange={key => setBranch(key ? String(key) : undefined)}
+            isDisabled={!allowed || Boolean(customRef.trim())}
+            style={{ minWidth: 220 }}
+          />
+          <TextField
+            label="Or tag / commit SHA"
+            placeholder="v1.2.3 or a commit SHA"
+            value={customRef}
+            onChange={setCustomRef}
+            isDisabled={!allowed}
+          />
+          <Button
+            variant="primary"
+            onPress={deploy}
+            isDisabled={Boolean(disabledReason) || submitting}
+            isPending={submitting}
+            aria-describedby={
+              disabledReason ? 'kli8nt-deploy-disabled-reason' : undefined
+            }
+          >
+            Deploy
+          </Button>
         </Flex>
-      </CardBody>
-    </Card>
+        {disabledReason && (
+          <Text
+            id="kli8nt-deploy-disabled-reason"
+            color="secondary"
+            variant="body-small"
+          >
+            {disabledReason}
+          </Text>
+        )}
+        {branches.error && (
+          <Text color="warning" variant="body-small">
+            Could not load branches ({branches.error.message}); the default
+            branch is deployed unless you enter a ref.
+          </Text>
+        )}
+        {error && (
+          <Alert
+            status="danger"
+            icon
+            title="The deployment could not be started"
+            description={error.message}
+          />
+        )}
+      </Flex>
+    </TitledCard>
   );
 }

@@ -2,9 +2,6 @@ import { useState } from 'react';
 import {
   Alert,
   Button,
-  Card,
-  CardBody,
-  CardHeader,
   Cell,
   CellText,
   Flex,
@@ -13,6 +10,7 @@ import {
   Text,
   type ColumnConfig,
 } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   isTerminalStatus,
@@ -165,51 +163,44 @@ export function HistoryCard(props: {
   ];
 
   return (
-    <Card>
-      <CardHeader>
-        <Text as="h3" variant="title-small">
-          History
-        </Text>
-      </CardHeader>
-      <CardBody>
-        <Flex direction="column" gap="3">
-          {actionError && (
-            <Alert
-              status="danger"
-              icon
-              title="The action failed"
-              description={actionError.message}
-            />
-          )}
-          <Table
-            columnConfig={columns}
-            data={props.page?.items}
-            isPending={props.loading && !props.page}
-            error={props.error}
-            pagination={{ type: 'none' }}
-            emptyState={<Text>No deployments yet.</Text>}
+    <TitledCard title="History">
+      <Flex direction="column" gap="3">
+        {actionError && (
+          <Alert
+            status="danger"
+            icon
+            title="The action failed"
+            description={actionError.message}
           />
-          <Flex justify="end" align="center" gap="2">
-            <Button
-              size="small"
-              variant="tertiary"
-              isDisabled={!props.hasPrevious}
-              onPress={props.onPrevious}
-            >
-              Newer
-            </Button>
-            <Text variant="body-small">Page {props.pageNumber}</Text>
-            <Button
-              size="small"
-              variant="tertiary"
-              isDisabled={!props.hasNext}
-              onPress={props.onNext}
-            >
-              Older
-            </Button>
-          </Flex>
+        )}
+        <Table
+          columnConfig={columns}
+          data={props.page?.items}
+          isPending={props.loading && !props.page}
+          error={props.error}
+          pagination={{ type: 'none' }}
+          emptyState={<Text>No deployments yet.</Text>}
+        />
+        <Flex justify="end" align="center" gap="2">
+          <Button
+            size="small"
+            variant="tertiary"
+            isDisabled={!props.hasPrevious}
+            onPress={props.onPrevious}
+          >
+            Newer
+          </Button>
+          <Text variant="body-small">Page {props.pageNumber}</Text>
+          <Button
+            size="small"
+            variant="tertiary"
+            isDisabled={!props.hasNext}
+            onPress={props.onNext}
+          >
+            Older
+          </Button>
         </Flex>
-      </CardBody>
-    </Card>
+      </Flex>
+    </TitledCard>
   );
 }

@@ -1,12 +1,5 @@
-import {
-  Card,
-  CardBody,
-  CardHeader,
-  Flex,
-  Grid,
-  Link,
-  Text,
-} from '@backstage/ui';
+import { Flex, Grid, Link, Text } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import type { Deployment } from '@internal/backstage-plugin-kli8nt-common';
 import { StatusText } from '../shared/StatusText';
 import {
@@ -43,70 +36,56 @@ export function OverviewCard(props: {
 
   if (!latest) {
     return (
-      <Card>
-        <CardHeader>
-          <Text as="h3" variant="title-small">
-            Not deployed yet
-          </Text>
-        </CardHeader>
-        <CardBody>
-          <Text>
-            This service has never been deployed. Pick a branch below and press
-            Deploy to build it and serve it on its own URL.
-          </Text>
-        </CardBody>
-      </Card>
+      <TitledCard title="Not deployed yet">
+        <Text>
+          This service has never been deployed. Pick a branch below and press
+          Deploy to build it and serve it on its own URL.
+        </Text>
+      </TitledCard>
     );
   }
 
   const running = live ?? latest;
   const commitUrl = githubCommitUrl(projectSlug, running.commitSha);
   return (
-    <Card>
-      <CardHeader>
-        <Text as="h3" variant="title-small">
-          At a glance
-        </Text>
-      </CardHeader>
-      <CardBody>
-        <Grid.Root columns={{ initial: '1', sm: '2', md: '3' }} gap="4">
-          <Field label="Live URL">
-            {live?.url ? (
-              <Link href={live.url} target="_blank" rel="noopener noreferrer">
-                {live.url}
-              </Link>
-            ) : (
-              <Text color="secondary">Not live</Text>
-            )}
-          </Field>
-          <Field label="Status">
-            <StatusText status={latest.status} />
-          </Field>
-          <Field label={live ? 'Running commit' : 'Latest commit'}>
-            {commitUrl ? (
-              <Link href={commitUrl} target="_blank" rel="noopener noreferrer">
-                {shortSha(running.commitSha)}
-              </Link>
-            ) : (
-              <Text>{shortSha(running.commitSha)}</Text>
-            )}
-            <Text color="secondary"> ({running.ref})</Text>
-          </Field>
-          <Field label="Image">
-            <Text truncate title={running.image}>
-              {running.image ?? 'Not built yet'}
-            </Text>
-          </Field>
-          <Field label="Deployed by">
-            <Text>{formatUser(running.requestedBy)}</Text>
-          </Field>
-          <Field label="When">
-            <Text title={running.finishedAt ?? running.createdAt}>
-              {formatRelative(running.finishedAt ?? running.createdAt, now)}
-            </Text>
-          </Field>
-        </Grid.Root>
-      </CardBody>
-    </Card>
+    <TitledCard title="At a glance">
+      <Grid.Root columns={{ initial: '1', sm: '2', md: '3' }} gap="4">
+        <Field label="Live URL">
+          {live?.url ? (
+            <Link href={live.url} target="_blank" rel="noopener noreferrer">
+              {live.url}
+            </Link>
+          ) : (
+            <Text color="secondary">Not live</Text>
+          )}
+        </Field>
+        <Field label="Status">
+          <StatusText status={latest.status} />
+        </Field>
+        <Field label={live ? 'Running commit' : 'Latest commit'}>
+          {commitUrl ? (
+            <Link href={commitUrl} target="_blank" rel="noopener noreferrer">
+              {shortSha(running.commitSha)}
+            </Link>
+          ) : (
+            <Text>{shortSha(running.commitSha)}</Text>
+          )}
+          <Text color="secondary"> ({running.ref})</Text>
+        </Field>
+        <Field label="Image">
+          <Text truncate title={running.image}>
+            {running.image ?? 'Not built yet'}
+          </Text>
+        </Field>
+        <Field label="Deployed by">
+          <Text>{formatUser(running.requestedBy)}</Text>
+        </Field>
+        <Field label="When">
+          <Text title={running.finishedAt ?? running.createdAt}>
+            {formatRelative(running.finishedAt ?? running.createdAt, now)}
+          </Text>
+        </Field>
+      </Grid.Root>
+    </TitledCard>
   );
 }

@@ -1,14 +1,6 @@
 import useAsync from 'react-use/esm/useAsync';
-import {
-  Alert,
-  Card,
-  CardBody,
-  CardHeader,
-  Flex,
-  Link,
-  Skeleton,
-  Text,
-} from '@backstage/ui';
+import { Alert, Flex, Link, Skeleton, Text } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   isTerminalStatus,
@@ -72,81 +64,78 @@ export function ProgressCard(props: { deployment: Deployment }) {
       : undefined;
 
   return (
-    <Card>
-      <CardHeader>
-        <Flex justify="between" align="center">
-          <Text as="h3" variant="title-small">
-            {running ? 'Deployment in progress' : 'Latest deployment'} ·{' '}
-            {deployment.ref} @ {shortSha(deployment.commitSha)}
+    <TitledCard
+      title={
+        <>
+          {running ? 'Deployment in progress' : 'Latest deployment'} ·{' '}
+          {deployment.ref} @ {shortSha(deployment.commitSha)}
+        </>
+      }
+      action={<Link href={logsLink}>View logs</Link>}
+    >
+      <Flex direction="column" gap="3">
+        {details.loading && !details.value ? (
+          <Skeleton width="100%" height={24} />
+        ) : (
+          <ol
+            aria-label="Deployment steps"
+            style={{
+              display: 'flex',
+              gap: 24,
+              listStyle: 'none',
+              margin: 0,
+              padding: 0,
+              flexWrap: 'wrap',
+            }}
+          >
+            {steps.map(step => (
+              <li
+                key={step.key}
+                data-testid={`kli8nt-step-${step.key}`}
+                data-state={step.state}
+                aria-current={step.state === 'active' ? 'step' : undefined}
+              >
+                <Flex gap="2" align="center">
+                  <Text color={STATE_COLORS[step.state]} weight="bold">
+                    {STATE_MARKS[step.state]}
+                  </Text>
+                  <Text weight={step.state === 'active' ? 'bold' : 'regular'}>
+                    {step.label}
+                  </Text>
+                  {step.durationMs !== undefined && (
+                    <Text color="secondary" variant="body-small">
+                      {formatDuration(step.durationMs)}
+                    </Text>
+                  )}
+                  {step.state === 'skipped' && (
+                    <Text color="secondary" variant="body-small">
+                      skipped
+                    </Text>
+                  )}
+                </Flex>
+              </li>
+            ))}
+          </ol>
+        )}
+        {failure && (
+          <Alert
+            status="danger"
+            icon
+            title={failure.summary}
+            description={
+              <>
+                {failure.details && <div>{failure.details}</div>}
+                <Link href={logsLink}>Open the logs of this deployment</Link>
+              </>
+            }
+          />
+        )}
+        {details.error && (
+          <Text color="warning" variant="body-small">
+            Could not load the step history: {details.error.message}
           </Text>
-          <Link href={logsLink}>View logs</Link>
-        </Flex>
-      </CardHeader>
-      <CardBody>
-        <Flex direction="column" gap="3">
-          {details.loading && !details.value ? (
-            <Skeleton width="100%" height={24} />
-          ) : (
-            <ol
-              aria-label="Deployment steps"
-              style={{
-                display: 'flex',
-                gap: 24,
-                listStyle: 'none',
-                margin: 0,
-                padding: 0,
-                flexWrap: 'wrap',
-              }}
-            >
-              {steps.map(step => (
-                <li
-                  key={step.key}
-                  data-testid={`kli8nt-step-${step.key}`}
-                  data-state={step.state}
-                  aria-current={step.state === 'active' ? 'step' : undefined}
-                >
-                  <Flex gap="2" align="center">
-                    <Text color={STATE_COLORS[step.state]} weight="bold">
-                      {STATE_MARKS[step.state]}
-                    </Text>
-                    <Text weight={step.state === 'active' ? 'bold' : 'regular'}>
-                      {step.label}
-                    </Text>
-                    {step.durationMs !== undefined && (
-                      <Text color="secondary" variant="body-small">
-                        {formatDuration(step.durationMs)}
-                      </Text>
-                    )}
-                    {step.state === 'skipped' && (
-                      <Text color="secondary" variant="body-small">
-                        skipped
-                      </Text>
-                    )}
-                  </Flex>
-                </li>
-              ))}
-            </ol>
-          )}
-          {failure && (
-            <Alert
-              status="danger"
-              icon
-              title={failure.summary}
-              description={
-                <>
-                  {failure.details && <div>{failure.details}</div>}
-                  <Link href={logsLink}>Open the logs of this deployment</Link>
-                </>
-              }
-            />
-          )}
-          {details.error && (
-            <Text color="warning" variant="body-small">
-              Could not load the step history: {details.error.message}
-            </Text>
-          )}
-        </Flex>
-      </CardBody>
-    </Card>
+        )}
+      </Flex>
+    </TitledCard>
   );
 }

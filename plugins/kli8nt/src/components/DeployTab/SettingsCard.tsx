@@ -1,9 +1,6 @@
 import {
   Alert,
   Button,
-  Card,
-  CardBody,
-  CardHeader,
   Flex,
   Grid,
   Skeleton,
@@ -11,6 +8,7 @@ import {
   TextAreaField,
   TextField,
 } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import { fieldError } from './fieldError';
 import { NameValueRows } from './NameValueRows';
 import { rowKey, type FormErrors, type SettingsForm } from './settingsForm';
@@ -24,40 +22,32 @@ function RuntimeSection(props: {
   update: (patch: Partial<SettingsForm>) => void;
 }) {
   const { form, errors, readOnly, update } = props;
+  /** Binds a field to one text value of the form. */
+  const bind = (key: 'port' | 'replicas' | 'healthCheckPath' | 'domains') => ({
+    value: form[key],
+    onChange: (value: string) => update({ [key]: value }),
+    isDisabled: readOnly,
+    ...fieldError(errors[key]),
+  });
   return (
     <>
       <Grid.Root columns={{ initial: '1', md: '3' }} gap="3">
         <TextField
           label="Port"
           description="The port your app listens on"
-          value={form.port}
-          onChange={port => update({ port })}
-          isDisabled={readOnly}
-          {...fieldError(errors.port)}
+          {...bind('port')}
         />
-        <TextField
-          label="Replicas"
-          value={form.replicas}
-          onChange={replicas => update({ replicas })}
-          isDisabled={readOnly}
-          {...fieldError(errors.replicas)}
-        />
+        <TextField label="Replicas" {...bind('replicas')} />
         <TextField
           label="Health check path"
           placeholder="/healthz"
-          value={form.healthCheckPath}
-          onChange={healthCheckPath => update({ healthCheckPath })}
-          isDisabled={readOnly}
-          {...fieldError(errors.healthCheckPath)}
+          {...bind('healthCheckPath')}
         />
       </Grid.Root>
       <TextAreaField
         label="Custom domains"
         description="One per line; point their DNS at the cluster's ingress"
-        value={form.domains}
-        onChange={domains => update({ domains })}
-        isDisabled={readOnly}
-        {...fieldError(errors.domains)}
+        {...bind('domains')}
       />
     </>
   );
@@ -166,14 +156,5 @@ export function SettingsCard(props: { entityRef: string }) {
     );
   }
 
-  return (
-    <Card>
-      <CardHeader>
-        <Text as="h3" variant="title-small">
-          Settings
-        </Text>
-      </CardHeader>
-      <CardBody>{body}</CardBody>
-    </Card>
-  );
+  return <TitledCard title="Settings">{body}</TitledCard>;
 }

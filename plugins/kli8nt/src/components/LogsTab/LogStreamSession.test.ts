@@ -259,6 +259,15 @@ describe('LogStreamSession', () => {
     expect(t.session.state.error).toBeUndefined();
   });
 
+  it('is live once a line arrives, even before the open event', async () => {
+    const t = setup();
+    t.session.start();
+    await advance();
+    t.socket.send(line(0));
+    expect(t.session.state).toMatchObject({ status: 'live', version: 1 });
+    expect(t.texts()).toEqual(['line 0']);
+  });
+
   it('counts dropped lines and ignores frames it does not know', async () => {
     const t = setup();
     t.session.start();

@@ -267,7 +267,13 @@ export class LogStreamSession {
       return;
     }
     this.#version += 1;
-    this.#publishSoon();
+    if (this.#status !== 'live') {
+      // A frame proves the connection open, even before its open event.
+      this.#status = 'live';
+      this.#publishNow();
+    } else {
+      this.#publishSoon();
+    }
   }
 
   #closedBy(event: { code: number; reason?: string }, resumed: boolean) {

@@ -8,7 +8,8 @@ import {
 import { FakeLogServer } from '../../__testUtils__/FakeLogServer';
 import { renderTab } from '../../__testUtils__/render';
 
-jest.setTimeout(30_000);
+// Rendering a whole app per test is slow on small shared CI machines.
+jest.setTimeout(60_000);
 
 // jsdom has no layout, so give the LogViewer's auto-sizer a real size.
 jest.mock('react-virtualized-auto-sizer', () => ({

@@ -12,37 +12,23 @@ import {
  */
 export function useLogStream(
   api: Pick<Kli8ntApi, 'getLogStreamTarget'>,
-  options: Omit<LogStreamSessionOptions, 'api'>,
+  options: Omit<LogStreamSessionOptions, 'api' | 'random'>,
 ): LogStreamState {
-  const {
-    entityRef,
-    deploymentId,
-    source,
-    tail,
-    maxLines,
-    flushIntervalMs,
-    initialBackoffMs,
-    maxBackoffMs,
-  } = options;
-  // The factory is read when a socket opens, so a new one needs no reconnect.
-  const factoryRef = useRef(options.webSocketFactory);
-  factoryRef.current = options.webSocketFactory;
+  const { webSocketFactory, ...sessionOptions } = options;
+  // Read when a socket opens, so a new factory needs no new session.
+  const factoryRef = useRef(webSocketFactory);
+  factoryRef.current = webSocketFactory;
+  // The remaining options are plain values: compare them by content.
+  const key = JSON.stringify(sessionOptions);
   // Until the effect runs: the state of a session not started yet.
   const [state, setState] = useState<LogStreamState>(
-    () => new LogStreamSession({ api, entityRef }).state,
+    () => new LogStreamSession({ api, ...sessionOptions }).state,
   );
 
   useEffect(() => {
     const session = new LogStreamSession({
+      ...(JSON.parse(key) as typeof sessionOptions),
       api,
-      entityRef,
-      deploymentId,
-      source,
-      tail,
-      maxLines,
-      flushIntervalMs,
-      initialBackoffMs,
-      maxBackoffMs,
       webSocketFactory: (url, protocols) =>
         factoryRef.current
           ? factoryRef.current(url, protocols)
@@ -55,17 +41,7 @@ export function useLogStream(
       unsubscribe();
       session.close();
     };
-  }, [
-    api,
-    entityRef,
-    deploymentId,
-    source,
-    tail,
-    maxLines,
-    flushIntervalMs,
-    initialBackoffMs,
-    maxBackoffMs,
-  ]);
+  }, [api, key]);
 
   return state;
 }
