@@ -2,9 +2,6 @@ import { useState } from 'react';
 import {
   Alert,
   Button,
-  Card,
-  CardBody,
-  CardHeader,
   Dialog,
   DialogBody,
   DialogFooter,
@@ -13,6 +10,7 @@ import {
   Flex,
   Text,
 } from '@backstage/ui';
+import { TitledCard } from '../shared/TitledCard';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 
@@ -47,62 +45,51 @@ export function DeleteAppCard(props: {
   };
 
   return (
-    <Card>
-      <CardHeader>
-        <Text as="h3" variant="title-small">
-          Delete the app
+    <TitledCard title="Delete the app">
+      <Flex direction="column" gap="3">
+        <Text>
+          Stops the app, removes its objects from the cluster and takes its URL
+          offline. The deployment history stays; deploy again at any time.
         </Text>
-      </CardHeader>
-      <CardBody>
-        <Flex direction="column" gap="3">
-          <Text>
-            Stops the app, removes its objects from the cluster and takes its
-            URL offline. The deployment history stays; deploy again at any time.
-          </Text>
-          {deleted && (
-            <Alert status="success" icon title="The app is being deleted." />
-          )}
-          {error && (
-            <Alert
-              status="danger"
-              icon
-              title="The app was not deleted"
-              description={error.message}
-            />
-          )}
-          <DialogTrigger isOpen={open} onOpenChange={setOpen}>
-            <Button
-              variant="secondary"
-              destructive
-              isDisabled={!props.canDelete}
-            >
-              Delete app
-            </Button>
-            <Dialog>
-              <DialogHeader>Delete this app?</DialogHeader>
-              <DialogBody>
-                <Text>
-                  Its pods, Service and route are removed and its URL stops
-                  answering. Builds still running are cancelled.
-                </Text>
-              </DialogBody>
-              <DialogFooter>
-                <Button variant="secondary" slot="close">
-                  Keep it
-                </Button>
-                <Button
-                  variant="primary"
-                  destructive
-                  isPending={deleting}
-                  onPress={remove}
-                >
-                  Delete
-                </Button>
-              </DialogFooter>
-            </Dialog>
-          </DialogTrigger>
-        </Flex>
-      </CardBody>
-    </Card>
+        {deleted && (
+          <Alert status="success" icon title="The app is being deleted." />
+        )}
+        {error && (
+          <Alert
+            status="danger"
+            icon
+            title="The app was not deleted"
+            description={error.message}
+          />
+        )}
+        <DialogTrigger isOpen={open} onOpenChange={setOpen}>
+          <Button variant="secondary" destructive isDisabled={!props.canDelete}>
+            Delete app
+          </Button>
+          <Dialog>
+            <DialogHeader>Delete this app?</DialogHeader>
+            <DialogBody>
+              <Text>
+                Its pods, Service and route are removed and its URL stops
+                answering. Builds still running are cancelled.
+              </Text>
+            </DialogBody>
+            <DialogFooter>
+              <Button variant="secondary" slot="close">
+                Keep it
+              </Button>
+              <Button
+                variant="primary"
+                destructive
+                isPending={deleting}
+                onPress={remove}
+              >
+                Delete
+              </Button>
+            </DialogFooter>
+          </Dialog>
+        </DialogTrigger>
+      </Flex>
+    </TitledCard>
   );
 }
