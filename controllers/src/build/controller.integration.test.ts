@@ -176,7 +176,7 @@ describeIntegration('build controller (testenv)', () => {
       logger,
       faults: (point, context) => {
         // Once "killed", the instance does nothing past any fault point. A
-        // kill after publishing waits for the ImageBuilt publish.
+        // kill after publishing waits for the built report.
         const kill =
           point === options.killAt &&
           (point !== 'afterPublish' || context?.phase === 'Succeeded');
@@ -374,7 +374,7 @@ describeIntegration('build controller (testenv)', () => {
     };
   }
 
-  it('builds a BuildRequested into a Job and reports ImageBuilt', async () => {
+  it('builds a BuildRequested into a Job and reports built to INFORM only', async () => {
     await startController();
     const message = request({ cloneToken: 'ghs_integration_token' });
     const { deploymentId } = message;
@@ -436,24 +436,27 @@ describeIntegration('build controller (testenv)', () => {
       true,
     );
 
-    const imageBuilt = await eventually('ImageBuilt', async () =>
-      messagesFor(deploymentId).find(r => r.message.type === 'ImageBuilt'),
+    const built = await eventually('the built report', async () =>
+      messagesFor(deploymentId).find(
+        r =>
+          r.message.type === 'StatusReport' &&
+          r.message.payload.status === 'built',
+      ),
     );
-    expect(imageBuilt.queue).toBe(deployQueue);
-    expect(imageBuilt.message).toMatchObject({
-      messageId: reportMessageId(deploymentId, 'ImageBuilt'),
+    expect(built.queue).toBe(informQueue);
+    expect(built.message).toMatchObject({
+      messageId: reportMessageId(deploymentId, 'built'),
       payload: {
         app: 'shop',
         cluster,
-        entityRef: 'component:default/shop',
         image: `${registry}/apps/shop@${digest}`,
         imageDigest: digest,
-        revision: message.payload.revision,
-        config: message.payload.config,
+        source: 'build',
       },
     });
-    await eventually('the built report', async () =>
-      statusesFor(deploymentId).includes('built'),
+    // The portal decides the rollout: nothing goes to a deploy queue.
+    expect(messagesFor(deploymentId).map(r => r.queue)).not.toContain(
+      deployQueue,
     );
     expect(statusesFor(deploymentId)).toEqual(['building', 'built']);
 
@@ -557,9 +560,7 @@ describeIntegration('build controller (testenv)', () => {
       message:
         'kaniko exited with code 1 (Error):\nINFO[0001] RUN npm run build\nnpm ERR! Missing script: "build"\nerror building image: exit status 1',
     });
-    expect(
-      messagesFor(deploymentId).some(r => r.message.type === 'ImageBuilt'),
-    ).toBe(false);
+    expect(statusesFor(deploymentId)).not.toContain('built');
     const build = await getBuild(deploymentId);
     expect(build.status).toMatchObject({
       phase: 'Failed',
@@ -615,8 +616,44 @@ describeIntegration('build controller (testenv)', () => {
     expect(statusesFor(deploymentId)).toEqual(['building', 'cancelled']);
   });
 
+  it('keeps a cancel that overtook its build request: the build never starts', async () => {
+    await startController();
+    const message = request({ cloneToken: 'ghs_overtaken' });
+    const { deploymentId } = message;
+    await producer.publish(
+      buildQueue,
+      createMessage('CancelRequested', {
+        deploymentId,
+        payload: { app: 'shop', cluster },
+      }),
+    );
+    await eventually('the cancelled report', async () =>
+      statusesFor(deploymentId).includes('cancelled'),
+    );
+    await producer.publish(buildQueue, message);
+    // The request is consumed (and dropped) behind a later marker message.
+    const marker = request();
+    await producer.publish(buildQueue, marker);
+    await eventually('the marker build', () => getBuild(marker.deploymentId));
+    const build = await getBuild(deploymentId);
+    expect(build.spec.cancelled).toBe(true);
+    expect(build.status).toMatchObject({ phase: 'Cancelled' });
+    expect(
+      await batch
+        .readNamespacedJob({ name: buildObjectName(deploymentId), namespace })
+        .catch(() => undefined),
+    ).toBeUndefined();
+    await expect(
+      core.readNamespacedSecret({
+        name: cloneSecretName(deploymentId),
+        namespace,
+      }),
+    ).rejects.toThrow();
+    expect(statusesFor(deploymentId)).toEqual(['cancelled']);
+  });
+
   it.each<FaultPoint>(['afterApply', 'afterJobCreate', 'afterPublish'])(
-    'survives a crash %s: one Job, one ImageBuilt',
+    'survives a crash %s: one Job, one built report',
     async point => {
       const first = await startController({ killAt: point });
       const message = request({ cloneToken: 'ghs_crash' });
@@ -656,24 +693,27 @@ describeIntegration('build controller (testenv)', () => {
       // Killed after publishing, the successor publishes the same message
       // again (it cannot know the first got out); consumers de-duplicate it
       // by its deterministic id.
+      const builtReports = () =>
+        messagesFor(deploymentId).filter(
+          r =>
+            r.message.type === 'StatusReport' &&
+            r.message.payload.status === 'built',
+        );
       await eventually(
-        'all ImageBuilt deliveries',
+        'all built deliveries',
         async () =>
-          messagesFor(deploymentId).filter(r => r.message.type === 'ImageBuilt')
-            .length === (point === 'afterPublish' ? 2 : 1),
+          builtReports().length === (point === 'afterPublish' ? 2 : 1),
       );
-      const imageBuilt = messagesFor(deploymentId).filter(
-        r => r.message.type === 'ImageBuilt',
-      );
-      expect(imageBuilt.length).toBe(point === 'afterPublish' ? 2 : 1);
-      expect(new Set(imageBuilt.map(r => r.message.messageId))).toEqual(
-        new Set([reportMessageId(deploymentId, 'ImageBuilt')]),
+      const built = builtReports();
+      expect(built.length).toBe(point === 'afterPublish' ? 2 : 1);
+      expect(new Set(built.map(r => r.message.messageId))).toEqual(
+        new Set([reportMessageId(deploymentId, 'built')]),
       );
       expect(new Set(statusesFor(deploymentId))).toEqual(
         new Set(['building', 'built']),
       );
       expect(
-        (imageBuilt[0].message as { payload: { imageDigest: string } }).payload
+        (built[0].message as { payload: { imageDigest: string } }).payload
           .imageDigest,
       ).toBe(digest);
     },

@@ -261,7 +261,7 @@ function detectContainer(config: JobConfig): V1Container {
   return {
     name: CONTAINERS.detect,
     image: config.images.detect,
-    // The plan goes to the termination message for ImageBuilt.
+    // The plan goes to the termination message for the built report.
     command: [
       'kli8nt-detect',
       '--write',

@@ -100,32 +100,44 @@ export class BuildQueueAdapter {
   private async onCancelRequested(message: CancelRequestedMessage) {
     const { namespace, logger } = this.deps;
     const existing = await this.getBuild(message.deploymentId);
-    if (!existing) {
-      logger.warn('cancel for an unknown build; nothing to cancel', {
-        deploymentId: message.deploymentId,
-      });
-      return;
-    }
-    if (isTerminalPhase(existing.status?.phase)) {
+    if (existing && isTerminalPhase(existing.status?.phase)) {
       logger.info('cancel for a finished build; nothing to cancel', {
         deploymentId: message.deploymentId,
         phase: existing.status?.phase,
       });
       return;
     }
+    // Also when the Build is unknown: the cancel may have overtaken its
+    // request (a redelivery), and the placeholder makes sure the request,
+    // when it comes, never starts. The reconciler deletes the Job (and so
+    // its pod) and reports `cancelled`.
     await applyObject(
       this.deps.objects,
       {
         apiVersion: BUILD_API_VERSION,
         kind: BUILD_KIND,
-        metadata: { name: existing.metadata.name, namespace },
-        spec: { cancelled: true },
+        metadata: {
+          name:
+            existing?.metadata.name ?? buildObjectName(message.deploymentId),
+          namespace,
+        },
+        spec: existing
+          ? { cancelled: true }
+          : {
+              deploymentId: message.deploymentId.toLowerCase(),
+              app: message.payload.app,
+              cluster: message.payload.cluster,
+              cancelled: true,
+            },
       },
       CANCEL_FIELD_MANAGER,
     );
-    logger.info('build cancel requested', {
-      deploymentId: message.deploymentId,
-    });
+    logger.info(
+      existing
+        ? 'build cancel requested'
+        : 'cancel before its build; placeholder stored',
+      { deploymentId: message.deploymentId },
+    );
   }
 
   private async getBuild(

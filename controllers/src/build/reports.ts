@@ -1,8 +1,6 @@
 import {
   createMessage,
-  deployQueueName,
   INFORM_QUEUE,
-  ImageBuiltMessage,
   StatusReportMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { createHash } from 'node:crypto';
@@ -34,21 +32,15 @@ export function deterministicUuid(name: string): string {
   )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The messageId of a build's report of `type` (and `status`). */
-export function reportMessageId(
-  deploymentId: string,
-  type: 'ImageBuilt' | 'StatusReport',
-  status = '',
-): string {
+/** The messageId of a build's report of `status`. */
+export function reportMessageId(deploymentId: string, status: string): string {
   return deterministicUuid(
-    `kli8nt/build/${deploymentId.toLowerCase()}/${type}/${status}`,
+    `kli8nt/build/${deploymentId.toLowerCase()}/StatusReport/${status}`,
   );
 }
 
 /** A message and the queue it goes to. */
-export type Outgoing =
-  | { queue: string; message: ImageBuiltMessage }
-  | { queue: string; message: StatusReportMessage };
+export type Outgoing = { queue: string; message: StatusReportMessage };
 
 function statusReport(
   build: BuildResource,
@@ -61,11 +53,7 @@ function statusReport(
     queue: INFORM_QUEUE,
     message: createMessage('StatusReport', {
       deploymentId: build.spec.deploymentId,
-      messageId: reportMessageId(
-        build.spec.deploymentId,
-        'StatusReport',
-        status,
-      ),
+      messageId: reportMessageId(build.spec.deploymentId, status),
       occurredAt,
       payload: {
         app: build.spec.app,
@@ -79,8 +67,9 @@ function statusReport(
 }
 
 /**
- * What to publish for the build's current phase, in order: for a success the
- * ImageBuilt on the target cluster's deploy queue, then the `built` report.
+ * What to publish for the build's current phase, in order. A success is the
+ * `built` report with image, digest and plan: the build role only reports
+ * facts to INFORM, and the portal decides whether the image rolls out.
  * Nothing for `Pending`.
  */
 export function reportsFor(build: BuildResource): Outgoing[] {
@@ -101,41 +90,20 @@ export function reportsFor(build: BuildResource): Outgoing[] {
 }
 
 function outcomeReports(build: BuildResource): Outgoing[] {
-  const { spec } = build;
   const status = build.status ?? {};
   const at = (value?: string) =>
     value ?? new Date(build.metadata.creationTimestamp ?? 0).toISOString();
   switch (status.phase) {
     case 'Building':
       return [statusReport(build, 'Building', at(status.startedAt), {})];
-    case 'Succeeded': {
-      const occurredAt = at(status.finishedAt);
-      const imageBuilt: Outgoing = {
-        queue: deployQueueName(spec.cluster),
-        message: createMessage('ImageBuilt', {
-          deploymentId: spec.deploymentId,
-          messageId: reportMessageId(spec.deploymentId, 'ImageBuilt'),
-          occurredAt,
-          payload: {
-            app: spec.app,
-            entityRef: spec.entityRef,
-            cluster: spec.cluster,
-            image: status.image!,
-            imageDigest: status.imageDigest!,
-            revision: spec.revision,
-            ...(status.plan ? { plan: status.plan } : {}),
-            config: spec.config,
-          },
-        }),
-      };
+    case 'Succeeded':
       return [
-        imageBuilt,
-        statusReport(build, 'Succeeded', occurredAt, {
+        statusReport(build, 'Succeeded', at(status.finishedAt), {
           image: status.image,
           imageDigest: status.imageDigest,
+          ...(status.plan ? { plan: status.plan } : {}),
         }),
       ];
-    }
     case 'Failed':
       return [
         statusReport(build, 'Failed', at(status.finishedAt), {

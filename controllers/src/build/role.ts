@@ -1,3 +1,4 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import {
   AmqpWorkQueue,
   Kli8ntLogger,
@@ -6,6 +7,7 @@ import type { ControllerRole } from '../role';
 import { startElectedRole } from '../runtime';
 import type { LogFields, Logger } from '../runtime';
 import { BuildController } from './controller';
+import { startBuildRetention } from './retention';
 import { parseBuildQueueMessage } from './queueAdapter';
 
 /** kli8nt-node logs like Backstage (an Error or fields); ours takes fields. */
@@ -19,10 +21,10 @@ function amqpLogger(logger: Logger): Kli8ntLogger {
   };
 }
 
-/** `kli8nt-controller build`: build queue → Build → Job → ImageBuilt. */
+/** `kli8nt-controller build`: build queue → Build → Job → built report. */
 export const buildRole: ControllerRole<'build'> = {
   description:
-    'consumes build.<cluster>, builds images in Kaniko Jobs, publishes ImageBuilt and status reports',
+    'consumes build.<cluster>, builds images in Jobs, reports building/built/failed/cancelled to INFORM',
   async start({ config, kubeConfig, logger }) {
     // One build controller acts at a time (leader election on a Lease).
     return startElectedRole({
@@ -52,10 +54,18 @@ export const buildRole: ControllerRole<'build'> = {
           await queue.close();
           throw error;
         }
+        const retention = startBuildRetention({
+          api: kubeConfig.makeApiClient(CustomObjectsApi),
+          namespace: config.role.namespace,
+          retentionMs: config.role.retentionMs,
+          intervalMs: 3_600_000,
+          logger,
+        });
         return {
           problem: () =>
             queue.connected ? undefined : 'RabbitMQ is disconnected',
           async stop() {
+            retention.stop();
             await controller.stop();
             await queue.close();
           },

@@ -8,7 +8,7 @@ import {
   terminalStatus,
   withCondition,
 } from './status';
-import { buildRequested, DEPLOYMENT_ID, REVISION } from './testFixtures';
+import { buildRequested, DEPLOYMENT_ID } from './testFixtures';
 import { BuildResource } from './types';
 import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
 
@@ -127,18 +127,16 @@ describe('build status', () => {
 
 describe('reports', () => {
   it('derives message ids from the deployment and what is reported', () => {
-    const id = reportMessageId(DEPLOYMENT_ID, 'StatusReport', 'built');
-    expect(id).toBe(
-      reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'StatusReport', 'built'),
-    );
+    const id = reportMessageId(DEPLOYMENT_ID, 'built');
+    expect(id).toBe(reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'built'));
     expect(id).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
     expect(
       new Set([
         id,
-        reportMessageId(DEPLOYMENT_ID, 'StatusReport', 'building'),
-        reportMessageId(DEPLOYMENT_ID, 'ImageBuilt'),
+        reportMessageId(DEPLOYMENT_ID, 'building'),
+        reportMessageId('00000000-0000-4000-8000-000000000001', 'built'),
       ]).size,
     ).toBe(3);
     expect(deterministicUuid('x')).toBe(deterministicUuid('x'));
@@ -148,7 +146,7 @@ describe('reports', () => {
     expect(reportsFor(build())).toEqual([]);
   });
 
-  it('publishes ImageBuilt to the target cluster, then built (with building first if never reported)', () => {
+  it('reports built with image, digest and plan to INFORM only (with building first if never reported)', () => {
     const b = build();
     b.status = {
       phase: 'Succeeded',
@@ -159,32 +157,24 @@ describe('reports', () => {
       plan: { stack: 'node', port: 3000 },
     };
     const out = reportsFor(b);
-    expect(
-      out.map(o => [
-        o.queue,
-        o.message.type,
-        o.message.type === 'StatusReport' ? o.message.payload.status : '',
-      ]),
-    ).toEqual([
-      ['inform', 'StatusReport', 'building'],
-      ['deploy.prod', 'ImageBuilt', ''],
-      ['inform', 'StatusReport', 'built'],
+    expect(out.map(o => [o.queue, o.message.payload.status])).toEqual([
+      ['inform', 'building'],
+      ['inform', 'built'],
     ]);
     expect(out[1].message).toEqual({
-      type: 'ImageBuilt',
-      version: 1,
-      messageId: reportMessageId(DEPLOYMENT_ID, 'ImageBuilt'),
+      type: 'StatusReport',
+      version: 2,
+      messageId: reportMessageId(DEPLOYMENT_ID, 'built'),
       deploymentId: DEPLOYMENT_ID,
       occurredAt: T1.toISOString(),
       payload: {
         app: 'shop',
-        entityRef: 'component:default/shop',
         cluster: 'prod',
+        status: 'built',
         image: `${REPO}@${DIGEST}`,
         imageDigest: DIGEST,
-        revision: REVISION,
         plan: { stack: 'node', port: 3000 },
-        config: b.spec.config,
+        source: 'build',
       },
     });
     for (const { message } of out)
@@ -192,10 +182,7 @@ describe('reports', () => {
 
     b.status = markReported(b, { ...b.status, phase: 'Building' }, T0);
     b.status.phase = 'Succeeded';
-    expect(reportsFor(b).map(o => o.message.type)).toEqual([
-      'ImageBuilt',
-      'StatusReport',
-    ]);
+    expect(reportsFor(b).map(o => o.message.payload.status)).toEqual(['built']);
   });
 
   it('reports failures with their reason and cancellations', () => {

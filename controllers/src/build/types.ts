@@ -26,7 +26,7 @@ export interface BuildSpec {
   deploymentId: string;
   app: string;
   entityRef: string;
-  /** The cluster the image is deployed to; ImageBuilt goes to its deploy queue. */
+  /** The cluster the image is deployed to. */
   cluster: string;
   repo: { owner: string; name: string; cloneUrl: string };
   /** The 40-hex commit SHA to build. */
@@ -34,11 +34,18 @@ export interface BuildSpec {
   ref: string;
   dockerfilePath?: string;
   buildArgs: Record<string, string>;
-  /** Carried through to ImageBuilt so the deploy side needs no portal state. */
+  /**
+   * The settings when the build was requested; informational only: the
+   * portal rolls the image out with the settings current when it is built.
+   */
   config: AppConfig;
   /** The per-build Secret holding the clone token, when the repo needs one. */
   cloneSecretName?: string;
-  /** Set by a CancelRequested (under its own field manager). */
+  /**
+   * Set by a CancelRequested (under its own field manager). A cancel that
+   * arrives before its build request leaves a placeholder Build with only
+   * deploymentId, app, cluster and this, so the request never starts.
+   */
   cancelled?: boolean;
 }
 

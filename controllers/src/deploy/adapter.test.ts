@@ -12,7 +12,7 @@ import {
   DEPLOYMENT_ID,
   baseConfig,
   deployRequested,
-  imageBuilt,
+  buildRollout,
 } from './__testUtils__/fixtures';
 
 const KEY = randomBytes(32).toString('base64');
@@ -60,27 +60,45 @@ function fakeCluster(app?: App, conflicts = 0) {
   return { adapter, clients, applied, deletedSecrets, reports };
 }
 
-function stored(status?: App['status'], supersedes?: string[]): App {
-  const app = desiredApp(imageBuilt(), baseConfig);
+function stored(status?: App['status'], sequence = 5): App {
+  const app = desiredApp(buildRollout({ sequence }), baseConfig);
   return {
     ...app,
     metadata: { ...app.metadata, uid: 'uid-1', resourceVersion: '42' },
-    spec: { ...app.spec, ...(supersedes ? { supersedes } : {}) },
     ...(status ? { status } : {}),
   };
 }
+
+function tombstone(sequence: number): App {
+  return {
+    apiVersion: 'kli8nt.io/v1alpha1',
+    kind: 'App',
+    metadata: {
+      name: 'shop',
+      namespace: baseConfig.namespace,
+      resourceVersion: '43',
+    },
+    spec: { deploymentId: DEPLOYMENT_ID, sequence, deleted: true },
+  } as App;
+}
+
+const deleteAt = (sequence: number) =>
+  createMessage('DeleteRequested', {
+    deploymentId: NEWER,
+    payload: { app: 'shop', cluster: 'prod', sequence },
+  });
 
 describe('deployMessageParser', () => {
   const parse = deployMessageParser('prod');
 
   it('accepts deploy messages for this cluster', () => {
-    const message = JSON.parse(JSON.stringify(imageBuilt()));
+    const message = JSON.parse(JSON.stringify(buildRollout()));
     expect(parse(message)).toEqual({ ok: true, message });
   });
 
   it('refuses other clusters, other types and invalid messages with a reason', () => {
     expect(
-      parse(JSON.parse(JSON.stringify(imageBuilt({ cluster: 'dev' })))),
+      parse(JSON.parse(JSON.stringify(buildRollout({ cluster: 'dev' })))),
     ).toEqual({
       ok: false,
       error: 'payload.cluster: dev is not this cluster (prod)',
@@ -99,6 +117,21 @@ describe('deployMessageParser', () => {
       error: 'type: StatusReport is not consumed from deploy queues',
     });
     expect(parse({ type: 'ImageBuilt' }).ok).toBe(false);
+    expect(
+      parse(
+        JSON.parse(
+          JSON.stringify(
+            createMessage('CancelRequested', {
+              deploymentId: DEPLOYMENT_ID,
+              payload: { app: 'shop', cluster: 'prod' },
+            }),
+          ),
+        ),
+      ),
+    ).toEqual({
+      ok: false,
+      error: 'type: CancelRequested is not consumed from deploy queues',
+    });
   });
 });
 
@@ -106,7 +139,9 @@ describe('DeployAdapter', () => {
   it('applies the App, then its env Secret with the opened values', async () => {
     const world = fakeCluster();
     await world.adapter.handle(
-      imageBuilt({ config: { secretEnv: { TOKEN: sealSecret('t0p', KEY) } } }),
+      buildRollout({
+        config: { secretEnv: { TOKEN: sealSecret('t0p', KEY) } },
+      }),
     );
     expect(world.applied.map(o => o.kind)).toEqual(['App', 'Secret']);
     expect(world.applied[0].metadata.resourceVersion).toBeUndefined();
@@ -119,80 +154,73 @@ describe('DeployAdapter', () => {
 
   it('removes the env Secret when the app has no secret env', async () => {
     const world = fakeCluster();
-    await world.adapter.handle(imageBuilt());
+    await world.adapter.handle(buildRollout());
     expect(world.applied.map(o => o.kind)).toEqual(['App']);
     expect(world.deletedSecrets).toEqual(['shop-env']);
   });
 
   it('retries an apply that lost a race, on the stored version', async () => {
     const world = fakeCluster(stored(), 2);
-    await world.adapter.handle(imageBuilt());
+    await world.adapter.handle(buildRollout({ sequence: 5 }));
     expect(world.clients.objects.patch).toHaveBeenCalledTimes(3);
     expect(world.applied[0].metadata.resourceVersion).toBe('42');
   });
 
   it('gives up after repeated conflicts, so the message is retried later', async () => {
     const world = fakeCluster(stored(), 10);
-    await expect(world.adapter.handle(imageBuilt())).rejects.toThrow(
-      /kept changing/,
-    );
+    await expect(
+      world.adapter.handle(buildRollout({ sequence: 5 })),
+    ).rejects.toThrow(/kept changing/);
   });
 
-  it('lists a replaced deployment nobody reported in spec.supersedes', async () => {
-    const world = fakeCluster(
-      stored(undefined, ['11111111-1111-4111-8111-111111111111']),
-    );
+  it('applies a higher sequence over the stored one, on its version', async () => {
+    const world = fakeCluster(stored());
     await world.adapter.handle(
-      deployRequested({ deploymentId: NEWER, reason: 'config' }),
+      deployRequested({ deploymentId: NEWER, reason: 'config', sequence: 6 }),
     );
-    expect(world.applied[0].spec.supersedes).toEqual([
-      DEPLOYMENT_ID,
-      '11111111-1111-4111-8111-111111111111',
-    ]);
-  });
-
-  it('leaves a reported deployment to the reconciler', async () => {
-    const world = fakeCluster(
-      stored({
-        report: {
-          deploymentId: DEPLOYMENT_ID,
-          status: 'deploying',
-          messageId: 'm',
-          time: '2026-11-30T10:00:00Z',
-        },
-      }),
-    );
-    await world.adapter.handle(
-      deployRequested({ deploymentId: NEWER, reason: 'config' }),
-    );
-    expect(world.applied[0].spec.supersedes).toBeUndefined();
+    expect(world.applied[0].spec).toMatchObject({
+      deploymentId: NEWER,
+      sequence: 6,
+    });
+    expect(world.applied[0].metadata.resourceVersion).toBe('42');
     expect(world.reports).toEqual([]);
   });
 
-  it('keeps spec.supersedes on a redelivery', async () => {
-    const world = fakeCluster(stored(undefined, [NEWER]));
-    await world.adapter.handle(imageBuilt());
-    expect(world.applied[0].spec.supersedes).toEqual([NEWER]);
+  it('applies a redelivery of the stored sequence again', async () => {
+    const world = fakeCluster(stored());
+    await world.adapter.handle(buildRollout({ sequence: 5 }));
+    expect(world.applied[0].spec.sequence).toBe(5);
   });
 
-  it('reports a request older than the stored one superseded, applying nothing', async () => {
+  it('drops a lower sequence without a report: the portal decided', async () => {
     const world = fakeCluster(stored());
     await world.adapter.handle(
-      deployRequested({
-        deploymentId: NEWER,
-        occurredAt: '2026-11-30T09:00:00.000Z',
-      }),
+      deployRequested({ deploymentId: NEWER, sequence: 4 }),
     );
     expect(world.applied).toEqual([]);
-    expect(world.reports.map(r => [r.deploymentId, r.payload.status])).toEqual([
-      [NEWER, 'superseded'],
-    ]);
+    expect(world.reports).toEqual([]);
+  });
+
+  it('never lets an older rollout cross a tombstone; a later one revives the app', async () => {
+    const world = fakeCluster(tombstone(7));
+    await world.adapter.handle(
+      deployRequested({ deploymentId: NEWER, sequence: 6 }),
+    );
+    expect(world.applied).toEqual([]);
+    await world.adapter.handle(
+      deployRequested({ deploymentId: NEWER, sequence: 8 }),
+    );
+    expect(world.applied[0].spec).toMatchObject({
+      deploymentId: NEWER,
+      sequence: 8,
+    });
+    expect(world.applied[0].spec.deleted).toBeUndefined();
   });
 
   it('reports failed for a secret it cannot open, applying nothing', async () => {
     const world = fakeCluster();
     await world.adapter.handle(
-      imageBuilt({
+      buildRollout({
         config: { secretEnv: { TOKEN: 'v1.deadbeef.AAAA.AAAA.AAAA' } },
       }),
     );
@@ -203,40 +231,39 @@ describe('DeployAdapter', () => {
     });
   });
 
-  it('deletes an App, cancelling its deployment in flight', async () => {
+  it('turns a deleted App into a tombstone at the delete sequence', async () => {
     const world = fakeCluster(stored());
-    await world.adapter.handle(
-      createMessage('DeleteRequested', {
-        deploymentId: NEWER,
-        occurredAt: '2026-11-30T11:00:00.000Z',
-        payload: { app: 'shop', cluster: 'prod' },
-      }),
-    );
-    expect(
-      world.clients.custom.deleteNamespacedCustomObject,
-    ).toHaveBeenCalledWith(
+    await world.adapter.handle(deleteAt(9));
+    expect(world.applied).toEqual([
       expect.objectContaining({
-        name: 'shop',
-        propagationPolicy: 'Background',
+        kind: 'App',
+        metadata: expect.objectContaining({
+          name: 'shop',
+          resourceVersion: '42',
+        }),
+        spec: { deploymentId: DEPLOYMENT_ID, sequence: 9, deleted: true },
       }),
-    );
-    expect(world.reports.map(r => [r.deploymentId, r.payload.status])).toEqual([
-      [DEPLOYMENT_ID, 'cancelled'],
     ]);
-  });
-
-  it('ignores a delete older than the stored deployment', async () => {
-    const world = fakeCluster(stored());
-    await world.adapter.handle(
-      createMessage('DeleteRequested', {
-        deploymentId: NEWER,
-        occurredAt: '2026-11-30T09:00:00.000Z',
-        payload: { app: 'shop', cluster: 'prod' },
-      }),
-    );
     expect(
       world.clients.custom.deleteNamespacedCustomObject,
     ).not.toHaveBeenCalled();
+    expect(world.reports).toEqual([]);
+  });
+
+  it('leaves a tombstone for an app this cluster never saw', async () => {
+    const world = fakeCluster();
+    await world.adapter.handle(deleteAt(3));
+    expect(world.applied[0].spec).toEqual({
+      deploymentId: NEWER,
+      sequence: 3,
+      deleted: true,
+    });
+  });
+
+  it('ignores a delete older than the stored rollout', async () => {
+    const world = fakeCluster(stored());
+    await world.adapter.handle(deleteAt(4));
+    expect(world.applied).toEqual([]);
   });
 
   it('applies messages of one app one at a time', async () => {
@@ -253,9 +280,9 @@ describe('DeployAdapter', () => {
       },
     );
     await Promise.all([
-      world.adapter.handle(imageBuilt()),
+      world.adapter.handle(buildRollout()),
       world.adapter.handle(deployRequested({ deploymentId: NEWER })),
-      world.adapter.handle(imageBuilt({ app: 'blog' })),
+      world.adapter.handle(buildRollout({ app: 'blog' })),
     ]);
     expect(most).toBe(2); // shop and blog in parallel, never two of shop
     expect(world.applied).toHaveLength(3);

@@ -4,10 +4,8 @@ import type {
   KubernetesObjectApi,
 } from '@kubernetes/client-node';
 import {
-  CancelRequestedMessage,
   DeleteRequestedMessage,
   DeployRequestedMessage,
-  ImageBuiltMessage,
   Kli8ntMessage,
   StatusReportMessage,
   appEnvSecretName,
@@ -28,27 +26,21 @@ import {
 import { desiredApp, desiredSecret } from './builders';
 import type { DeployConfig } from './config';
 import { readApp } from './reconciler';
+import { PlannedReport, reportMessage } from './status';
 import {
-  PlannedReport,
-  isTerminalReport,
-  pendingReplaced,
-  reportMessage,
-} from './status';
-import { APP_GROUP, APP_PLURAL, APP_VERSION, App } from './types';
+  APP_API_VERSION,
+  APP_KIND,
+  App,
+  isTombstone,
+  sequenceOf,
+} from './types';
 
 /** The messages consumed from `deploy.<cluster>`. */
 export type DeployQueueMessage =
-  | ImageBuiltMessage
   | DeployRequestedMessage
-  | DeleteRequestedMessage
-  | CancelRequestedMessage;
+  | DeleteRequestedMessage;
 
-const DEPLOY_TYPES = new Set<string>([
-  'ImageBuilt',
-  'DeployRequested',
-  'DeleteRequested',
-  'CancelRequested',
-]);
+const DEPLOY_TYPES = new Set<string>(['DeployRequested', 'DeleteRequested']);
 
 /**
  * Validates a delivery on this cluster's deploy queue: a valid kli8nt
@@ -101,8 +93,6 @@ export interface DeployAdapterOptions {
   clock?: Clock;
 }
 
-/** Bounds `spec.supersedes` (the CRD's maxItems). */
-const MAX_SUPERSEDES = 20;
 const MAX_APPLY_ATTEMPTS = 5;
 
 class SecretEnvError extends Error {
@@ -123,6 +113,12 @@ class SecretEnvError extends Error {
  * does the rest. Resolving acks the message, so it resolves only once the
  * effect is stored in the cluster; a redelivered message applies the same
  * objects again.
+ *
+ * It executes the portal's decisions in the portal's order: a message whose
+ * sequence is lower than the App's is dropped (the portal already ended that
+ * deployment), and a delete leaves the App as a tombstone at its sequence,
+ * so nothing older can bring the app back. The App's resourceVersion is the
+ * precondition of every write, so two controllers never move it backwards.
  */
 export class DeployAdapter {
   private readonly clock: Clock;
@@ -151,19 +147,11 @@ export class DeployAdapter {
 
   private async dispatch(message: DeployQueueMessage): Promise<void> {
     switch (message.type) {
-      case 'ImageBuilt':
       case 'DeployRequested':
         await this.deploy(message);
         return;
       case 'DeleteRequested':
         await this.remove(message);
-        return;
-      case 'CancelRequested':
-        // A rollout is not cancelled half-way: the next deployment replaces it.
-        this.options.logger.info('cancel ignored by the deploy role', {
-          app: message.payload.app,
-          deploymentId: message.deploymentId,
-        });
         return;
       default:
         throw new Error(
@@ -185,7 +173,7 @@ export class DeployAdapter {
     );
   }
 
-  private async deploy(message: ImageBuiltMessage | DeployRequestedMessage) {
+  private async deploy(message: DeployRequestedMessage) {
     const { config, clients } = this.options;
     const logger = this.options.logger.child({
       app: message.payload.app,
@@ -224,7 +212,7 @@ export class DeployAdapter {
     // between fails it with a conflict; then the App is read again.
     let applied: App | undefined;
     for (let attempt = 1; !applied; attempt++) {
-      const outcome = await this.applyOver(desired, logger);
+      const outcome = await this.applyInOrder(desired, logger);
       if (outcome === 'stale') return;
       if (outcome !== 'conflict') {
         applied = outcome;
@@ -251,55 +239,28 @@ export class DeployAdapter {
   }
 
   /**
-   * Applies the desired App over the stored one: carries `supersedes`
-   * forward, refuses a request older than the stored one (reported
-   * superseded), and uses the stored version as a precondition.
+   * Applies `desired` unless the stored App (or tombstone) carries a higher
+   * sequence, with the stored version as a precondition.
    */
-  private async applyOver(
+  private async applyInOrder(
     template: App,
     logger: Logger,
   ): Promise<App | 'stale' | 'conflict'> {
     const { config, clients } = this.options;
-    const desired: App = {
-      ...template,
-      metadata: { ...template.metadata },
-      spec: { ...template.spec },
-    };
-    const id = desired.spec.deploymentId;
+    const desired: App = { ...template, metadata: { ...template.metadata } };
     const existing = await readApp(
       clients.custom,
       config.namespace,
       desired.metadata.name,
     );
-    if (existing && existing.spec.deploymentId !== id) {
-      if (
-        Date.parse(existing.spec.requestedAt) >
-        Date.parse(desired.spec.requestedAt)
-      ) {
-        logger.info('request older than the applied one; superseded', {
-          appliedDeploymentId: existing.spec.deploymentId,
-        });
-        await this.report(desired, {
-          deploymentId: id,
-          status: 'superseded',
-          reason: 'Superseded',
-          message: `Deployment ${existing.spec.deploymentId} was requested later`,
-        });
-        return 'stale';
-      }
-      // The reconciler reports replaced deployments: the one it last
-      // reported (from status), and those it never saw, listed here.
-      if (
-        existing.status?.report?.deploymentId !== existing.spec.deploymentId
-      ) {
-        desired.spec.supersedes = [
-          existing.spec.deploymentId,
-          ...(existing.spec.supersedes ?? []),
-        ].slice(0, MAX_SUPERSEDES);
-      }
-    } else if (existing?.spec.supersedes) {
-      // a redelivery must not drop what is still to be reported
-      desired.spec.supersedes = existing.spec.supersedes;
+    if (existing && sequenceOf(existing) > sequenceOf(desired)) {
+      logger.info('older than the applied sequence; dropped', {
+        sequence: sequenceOf(desired),
+        appliedSequence: sequenceOf(existing),
+        appliedDeploymentId: existing.spec.deploymentId,
+        tombstone: isTombstone(existing),
+      });
+      return 'stale';
     }
     if (existing?.metadata.resourceVersion) {
       desired.metadata.resourceVersion = existing.metadata.resourceVersion;
@@ -313,7 +274,7 @@ export class DeployAdapter {
   }
 
   private openSecretEnv(
-    message: ImageBuiltMessage | DeployRequestedMessage,
+    message: DeployRequestedMessage,
   ): Record<string, string> {
     const values: Record<string, string> = {};
     for (const [name, sealed] of Object.entries(
@@ -328,64 +289,55 @@ export class DeployAdapter {
     return values;
   }
 
+  /**
+   * Turns the App into a tombstone at the delete's sequence (creating one if
+   * the app never reached this cluster: a rollout still on its way must not
+   * create it later). The reconciler removes the app's objects.
+   */
   private async remove(message: DeleteRequestedMessage) {
-    const { config, clients } = this.options;
+    const { config, clients, logger } = this.options;
     const name = message.payload.app;
-    const existing = await readApp(clients.custom, config.namespace, name);
-    if (!existing) return;
-    if (
-      Date.parse(existing.spec.requestedAt) > Date.parse(message.occurredAt)
-    ) {
-      this.options.logger.info(
-        'delete older than the applied deployment; ignored',
-        {
+    const { sequence } = message.payload;
+    for (let attempt = 1; ; attempt++) {
+      const existing = await readApp(clients.custom, config.namespace, name);
+      if (existing && sequenceOf(existing) > sequence) {
+        logger.info('delete older than the applied sequence; dropped', {
           app: name,
-          deploymentId: existing.spec.deploymentId,
+          sequence,
+          appliedSequence: sequenceOf(existing),
+        });
+        return;
+      }
+      const tombstone = {
+        apiVersion: APP_API_VERSION,
+        kind: APP_KIND,
+        metadata: {
+          name,
+          namespace: config.namespace,
+          ...(existing?.metadata.resourceVersion
+            ? { resourceVersion: existing.metadata.resourceVersion }
+            : {}),
         },
-      );
-      return;
+        spec: {
+          deploymentId: (
+            existing?.spec.deploymentId ?? message.deploymentId
+          ).toLowerCase(),
+          sequence,
+          deleted: true,
+        },
+      };
+      try {
+        await applyObject(clients.objects, tombstone);
+        logger.info('app deleted; tombstone stored', { app: name, sequence });
+        return;
+      } catch (error) {
+        if (!isConflict(error) || attempt >= MAX_APPLY_ATTEMPTS) throw error;
+      }
     }
-    const report = existing.status?.report;
-    const current = existing.spec.deploymentId;
-    for (const old of pendingReplaced(existing)) {
-      await this.report(existing, {
-        deploymentId: old,
-        status: 'superseded',
-        reason: 'Superseded',
-        message: `Replaced by deployment ${current}`,
-      });
-    }
-    if (
-      !(report?.deploymentId === current && isTerminalReport(report.status))
-    ) {
-      await this.report(existing, {
-        deploymentId: current,
-        status: 'cancelled',
-        reason: 'AppDeleted',
-        message: 'The app was deleted',
-      });
-    }
-    try {
-      // Owner references let the garbage collector remove what it owns.
-      await clients.custom.deleteNamespacedCustomObject({
-        group: APP_GROUP,
-        version: APP_VERSION,
-        namespace: config.namespace,
-        plural: APP_PLURAL,
-        name,
-        propagationPolicy: 'Background',
-      });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-    this.options.logger.info('app deleted', { app: name });
   }
 }
 
-function stub(
-  message: ImageBuiltMessage | DeployRequestedMessage,
-  namespace: string,
-): App {
+function stub(message: DeployRequestedMessage, namespace: string): App {
   return {
     apiVersion: 'kli8nt.io/v1alpha1',
     kind: 'App',

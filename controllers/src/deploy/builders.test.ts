@@ -14,7 +14,7 @@ import {
   REVISION,
   baseConfig,
   deployRequested,
-  imageBuilt,
+  buildRollout,
 } from './__testUtils__/fixtures';
 import type { App } from './types';
 
@@ -55,8 +55,8 @@ const fullConfig = {
 };
 
 describe('desiredApp', () => {
-  it('renders an ImageBuilt message with defaults', () => {
-    expect(desiredApp(imageBuilt(), baseConfig)).toEqual({
+  it('renders a build rollout with defaults', () => {
+    expect(desiredApp(buildRollout(), baseConfig)).toEqual({
       apiVersion: 'kli8nt.io/v1alpha1',
       kind: 'App',
       metadata: { name: 'shop', namespace: 'kli8nt-apps', labels: LABELS },
@@ -67,6 +67,7 @@ describe('desiredApp', () => {
         revision: REVISION,
         reason: 'build',
         requestedAt: '2026-11-30T10:00:00.000Z',
+        sequence: 1,
         port: 3000,
         replicas: 1,
         resources: {
@@ -82,7 +83,7 @@ describe('desiredApp', () => {
 
   it('renders every AppConfig field', () => {
     expect(
-      desiredApp(imageBuilt({ config: fullConfig }), baseConfig).spec,
+      desiredApp(buildRollout({ config: fullConfig }), baseConfig).spec,
     ).toEqual({
       deploymentId: DEPLOYMENT_ID,
       entityRef: 'component:default/shop',
@@ -90,6 +91,7 @@ describe('desiredApp', () => {
       revision: REVISION,
       reason: 'build',
       requestedAt: '2026-11-30T10:00:00.000Z',
+      sequence: 1,
       port: 3000,
       replicas: 2,
       env: { API_URL: 'https://api.example.org', NODE_ENV: 'production' },
@@ -114,7 +116,7 @@ describe('desiredApp', () => {
 
   it('keeps a size the user set only for that resource', () => {
     const spec = desiredApp(
-      imageBuilt({ config: { resources: { memory: '1Gi' } } }),
+      buildRollout({ config: { resources: { memory: '1Gi' } } }),
       baseConfig,
     ).spec;
     expect(spec.resources).toEqual({
@@ -137,7 +139,7 @@ describe('desiredApp', () => {
   });
 
   it('pins a tag-only image to its digest', () => {
-    const message = imageBuilt();
+    const message = buildRollout();
     message.payload.image = 'registry.example.com/apps/shop:latest';
     expect(desiredApp(message, baseConfig).spec.image).toBe(
       `registry.example.com/apps/shop:latest@${DIGEST}`,
@@ -146,7 +148,7 @@ describe('desiredApp', () => {
 
   it('lowercases the deployment id and drops a custom domain equal to the own host', () => {
     const app = desiredApp(
-      imageBuilt({
+      buildRollout({
         deploymentId: DEPLOYMENT_ID.toUpperCase(),
         config: { domains: ['shop.apps.example.com', 'shop.example.org'] },
       }),
@@ -160,7 +162,7 @@ describe('desiredApp', () => {
   });
 
   it('carries the configured TLS and exposure modes', () => {
-    const app = desiredApp(imageBuilt(), {
+    const app = desiredApp(buildRollout(), {
       ...baseConfig,
       tls: { mode: 'wildcard', secretName: 'apps-wildcard' },
       exposure: {
@@ -183,14 +185,14 @@ describe('desiredApp', () => {
   });
 
   it('is deterministic', () => {
-    expect(desiredApp(imageBuilt({ config: fullConfig }), baseConfig)).toEqual(
-      desiredApp(imageBuilt({ config: fullConfig }), baseConfig),
-    );
+    expect(
+      desiredApp(buildRollout({ config: fullConfig }), baseConfig),
+    ).toEqual(desiredApp(buildRollout({ config: fullConfig }), baseConfig));
   });
 
   it('refuses an app whose host would be too long', () => {
     expect(() =>
-      desiredApp(imageBuilt({ app: 'a'.repeat(63) }), {
+      desiredApp(buildRollout({ app: 'a'.repeat(63) }), {
         ...baseConfig,
         appsDomain: `${'d'.repeat(63)}.${'e'.repeat(63)}.${'f'.repeat(63)}`,
       }),
@@ -200,7 +202,7 @@ describe('desiredApp', () => {
 
 describe('appUrl', () => {
   it('is https on the first host, http without TLS', () => {
-    const { spec } = desiredApp(imageBuilt(), baseConfig);
+    const { spec } = desiredApp(buildRollout(), baseConfig);
     expect(appUrl(spec)).toBe('https://shop.apps.example.com');
     expect(appUrl({ ...spec, tls: { mode: 'none' } })).toBe(
       'http://shop.apps.example.com',
@@ -210,7 +212,7 @@ describe('appUrl', () => {
 
 describe('ownerReference', () => {
   it('needs the uid of a stored App', () => {
-    const app = desiredApp(imageBuilt(), baseConfig);
+    const app = desiredApp(buildRollout(), baseConfig);
     expect(() => ownerReference(app)).toThrow(/no uid/);
     expect(ownerReference(applied(app))).toEqual(OWNER);
   });
@@ -223,7 +225,7 @@ const restricted = {
 
 describe('desiredDeployment', () => {
   it('renders the minimal app: TCP readiness, default resources, restricted pods', () => {
-    const app = applied(desiredApp(imageBuilt(), baseConfig));
+    const app = applied(desiredApp(buildRollout(), baseConfig));
     expect(
       desiredDeployment(app, {
         nodeSelector: {},
@@ -288,7 +290,7 @@ describe('desiredDeployment', () => {
 
   it('renders the full app: HTTP readiness, env then secret env, node selector, tolerations', () => {
     const app = applied(
-      desiredApp(imageBuilt({ config: { ...fullConfig } }), baseConfig),
+      desiredApp(buildRollout({ config: { ...fullConfig } }), baseConfig),
     );
     const tolerations = [
       { key: 'pool', operator: 'Equal', value: 'apps', effect: 'NoSchedule' },
@@ -345,7 +347,7 @@ describe('desiredDeployment', () => {
   it('sets PORT from the port even when the user sets it', () => {
     const app = applied(
       desiredApp(
-        imageBuilt({ config: { port: 8080, env: { PORT: '1', A: 'b' } } }),
+        buildRollout({ config: { port: 8080, env: { PORT: '1', A: 'b' } } }),
         baseConfig,
       ),
     );
@@ -365,7 +367,7 @@ describe('desiredDeployment', () => {
   it('gives each deployment its own pod template but one selector', () => {
     const placement = { nodeSelector: {}, progressDeadlineSeconds: 600 };
     const first = desiredDeployment(
-      applied(desiredApp(imageBuilt(), baseConfig)),
+      applied(desiredApp(buildRollout(), baseConfig)),
       placement,
     );
     const second = desiredDeployment(
@@ -389,7 +391,7 @@ describe('desiredDeployment', () => {
 
 describe('desiredService', () => {
   it('is a ClusterIP on port 80 to the named container port', () => {
-    const app = applied(desiredApp(imageBuilt(), baseConfig));
+    const app = applied(desiredApp(buildRollout(), baseConfig));
     expect(desiredService(app)).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
@@ -426,7 +428,7 @@ function rule(host: string) {
 }
 
 describe('desiredIngress', () => {
-  const withDomains = imageBuilt({
+  const withDomains = buildRollout({
     config: { domains: ['shop.example.org'] },
   });
 
@@ -483,7 +485,7 @@ describe('desiredIngress', () => {
 
   it('has no TLS in mode none', () => {
     const app = applied(
-      desiredApp(imageBuilt(), { ...baseConfig, tls: { mode: 'none' } }),
+      desiredApp(buildRollout(), { ...baseConfig, tls: { mode: 'none' } }),
     );
     const ingress = desiredIngress(app);
     expect(ingress.spec?.tls).toBeUndefined();
@@ -492,7 +494,7 @@ describe('desiredIngress', () => {
 
   it('refuses an App exposed by a Gateway', () => {
     const app = applied(
-      desiredApp(imageBuilt(), {
+      desiredApp(buildRollout(), {
         ...baseConfig,
         exposure: { mode: 'gateway', gateway: { namespace: 'g', name: 'gw' } },
       }),
@@ -513,7 +515,7 @@ describe('desiredHTTPRoute', () => {
   it('attaches every host to the configured Gateway', () => {
     const app = applied(
       desiredApp(
-        imageBuilt({ config: { domains: ['shop.example.org'] } }),
+        buildRollout({ config: { domains: ['shop.example.org'] } }),
         gatewayConfig,
       ),
     );
@@ -549,7 +551,7 @@ describe('desiredHTTPRoute', () => {
 
   it('leaves out an unset section name', () => {
     const app = applied(
-      desiredApp(imageBuilt(), {
+      desiredApp(buildRollout(), {
         ...baseConfig,
         exposure: { mode: 'gateway', gateway: { namespace: 'g', name: 'gw' } },
       }),
@@ -565,14 +567,14 @@ describe('desiredHTTPRoute', () => {
   });
 
   it('refuses an App exposed by an Ingress', () => {
-    const app = applied(desiredApp(imageBuilt(), baseConfig));
+    const app = applied(desiredApp(buildRollout(), baseConfig));
     expect(() => desiredHTTPRoute(app)).toThrow(/not exposed by a Gateway/);
   });
 });
 
 describe('desiredSecret', () => {
   it('holds the opened values, base64, labelled with the deployment', () => {
-    const app = applied(desiredApp(imageBuilt(), baseConfig));
+    const app = applied(desiredApp(buildRollout(), baseConfig));
     expect(
       desiredSecret(app, { STRIPE_KEY: 'sk_live_ü', DB_PASSWORD: 'hunter2' }),
     ).toEqual({

@@ -12,7 +12,6 @@ import type {
 import {
   AppConfig,
   DeployRequestedMessage,
-  ImageBuiltMessage,
   LABELS,
   appEnvSecretName,
   appHost,
@@ -93,7 +92,7 @@ function resourcesFor(
  * the same object, so re-applying a redelivered message changes nothing.
  */
 export function desiredApp(
-  message: ImageBuiltMessage | DeployRequestedMessage,
+  message: DeployRequestedMessage,
   config: Pick<
     DeployConfig,
     | 'namespace'
@@ -123,7 +122,8 @@ export function desiredApp(
       ? payload.image
       : `${payload.image}@${payload.imageDigest}`,
     ...(payload.revision ? { revision: payload.revision } : {}),
-    reason: message.type === 'ImageBuilt' ? 'build' : message.payload.reason,
+    reason: message.payload.reason,
+    sequence: message.payload.sequence,
     requestedAt: new Date(message.occurredAt).toISOString(),
     port: appConfig.port,
     replicas: appConfig.replicas,

@@ -4,7 +4,7 @@ import { loadYaml } from '@kubernetes/client-node';
 import { desiredApp } from './builders';
 import { planStatus } from './status';
 import { APP_GROUP, APP_KIND, APP_PLURAL, APP_VERSION } from './types';
-import { baseConfig, imageBuilt } from './__testUtils__/fixtures';
+import { baseConfig, buildRollout } from './__testUtils__/fixtures';
 
 interface Schema {
   type?: string;
@@ -69,7 +69,7 @@ describe('the App CRD', () => {
 
   it('declares every field of a full App and its status', () => {
     const app = desiredApp(
-      imageBuilt({
+      buildRollout({
         config: {
           replicas: 2,
           healthCheckPath: '/healthz',
@@ -83,7 +83,7 @@ describe('the App CRD', () => {
       }),
       baseConfig,
     );
-    app.spec.supersedes = ['5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a'];
+    app.spec.deleted = false;
     const { status } = planStatus({
       app: { ...app, metadata: { ...app.metadata, generation: 1 } },
       outcome: { kind: 'complete', message: 'ok' },
@@ -92,7 +92,7 @@ describe('the App CRD', () => {
     });
     const { metadata: _metadata, ...rest } = { ...app, status };
     expect(undeclared(rest, schema, '')).toEqual([]);
-    const gatewayApp = desiredApp(imageBuilt(), {
+    const gatewayApp = desiredApp(buildRollout(), {
       ...baseConfig,
       tls: { mode: 'wildcard', secretName: 'w' },
       exposure: {
@@ -105,16 +105,20 @@ describe('the App CRD', () => {
     ).toEqual([]);
   });
 
-  it('requires what the controller relies on', () => {
-    expect(schema.properties!.spec.required).toEqual(
-      expect.arrayContaining([
-        'deploymentId',
-        'image',
-        'requestedAt',
-        'hosts',
-        'tls',
-        'exposure',
-      ]),
-    );
+  it('requires what the controller relies on, except of a tombstone', () => {
+    const spec = schema.properties!.spec;
+    expect(spec.required).toEqual(['deploymentId']);
+    // client-node's deserializer drops x-kubernetes-validations: read the text.
+    const text = readFileSync(
+      resolve(__dirname, '../../../charts/kli8nt/crds/app.yaml'),
+      'utf8',
+    ).replace(/\s+/g, ' ');
+    const rule = text.match(
+      /- rule: >- (\(has\(self\.deleted\)[^]*?) message:/,
+    )?.[1];
+    expect(rule).toMatch(/^\(has\(self\.deleted\) && self\.deleted\) \|\|/);
+    for (const field of ['image', 'hosts', 'tls', 'exposure', 'port']) {
+      expect(rule).toContain(`has(self.${field})`);
+    }
   });
 });

@@ -24,7 +24,7 @@ import {
   DIGEST,
   OTHER_DIGEST,
   deployRequested,
-  imageBuilt,
+  buildRollout,
 } from './__testUtils__/fixtures';
 
 jest.setTimeout(180_000);
@@ -33,6 +33,9 @@ jest.setTimeout(180_000);
 let minute = 0;
 const nextTime = () =>
   new Date(Date.UTC(2026, 10, 30, 12, minute++)).toISOString();
+/** The portal's decision order, increasing like the ledger's. */
+let lastSequence = 0;
+const nextSequence = () => ++lastSequence;
 
 describeWithCluster('deploy controller (ingress mode)', () => {
   const names = testNames('deploy-it');
@@ -67,10 +70,11 @@ describeWithCluster('deploy controller (ingress mode)', () => {
   const settle = () => new Promise(r => setTimeout(r, 2000));
 
   const first = randomUUID();
-  const firstMessage = imageBuilt({
+  const firstMessage = buildRollout({
     deploymentId: first,
     cluster: names.cluster,
     occurredAt: nextTime(),
+    sequence: nextSequence(),
     config: {
       healthCheckPath: '/healthz',
       domains: ['shop.example.org'],
@@ -79,7 +83,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     },
   });
 
-  it('turns ImageBuilt into an App, renders it exactly and reports live once', async () => {
+  it('turns a build rollout into an App, renders it exactly and reports live once', async () => {
     await world.bus.send(firstMessage);
     const live = await world.bus.waitForStatus(first, 'live');
     await settle();
@@ -230,11 +234,12 @@ describeWithCluster('deploy controller (ingress mode)', () => {
 
   it('rolls back to an earlier image and applies a config-only change, without a build', async () => {
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         deploymentId: second,
         digest: OTHER_DIGEST,
         cluster: names.cluster,
         occurredAt: nextTime(),
+        sequence: nextSequence(),
         config: { domains: ['shop.example.org'] },
       }),
     );
@@ -247,6 +252,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         reason: 'rollback',
         cluster: names.cluster,
         occurredAt: nextTime(),
+        sequence: nextSequence(),
         config: { domains: ['shop.example.org'] },
       }),
     );
@@ -273,6 +279,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
         reason: 'config',
         cluster: names.cluster,
         occurredAt: nextTime(),
+        sequence: nextSequence(),
         config: {
           replicas: 2,
           domains: ['shop.example.org'],
@@ -305,66 +312,66 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     expect(app.status?.currentDeploymentId).toBe(configChange);
   });
 
-  it('reports a late, older request as superseded and keeps the newer one', async () => {
+  it('drops a late rollout of a lower sequence: the portal already ended it', async () => {
     const late = randomUUID();
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         deploymentId: late,
         cluster: names.cluster,
-        occurredAt: '2026-11-30T00:00:00.000Z',
+        occurredAt: nextTime(),
+        sequence: 1,
       }),
     );
-    const superseded = await world.bus.waitForStatus(late, 'superseded');
-    expect(superseded.payload.reason).toBe('Superseded');
+    await settle();
+    expect(world.bus.statusesOf(late)).toEqual([]);
     expect((await readApp('shop')).spec.deploymentId).toBe(configChange);
   });
 
-  it('settles two back-to-back deployments on the newer one, each finished once', async () => {
+  it('settles two back-to-back rollouts on the higher sequence', async () => {
     const a = randomUUID();
     const b = randomUUID();
+    const [lower, higher] = [nextSequence(), nextSequence()];
     await Promise.all([
       world.bus.send(
-        imageBuilt({
-          app: 'cart',
-          deploymentId: a,
-          cluster: names.cluster,
-          occurredAt: nextTime(),
-        }),
-      ),
-      world.bus.send(
-        imageBuilt({
+        buildRollout({
           app: 'cart',
           deploymentId: b,
           digest: OTHER_DIGEST,
           cluster: names.cluster,
           occurredAt: nextTime(),
+          sequence: higher,
+        }),
+      ),
+      world.bus.send(
+        buildRollout({
+          app: 'cart',
+          deploymentId: a,
+          cluster: names.cluster,
+          occurredAt: nextTime(),
+          sequence: lower,
         }),
       ),
     ]);
     await world.bus.waitForStatus(b, 'live');
-    await waitFor('a final status for the first', () =>
-      world.bus.statusesOf(a).some(s => s === 'live' || s === 'superseded'),
-    );
     await settle();
     expect(world.bus.statusesOf(b)).toEqual(['deploying', 'live']);
-    expect([
-      ['superseded'],
-      ['deploying', 'superseded'],
-      ['deploying', 'live'],
-    ]).toContainEqual(world.bus.statusesOf(a));
+    expect([[], ['deploying'], ['deploying', 'live']]).toContainEqual(
+      world.bus.statusesOf(a),
+    );
     const app = await readApp('cart');
-    expect(app.spec.deploymentId).toBe(b);
+    expect(app.spec).toMatchObject({ deploymentId: b, sequence: higher });
     expect(app.status?.currentDeploymentId).toBe(b);
   });
 
   it('refuses a host another app serves, with the reason', async () => {
     const blog = randomUUID();
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         app: 'blog',
         deploymentId: blog,
         cluster: names.cluster,
         occurredAt: nextTime(),
+        sequence: nextSequence(),
         config: { domains: ['shop.example.org'] },
       }),
     );
@@ -395,7 +402,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     const message = createMessage('DeleteRequested', {
       deploymentId: randomUUID(),
       occurredAt: nextTime(),
-      payload: { app: 'shop', cluster: 'elsewhere' },
+      payload: { app: 'shop', cluster: 'elsewhere', sequence: nextSequence() },
     });
     await world.bus.send(message);
     const letter = await waitFor('a dead letter', () =>
@@ -408,35 +415,69 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     expect((await readApp('shop')).metadata.deletionTimestamp).toBeUndefined();
   });
 
-  it('DeleteRequested removes the App and, by garbage collection, all it owns', async () => {
+  it('DeleteRequested leaves a tombstone that no older rollout crosses, and removes what the app ran', async () => {
+    const deletedAt = nextSequence();
     await world.bus.send(
       createMessage('DeleteRequested', {
         deploymentId: randomUUID(),
         occurredAt: nextTime(),
-        payload: { app: 'shop', cluster: names.cluster },
+        payload: { app: 'shop', cluster: names.cluster, sequence: deletedAt },
       }),
     );
+    await waitFor('the tombstone', async () => {
+      const app = await readApp('shop');
+      return app.spec.deleted === true && app.spec.sequence === deletedAt;
+    });
     await waitFor(
-      'App deleted',
-      gone(() => readApp('shop')),
-    );
-    await waitFor(
-      'Deployment collected',
+      'Deployment removed',
       gone(() =>
         apps.readNamespacedDeployment({ namespace: ns, name: 'shop' }),
       ),
     );
     await waitFor(
-      'Service collected',
+      'Service removed',
       gone(() => core.readNamespacedService({ namespace: ns, name: 'shop' })),
     );
     await waitFor(
-      'Ingress collected',
+      'Ingress removed',
       gone(() =>
         networking.readNamespacedIngress({ namespace: ns, name: 'shop' }),
       ),
     );
-    // The finished deployment is not reported again.
+    // A rollout decided before the delete, delivered after it.
+    const straggler = randomUUID();
+    await world.bus.send(
+      buildRollout({
+        deploymentId: straggler,
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        sequence: deletedAt - 1,
+      }),
+    );
+    await settle();
+    expect((await readApp('shop')).spec).toEqual({
+      deploymentId: configChange,
+      sequence: deletedAt,
+      deleted: true,
+    });
+    await expect(
+      gone(() =>
+        apps.readNamespacedDeployment({ namespace: ns, name: 'shop' }),
+      )(),
+    ).resolves.toBe(true);
+    expect(world.bus.statusesOf(straggler)).toEqual([]);
+    // Nothing is reported for a deleted app; a later request revives it.
     expect(world.bus.statusesOf(configChange)).toEqual(['deploying', 'live']);
+    const revived = randomUUID();
+    await world.bus.send(
+      buildRollout({
+        deploymentId: revived,
+        cluster: names.cluster,
+        occurredAt: nextTime(),
+        sequence: nextSequence(),
+      }),
+    );
+    await world.bus.waitForStatus(revived, 'live');
+    expect((await readApp('shop')).spec.deleted).toBeUndefined();
   });
 });

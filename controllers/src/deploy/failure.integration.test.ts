@@ -8,7 +8,7 @@ import {
   testNames,
   useDeployWorld,
 } from './__testUtils__/cluster';
-import { OTHER_DIGEST, imageBuilt } from './__testUtils__/fixtures';
+import { OTHER_DIGEST, buildRollout } from './__testUtils__/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -27,7 +27,7 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
   it('reports failed with Unschedulable once the progress deadline passes', async () => {
     const id = randomUUID();
     await world.bus.send(
-      imageBuilt({ deploymentId: id, cluster: names.cluster }),
+      buildRollout({ deploymentId: id, cluster: names.cluster }),
     );
     await world.bus.waitForStatus(id, 'deploying');
     const failed = await world.bus.waitForStatus(id, 'failed', 90_000);
@@ -47,29 +47,29 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
     expect(world.bus.statusesOf(id)).toEqual(['deploying', 'failed']);
   });
 
-  it('reports a deployment still in flight superseded by a newer one', async () => {
+  it('replaces a rollout still in flight by a higher sequence, reporting only the newer one', async () => {
     const older = randomUUID();
     const newer = randomUUID();
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         app: 'queue',
         deploymentId: older,
         cluster: names.cluster,
         occurredAt: '2026-11-30T12:00:00.000Z',
+        sequence: 1,
       }),
     );
     await world.bus.waitForStatus(older, 'deploying');
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         app: 'queue',
         deploymentId: newer,
         digest: OTHER_DIGEST,
         cluster: names.cluster,
         occurredAt: '2026-11-30T12:01:00.000Z',
+        sequence: 2,
       }),
     );
-    const superseded = await world.bus.waitForStatus(older, 'superseded');
-    expect(superseded.payload.message).toBe(`Replaced by deployment ${newer}`);
     await world.bus.waitForStatus(newer, 'deploying');
     const deployment = await apps.readNamespacedDeployment({
       namespace: ns,
@@ -79,14 +79,15 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
       deployment.spec?.template.metadata?.labels?.['kli8nt.io/deployment'],
     ).toBe(newer);
     await new Promise(r => setTimeout(r, 2000));
-    expect(world.bus.statusesOf(older)).toEqual(['deploying', 'superseded']);
+    // The portal supersedes the older one when it sends the newer one.
+    expect(world.bus.statusesOf(older)).toEqual(['deploying']);
   });
 
   it('reports failed when a secret env value cannot be opened', async () => {
     const id = randomUUID();
     const foreignKey = randomBytes(32).toString('base64');
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         app: 'vault',
         deploymentId: id,
         cluster: names.cluster,

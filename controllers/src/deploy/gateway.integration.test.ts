@@ -14,7 +14,7 @@ import {
   testNames,
   useDeployWorld,
 } from './__testUtils__/cluster';
-import { imageBuilt } from './__testUtils__/fixtures';
+import { buildRollout } from './__testUtils__/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -37,7 +37,7 @@ describeWithCluster('deploy controller (Gateway API mode)', () => {
   it('attaches an HTTPRoute to the configured Gateway and reports live once', async () => {
     const id = randomUUID();
     await world.bus.send(
-      imageBuilt({
+      buildRollout({
         app: 'api',
         deploymentId: id,
         cluster: names.cluster,

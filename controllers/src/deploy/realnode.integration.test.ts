@@ -96,6 +96,8 @@ describeWithTestenv('deploy controller on the real node', () => {
   let seconds = 0;
   const nextTime = () =>
     new Date(Date.UTC(2026, 11, 1, 12, 0, seconds++)).toISOString();
+  /** The portal's decision order (one counter for all apps is fine here). */
+  let lastSequence = 0;
 
   beforeAll(async () => {
     requireTestenv();
@@ -151,6 +153,7 @@ describeWithTestenv('deploy controller on the real node', () => {
             imageDigest: image.digest,
             reason: 'redeploy',
             config: { port: 8080, ...appConfig } as AppConfig,
+            sequence: ++lastSequence,
           },
         }),
       )
@@ -309,24 +312,28 @@ describeWithTestenv('deploy controller on the real node', () => {
       createMessage('DeleteRequested', {
         deploymentId: randomUUID(),
         occurredAt: nextTime(),
-        payload: { app: 'hello', cluster: names.cluster },
+        payload: {
+          app: 'hello',
+          cluster: names.cluster,
+          sequence: ++lastSequence,
+        },
       }),
     );
     const read = { namespace: ns, name: 'hello' };
     await waitFor(
-      'Deployment collected',
+      'Deployment removed',
       () => gone(() => apps.readNamespacedDeployment(read)),
       60_000,
       ns,
     );
     await waitFor(
-      'Service collected',
+      'Service removed',
       () => gone(() => core.readNamespacedService(read)),
       60_000,
       ns,
     );
     await waitFor(
-      'Ingress collected',
+      'Ingress removed',
       () => gone(() => networking.readNamespacedIngress(read)),
       60_000,
       ns,

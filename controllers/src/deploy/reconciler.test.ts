@@ -6,14 +6,14 @@ import { App, AppStatus } from './types';
 import {
   DEPLOYMENT_ID,
   baseConfig,
-  imageBuilt,
+  buildRollout,
 } from './__testUtils__/fixtures';
 
 const NOW = Date.parse('2026-11-30T10:00:00.000Z');
 
 function storedApp(overrides: Partial<App['spec']> = {}, status?: AppStatus) {
   const app = desiredApp(
-    imageBuilt({ config: { domains: ['shop.example.org'] } }),
+    buildRollout({ config: { domains: ['shop.example.org'] } }),
     baseConfig,
   );
   return {

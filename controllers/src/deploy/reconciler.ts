@@ -10,6 +10,7 @@ import type {
 import {
   LABELS,
   StatusReportMessage,
+  appEnvSecretName,
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   Clock,
@@ -32,13 +33,22 @@ import {
 } from './builders';
 import { findHostConflict } from './hosts';
 import { rolloutState } from './rollout';
-import { Outcome, planStatus, reportMessage, sameStatus } from './status';
+import {
+  Outcome,
+  condition,
+  planStatus,
+  reportMessage,
+  sameStatus,
+} from './status';
 import {
   APP_GROUP,
   APP_KIND,
   APP_PLURAL,
   APP_VERSION,
   App,
+  AppStatus,
+  CONDITION_READY,
+  isTombstone,
   timestampOf,
 } from './types';
 
@@ -123,6 +133,10 @@ export class AppReconciler {
       app: name,
       deploymentId: app.spec.deploymentId,
     });
+    if (isTombstone(app)) {
+      await this.tearDown(app);
+      return undefined;
+    }
 
     const outcome = await this.observe(app);
     const now = new Date(this.clock.now());
@@ -162,6 +176,49 @@ export class AppReconciler {
       ? { requeueAfterMs: this.options.pollMs }
       : undefined;
   };
+
+  /**
+   * A tombstone keeps its name and sequence only: everything the app ran
+   * goes (level-triggered, so a crash half-way is finished on the next pass).
+   */
+  private async tearDown(app: App) {
+    const { name, namespace } = app.metadata;
+    await this.deleteOwned(app, 'apps/v1', 'Deployment');
+    await this.deleteOwned(app, 'v1', 'Service');
+    await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
+    await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
+    await this.deleteOwned(app, 'v1', 'Secret', appEnvSecretName(name));
+    const status: AppStatus = {
+      observedGeneration: app.metadata.generation,
+      conditions: [
+        condition(
+          app.status?.conditions,
+          {
+            type: CONDITION_READY,
+            status: 'False',
+            reason: 'Deleted',
+            message: `The app was deleted (sequence ${app.spec.sequence ?? 0})`,
+            observedGeneration: app.metadata.generation,
+          },
+          new Date(this.clock.now()).toISOString(),
+        ),
+      ],
+    };
+    if (!sameStatus(app.status, status)) {
+      await applyStatus(
+        this.options.clients.custom,
+        {
+          group: APP_GROUP,
+          version: APP_VERSION,
+          plural: APP_PLURAL,
+          namespace,
+          name,
+        },
+        APP_KIND,
+        status,
+      );
+    }
+  }
 
   private async observe(app: App): Promise<Outcome> {
     const conflict = findHostConflict(app, this.options.listApps());
@@ -263,13 +320,18 @@ export class AppReconciler {
     };
   }
 
-  /** Removes an object of the exposure mode the App no longer uses. */
-  private async deleteOwned(app: App, apiVersion: string, kind: string) {
+  /** Removes an object the App owns (by default named like the App). */
+  private async deleteOwned(
+    app: App,
+    apiVersion: string,
+    kind: string,
+    name = app.metadata.name,
+  ) {
     const { objects } = this.options.clients;
     const header = {
       apiVersion,
       kind,
-      metadata: { name: app.metadata.name, namespace: app.metadata.namespace },
+      metadata: { name, namespace: app.metadata.namespace },
     };
     let existing: KubernetesObject;
     try {

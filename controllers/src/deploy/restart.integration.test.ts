@@ -18,7 +18,7 @@ import {
   testNames,
   waitFor,
 } from './__testUtils__/cluster';
-import { imageBuilt } from './__testUtils__/fixtures';
+import { buildRollout } from './__testUtils__/fixtures';
 
 jest.setTimeout(240_000);
 
@@ -90,7 +90,7 @@ describeWithCluster('deploy controller killed mid-rollout', () => {
   it('reports live exactly once after a restart', async () => {
     const id = randomUUID();
     first = startProcess(testEnv(config), log);
-    await bus.send(imageBuilt({ deploymentId: id, cluster: names.cluster }));
+    await bus.send(buildRollout({ deploymentId: id, cluster: names.cluster }));
     await bus.waitForStatus(id, 'deploying', 90_000).catch(error => {
       throw new Error(`${error.message}\ncontroller log:\n${log.join('')}`);
     });

@@ -5,7 +5,6 @@ import {
 import { desiredApp } from './builders';
 import {
   Outcome,
-  pendingReplaced,
   planStatus,
   reportMessage,
   reportMessageId,
@@ -16,7 +15,7 @@ import {
   DEPLOYMENT_ID,
   DIGEST,
   baseConfig,
-  imageBuilt,
+  buildRollout,
 } from './__testUtils__/fixtures';
 
 const OLD_ID = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
@@ -25,7 +24,7 @@ const T0 = new Date('2026-11-30T10:00:00.000Z');
 const T1 = new Date('2026-11-30T10:01:00.000Z');
 
 function app(status?: AppStatus): App {
-  const base = desiredApp(imageBuilt(), baseConfig);
+  const base = desiredApp(buildRollout(), baseConfig);
   return {
     ...base,
     metadata: { ...base.metadata, uid: 'u', generation: 3 },
@@ -203,7 +202,7 @@ describe('planStatus', () => {
     ).toBeUndefined();
   });
 
-  it('supersedes a deployment still in flight when a newer one arrives', () => {
+  it('reports only the current deployment: the portal ended the one it replaced', () => {
     const previous: AppStatus = {
       report: {
         deploymentId: OLD_ID,
@@ -213,61 +212,7 @@ describe('planStatus', () => {
       },
     };
     expect(plan(app(previous), progressing).reports).toEqual([
-      {
-        deploymentId: OLD_ID,
-        status: 'superseded',
-        reason: 'Superseded',
-        message: `Replaced by deployment ${DEPLOYMENT_ID}`,
-      },
       { deploymentId: DEPLOYMENT_ID, status: 'deploying', image: IMAGE },
-    ]);
-  });
-
-  it('supersedes deployments the spec replaced before any report, once', () => {
-    const never = '6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b';
-    const base = app();
-    const replacing: App = {
-      ...base,
-      spec: { ...base.spec, supersedes: [OLD_ID, never] },
-      status: {
-        report: {
-          deploymentId: OLD_ID,
-          status: 'deploying',
-          messageId: reportMessageId(OLD_ID, 'deploying'),
-          time: T0.toISOString(),
-        },
-      },
-    };
-    expect(pendingReplaced(replacing)).toEqual([OLD_ID, never]);
-    const first = plan(replacing, progressing);
-    expect(first.reports.map(r => [r.deploymentId, r.status])).toEqual([
-      [OLD_ID, 'superseded'],
-      [never, 'superseded'],
-      [DEPLOYMENT_ID, 'deploying'],
-    ]);
-    // recorded: the next pass has nothing left to report
-    const next = { ...replacing, status: first.status };
-    expect(pendingReplaced(next)).toEqual([]);
-    expect(plan(next, progressing, T1).reports).toEqual([]);
-  });
-
-  it('does not supersede a listed deployment that already finished', () => {
-    const base = app();
-    const replacing: App = {
-      ...base,
-      spec: { ...base.spec, supersedes: [OLD_ID] },
-      status: {
-        report: {
-          deploymentId: OLD_ID,
-          status: 'failed',
-          messageId: reportMessageId(OLD_ID, 'failed'),
-          time: T0.toISOString(),
-        },
-      },
-    };
-    expect(pendingReplaced(replacing)).toEqual([]);
-    expect(plan(replacing, progressing).reports.map(r => r.status)).toEqual([
-      'deploying',
     ]);
   });
 
@@ -331,7 +276,7 @@ describe('reportMessage', () => {
     });
     expect(message).toEqual({
       type: 'StatusReport',
-      version: 1,
+      version: 2,
       messageId: reportMessageId(DEPLOYMENT_ID, 'live'),
       deploymentId: DEPLOYMENT_ID,
       occurredAt: T1.toISOString(),

@@ -37,37 +37,10 @@ export function reportMessageId(
   ].join('-');
 }
 
-const TERMINAL: ReadonlySet<ReportedStatus> = new Set([
-  'live',
-  'failed',
-  'superseded',
-  'cancelled',
-]);
+const TERMINAL: ReadonlySet<ReportedStatus> = new Set(['live', 'failed']);
 
 export function isTerminalReport(status: ReportedStatus): boolean {
   return TERMINAL.has(status);
-}
-
-/**
- * Deployments the App's spec replaced whose outcome nobody reported: the one
- * last reported, if still in flight, and those the spec replaced before any
- * report (`spec.supersedes`, done once this spec's own first report is
- * recorded, which happens in the same pass).
- */
-export function pendingReplaced(app: App): string[] {
-  const id = app.spec.deploymentId;
-  const prev = app.status?.report;
-  const replaced = new Set<string>();
-  if (prev && prev.deploymentId !== id && !isTerminalReport(prev.status)) {
-    replaced.add(prev.deploymentId);
-  }
-  if (prev?.deploymentId !== id) {
-    for (const old of app.spec.supersedes ?? []) {
-      const done = prev?.deploymentId === old && isTerminalReport(prev.status);
-      if (old !== id && !done) replaced.add(old);
-    }
-  }
-  return [...replaced];
 }
 
 /** One status report to publish. */
@@ -99,7 +72,8 @@ function clip(text: string, max = 4000): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function condition(
+/** A condition that keeps its transition time while its status holds. */
+export function condition(
   previous: AppCondition[] | undefined,
   next: Omit<AppCondition, 'lastTransitionTime'>,
   now: string,
@@ -116,17 +90,16 @@ const REPORT_REASON: Record<ReportedStatus, string> = {
   deploying: 'Deploying',
   live: 'Live',
   failed: 'Failed',
-  superseded: 'Superseded',
-  cancelled: 'Cancelled',
 };
 
 /**
  * Decides, from the App and what this pass observed, which reports to send
  * and the App's new status. Pure. Each deployment is reported `deploying`
- * once, then `live` or `failed` once; a deployment still in flight when the
- * spec moved on to a newer one is reported `superseded`. `status.report`
- * (and the Reported condition) record the last report, so a restarted
- * controller neither repeats nor skips one.
+ * once, then `live` or `failed` once. Only the App's current deployment is
+ * reported on: what a newer spec replaced, the portal already decided
+ * (superseded) when it sent the newer one. `status.report` (and the Reported
+ * condition) record the last report, so a restarted controller neither
+ * repeats nor skips one.
  */
 export function planStatus(options: {
   app: App;
@@ -142,15 +115,6 @@ export function planStatus(options: {
   const reports: PlannedReport[] = [];
   const prev = previous.report;
 
-  const replaced = pendingReplaced(app);
-  for (const old of replaced) {
-    reports.push({
-      deploymentId: old,
-      status: 'superseded',
-      reason: 'Superseded',
-      message: `Replaced by deployment ${id}`,
-    });
-  }
   const reportedForThis = prev?.deploymentId === id ? prev.status : undefined;
   if (!reportedForThis || !isTerminalReport(reportedForThis)) {
     if (!reportedForThis && outcome.kind !== 'refused') {

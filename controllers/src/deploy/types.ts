@@ -36,13 +36,19 @@ export interface AppSpec {
   image: string;
   revision?: string;
   reason: AppSpecReason;
-  /** The request's `occurredAt`; an older request never replaces a newer one. */
+  /** When the portal sent this spec (informational). */
   requestedAt: string;
   /**
-   * Earlier deployments this spec replaced before the reconciler reported
-   * anything about them; it reports them superseded.
+   * The portal's order of the decision this spec carries (0 for version 1
+   * messages): the adapter never applies a lower one over a higher one.
    */
-  supersedes?: string[];
+  sequence?: number;
+  /**
+   * Tombstone: the app was deleted at `sequence`. Such an App keeps only
+   * deploymentId and sequence (see {@link isTombstone}); the reconciler
+   * removes its objects, and only a later sequence brings it back.
+   */
+  deleted?: boolean;
   port: number;
   replicas: number;
   env?: Record<string, string>;
@@ -66,12 +72,7 @@ export interface AppCondition {
 }
 
 /** Statuses the deploy controller reports for a deployment. */
-export type ReportedStatus =
-  | 'deploying'
-  | 'live'
-  | 'failed'
-  | 'superseded'
-  | 'cancelled';
+export type ReportedStatus = 'deploying' | 'live' | 'failed';
 
 export interface AppReport {
   deploymentId: string;
@@ -109,6 +110,16 @@ export interface App extends KubernetesObject {
   metadata: V1ObjectMeta & { name: string; namespace: string };
   spec: AppSpec;
   status?: AppStatus;
+}
+
+/** Whether the App is a delete's tombstone (its spec has no rollout fields). */
+export function isTombstone(app: Pick<App, 'spec'>): boolean {
+  return app.spec.deleted === true;
+}
+
+/** The App's sequence; Apps written before sequences count as 0. */
+export function sequenceOf(app: Pick<App, 'spec'>): number {
+  return app.spec.sequence ?? 0;
 }
 
 /** Condition types on an App. */

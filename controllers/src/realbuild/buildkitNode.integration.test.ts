@@ -153,7 +153,7 @@ RUN sleep 600
         );
         // eslint-disable-next-line no-console
         console.log(
-          `BuildKit on the real node (node-npm, BuildRequested to ImageBuilt): cold ${coldMs} ms, warm ${warmMs} ms`,
+          `BuildKit on the real node (node-npm, BuildRequested to built): cold ${coldMs} ms, warm ${warmMs} ms`,
         );
       },
       25 * MINUTE,

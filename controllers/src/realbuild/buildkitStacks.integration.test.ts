@@ -3,7 +3,7 @@
  * the BuildKit build Job on the real node through the real BuildController,
  * cold (empty layer cache) and warm (after a source-only change), and the
  * image's compressed size; printed as a table like realbuild's buildah one.
- * Each build must report ImageBuilt with the registry's digest, and the warm
+ * Each build must report built with the registry's digest, and the warm
  * one must take steps from the cache.
  *
  * Slow (minutes per stack on 2 cores), so opt-in: KLI8NT_TEST_BUILDKIT_STACKS=1
@@ -101,7 +101,7 @@ interface Row {
       );
       // eslint-disable-next-line no-console
       console.log(
-        `BuildKit on the real node (BuildRequested to ImageBuilt):\n${table}`,
+        `BuildKit on the real node (BuildRequested to built):\n${table}`,
       );
       await controller?.stop();
       await tap?.close();

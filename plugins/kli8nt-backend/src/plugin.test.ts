@@ -293,6 +293,7 @@ describe('kli8nt backend', () => {
       env: { MODE: 'production' },
       secretEnvNames: ['API_TOKEN'],
       updatedAt: expect.any(String),
+      version: 1,
     });
     const get = await request(server)
       .get('/api/kli8nt/apps/settings')
@@ -333,6 +334,34 @@ describe('kli8nt backend', () => {
       domains: [],
       env: {},
       secretEnvNames: [],
+      version: 0,
+    });
+  });
+
+  it('refuses a settings save over a newer one with 409, and checks nothing without a version', async () => {
+    const { server, knex } = await startBackend();
+    const save = (body: object) =>
+      request(server)
+        .put('/api/kli8nt/apps/settings')
+        .query({ entityRef: SHOP })
+        .send(body);
+    const first = await save({ version: 0, replicas: 2 });
+    expect(first.status).toBe(200);
+    expect(first.body.version).toBe(1);
+    // Someone else saved version 1 meanwhile.
+    const stale = await save({ version: 0, replicas: 5 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toMatch(
+      /saved by someone else meanwhile \(version 1, yours is 0\); reload/,
+    );
+    expect((await knex('apps').first()).replicas).toBe(2);
+    const current = await save({ version: 1, replicas: 4 });
+    expect(current.body).toMatchObject({ replicas: 4, version: 2 });
+    const unversioned = await save({ port: 3000 });
+    expect(unversioned.body).toMatchObject({
+      replicas: 4,
+      port: 3000,
+      version: 3,
     });
   });
 
@@ -350,7 +379,10 @@ describe('kli8nt backend', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({
       status: 'cancelled',
-      failureReason: 'CancelledBeforeDispatch',
+      failureReason: 'Cancelled',
+      failureMessage: `Cancelled by ${
+        mockCredentials.user().principal.userEntityRef
+      }`,
     });
     // The build request was withdrawn; only the cancel request remains.
     const rows = await knex('outbox');
@@ -361,6 +393,37 @@ describe('kli8nt backend', () => {
       `/api/kli8nt/deployments/${deployed.body.id}/cancel`,
     );
     expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/already cancelled/);
+  });
+
+  it('refuses to cancel a deployment whose rollout was sent, saying why', async () => {
+    const { server, knex } = await startBackend();
+    const first = await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: SHOP });
+    await knex('deployments').where({ id: first.body.id }).update({
+      status: 'live',
+      image: IMAGE,
+      image_digest: DIGEST,
+      rollout_sequence: 2,
+    });
+    const live = await request(server).post(
+      `/api/kli8nt/deployments/${first.body.id}/cancel`,
+    );
+    expect(live.status).toBe(409);
+    expect(live.body.error.message).toMatch(
+      /cannot be cancelled: it is already live; to change what runs, deploy again or roll back/,
+    );
+    const rollback = await request(server)
+      .post(`/api/kli8nt/deployments/${first.body.id}/rollback`)
+      .send({});
+    const sent = await request(server).post(
+      `/api/kli8nt/deployments/${rollback.body.id}/cancel`,
+    );
+    expect(sent.status).toBe(409);
+    expect(sent.body.error.message).toMatch(
+      /rollout was already sent to the cluster/,
+    );
   });
 
   it('refuses to redeploy a deployment without image', async () => {
@@ -419,9 +482,12 @@ describe('kli8nt backend', () => {
     const first = await request(server)
       .post('/api/kli8nt/deployments')
       .send({ entityRef: SHOP });
-    await knex('deployments')
-      .where({ id: first.body.id })
-      .update({ status: 'live', image: IMAGE, image_digest: DIGEST });
+    await knex('deployments').where({ id: first.body.id }).update({
+      status: 'live',
+      image: IMAGE,
+      image_digest: DIGEST,
+      rollout_sequence: 1,
+    });
     const res = await request(server)
       .put('/api/kli8nt/apps/settings')
       .query({ entityRef: SHOP })
@@ -436,7 +502,7 @@ describe('kli8nt backend', () => {
       .first();
     expect(JSON.parse(row.message)).toMatchObject({
       type: 'DeployRequested',
-      payload: { reason: 'config', config: { replicas: 3 } },
+      payload: { reason: 'config', config: { replicas: 3 }, sequence: 2 },
     });
   });
 

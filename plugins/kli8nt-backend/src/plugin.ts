@@ -8,16 +8,23 @@ import { kli8ntPermissions } from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntLogSourceServiceRef } from '@internal/backstage-plugin-kli8nt-node';
 import { readKli8ntBackendConfig } from './config';
 import { DatabaseKli8ntStore } from './database/DatabaseKli8ntStore';
+import { DeadLetterConsumer } from './deadLetters/DeadLetterConsumer';
+import { failThroughLedger } from './deadLetters/failDeployment';
 import { OctokitGithubGateway } from './github/GithubGateway';
 import { DefaultDeploymentNotifier } from './inform/DeploymentNotifier';
 import { InformConsumer } from './inform/InformConsumer';
-import { StatusUpdater } from './inform/StatusUpdater';
+import { DeploymentLedger } from './ledger/DeploymentLedger';
 import { openWorkQueue, settledWithin } from './messaging';
 import { LogStreamHandler } from './logs/LogStreamHandler';
 import { OutboxRelay } from './outbox/OutboxRelay';
+import { OutboxStore } from './outbox/OutboxStore';
 import { createRouter } from './router';
-import { DeploymentService } from './service/DeploymentService';
+import { AppDirectory } from './service/apps';
+import { AppSettingsService } from './service/AppSettingsService';
+import { DeploymentCommands } from './service/DeploymentCommands';
+import { DeploymentQueries } from './service/DeploymentQueries';
 import { EntityAccess } from './service/EntityAccess';
+import { Sweeper } from './sweeper/Sweeper';
 
 /**
  * Kli8nt backend plugin: deployments REST API, outbox relay, INFORM consumer
@@ -39,6 +46,7 @@ export const kli8ntPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
         auth: coreServices.auth,
@@ -59,44 +67,92 @@ export const kli8ntPlugin = createBackendPlugin({
           signals: deps.signals,
           logger,
         });
-        const statusUpdater = new StatusUpdater({ store, notifier, logger });
+        // Parked rows, dead letters and stuck deployments end through the
+        // ledger, which is created below (it needs the relay too).
+        const failDeployment = failThroughLedger({
+          // eslint-disable-next-line @typescript-eslint/no-use-before-define
+          record: report => ledger.record(report),
+        });
         const relay = new OutboxRelay({
-          store,
+          outbox: await OutboxStore.create({ database: deps.database }),
+          failDeployment,
           publisher: () => workQueue.queue,
           mintCloneToken: repo => github.cloneToken(repo),
           logger,
           ...settings.outbox,
         });
+        const ledger = new DeploymentLedger({
+          store,
+          notifier,
+          logger,
+          kickRelay: () => relay.kick(),
+        });
         const inform = new InformConsumer({
           queue: () => workQueue.queue,
-          statusUpdater,
+          ledger,
           logger,
         });
+
+        const deadLetters = new DeadLetterConsumer({
+          queue: () => workQueue.queue,
+          failDeployment,
+          recordReport: report => ledger.record(report),
+          logger,
+        });
+        const sweeper = await Sweeper.create({
+          database: deps.database,
+          failDeployment,
+          logger,
+          config: settings.sweeper,
+        });
+        await sweeper.schedule(deps.scheduler);
 
         lifecycle.addStartupHook(() => {
           relay.start();
           inform.start();
+          deadLetters.start();
         });
         lifecycle.addShutdownHook(async () => {
           await relay.stop();
           // A broker that never came up leaves these pending: don't hang.
           await settledWithin(inform.stop(), 5000);
+          await settledWithin(deadLetters.stop(), 5000);
           const queue = await settledWithin(workQueue.queue, 100);
           await queue?.close();
         });
 
         const access = new EntityAccess(deps.permissions, deps.catalog);
-        const service = new DeploymentService({
+        const apps = new AppDirectory({ store, cluster: settings.cluster });
+        const queries = new DeploymentQueries({
           store,
           github,
           access,
           config: settings,
+        });
+        const commands = new DeploymentCommands({
+          store,
+          github,
+          access,
+          apps,
+          queries,
+          ledger,
+          config: settings,
           notifier,
-          statusUpdater,
           logger,
-          kickRelay: () => relay.kick(),
           embeddedQueue: workQueue.embedded,
         });
+        const service = {
+          commands,
+          queries,
+          apps,
+          settings: new AppSettingsService({
+            access,
+            apps,
+            ledger,
+            secretKey: settings.secretKey,
+            accepted: commands.accepted,
+          }),
+        };
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -108,7 +164,8 @@ export const kli8ntPlugin = createBackendPlugin({
           auth: deps.auth,
           access,
           logSource: deps.logSource,
-          appOf: entity => service.appNameOf(entity),
+          // As deploys resolve it (#17): a name another entity holds is refused.
+          appOf: async entity => (await apps.resolve(entity)).app.appName,
           logger,
           ...settings.logs,
         });

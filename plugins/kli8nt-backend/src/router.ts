@@ -84,7 +84,7 @@ export async function createRouter(
       'deployment-create',
       { entityRef: body.entityRef, ref: body.ref ?? null },
       () =>
-        service.deploy({
+        service.commands.deploy({
           entityRef: body.entityRef,
           ref: body.ref,
           credentials,
@@ -97,7 +97,10 @@ export async function createRouter(
   router.get('/deployments', async (req, res) => {
     const credentials = await user(req);
     const query = parseInput(listDeploymentsQuerySchema, req.query, 'query');
-    const page = await service.listDeployments({ ...query, credentials });
+    const page = await service.queries.listDeployments({
+      ...query,
+      credentials,
+    });
     res.json({
       items: page.items.map(toApiDeployment),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -107,7 +110,10 @@ export async function createRouter(
   router.get('/deployments/:id', async (req, res) => {
     const credentials = await user(req);
     const id = parseInput(uuidSchema, req.params.id, 'deployment id');
-    const { deployment, events } = await service.getDeployment(id, credentials);
+    const { deployment, events } = await service.queries.getDeployment(
+      id,
+      credentials,
+    );
     res.json({
       ...toApiDeployment(deployment),
       events: events.map(toApiEvent),
@@ -117,7 +123,7 @@ export async function createRouter(
   router.get('/deployments/:id/events', async (req, res) => {
     const credentials = await user(req);
     const id = parseInput(uuidSchema, req.params.id, 'deployment id');
-    const { events } = await service.getDeployment(id, credentials);
+    const { events } = await service.queries.getDeployment(id, credentials);
     res.json({ items: events.map(toApiEvent) });
   });
 
@@ -131,7 +137,7 @@ export async function createRouter(
       'deployment-redeploy',
       { sourceDeploymentId: id, reason: body.reason },
       () =>
-        service.redeploy({
+        service.commands.redeploy({
           deploymentId: id,
           reason: body.reason,
           credentials,
@@ -149,7 +155,11 @@ export async function createRouter(
       'deployment-redeploy',
       { sourceDeploymentId: id, reason: 'rollback' },
       () =>
-        service.redeploy({ deploymentId: id, reason: 'rollback', credentials }),
+        service.commands.redeploy({
+          deploymentId: id,
+          reason: 'rollback',
+          credentials,
+        }),
     );
     res.status(202).json(toApiDeployment(deployment));
   });
@@ -162,7 +172,7 @@ export async function createRouter(
       req,
       'deployment-cancel',
       { deploymentId: id },
-      () => service.cancel({ deploymentId: id, credentials }),
+      () => service.commands.cancel({ deploymentId: id, credentials }),
     );
     res.status(202).json(toApiDeployment(deployment));
   });
@@ -170,7 +180,10 @@ export async function createRouter(
   router.get('/apps/settings', async (req, res) => {
     const credentials = await user(req);
     const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
-    const { app, stored } = await service.getSettings(entityRef, credentials);
+    const { app, stored } = await service.settings.getSettings(
+      entityRef,
+      credentials,
+    );
     res.json(toApiSettings(app, stored));
   });
 
@@ -192,7 +205,7 @@ export async function createRouter(
         changed: Object.keys(patch),
         secretEnvNames: Object.keys(patch.secretEnv ?? {}),
       },
-      () => service.updateSettings({ entityRef, patch, credentials }),
+      () => service.settings.updateSettings({ entityRef, patch, credentials }),
     );
     // A live app is rolled out again with the new settings.
     res.json({
@@ -205,7 +218,7 @@ export async function createRouter(
     const credentials = await user(req);
     const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
     await audited(auditor, req, 'app-delete', { entityRef }, () =>
-      service.deleteApp(entityRef, credentials),
+      service.commands.deleteApp(entityRef, credentials),
     );
     res.status(204).end();
   });
@@ -213,7 +226,7 @@ export async function createRouter(
   router.get('/branches', async (req, res) => {
     const credentials = await user(req);
     const { entityRef } = parseInput(entityQuerySchema, req.query, 'query');
-    const items = await service.listBranches(entityRef, credentials);
+    const items = await service.queries.listBranches(entityRef, credentials);
     res.json({ items });
   });
 

@@ -92,6 +92,8 @@ export const deploymentSchema = z.object({
   ref: gitRefSchema,
   commitSha: commitShaSchema,
   trigger: deploymentTriggerSchema,
+  /** The request's place in the app's order (later requests win). */
+  sequence: z.number().int().min(0).optional(),
   /** Entity ref of the user, such as `user:default/jane`. */
   requestedBy: textSchema(255),
   image: imageReferenceSchema.optional(),
@@ -257,6 +259,11 @@ export const appSettingsSchema = z.object({
     })
     .optional(),
   updatedAt: timestampSchema.optional(),
+  /**
+   * Optimistic concurrency: send it back with the update; a save over a
+   * newer version is refused with 409. 0 while nothing was saved.
+   */
+  version: z.number().int().min(0).optional(),
 });
 
 /**
@@ -278,10 +285,19 @@ export type AppSettings = z.output<typeof appSettingsSchema>;
  *
  * A name may not be in both `env` and `secretEnv` (with a value).
  *
+ * `version` is the `version` the client read. When given, the save is
+ * refused with 409 if someone saved in between; when absent, there is no
+ * check (older clients).
+ *
  * @public
  */
 export const updateAppSettingsRequestSchema = z
   .strictObject({
+    version: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(0, 'must not be negative')
+      .optional(),
     port: portSchema.optional(),
     replicas: replicasSchema.optional(),
     healthCheckPath: urlPathSchema.nullable().optional(),

@@ -16,7 +16,7 @@ import {
   buildRequested,
   deleteRequested,
   deployRequested,
-  imageBuilt,
+  builtReport,
   statusReport,
   withField,
 } from './__fixtures__/messages';
@@ -33,7 +33,7 @@ function expectError(input: unknown, field: string) {
 describe('parseMessage', () => {
   it.each(Object.entries(allMessages))('accepts a valid %s', (type, make) => {
     const result = parseMessage(make());
-    expect(result).toMatchObject({ ok: true, message: { type, version: 1 } });
+    expect(result).toMatchObject({ ok: true, message: { type, version: 2 } });
     expect(kli8ntMessageSchema.safeParse(make()).success).toBe(true);
   });
 
@@ -77,14 +77,46 @@ describe('parseMessage', () => {
     ).toEqual({});
   });
 
-  it('ignores unknown fields (forward compatible within version 1)', () => {
+  it('ignores unknown fields (forward compatible within a version)', () => {
     const result = parseMessage(
       withField(deleteRequested(), 'payload.extra', 'x'),
     );
     expect(result.ok && result.message.payload).toEqual({
       app: 'shop',
       cluster: 'local',
+      sequence: 8,
     });
+  });
+
+  it('reads version 1 messages: a missing sequence is 0', () => {
+    const v1 = withField(
+      { ...deployRequested(), version: 1 },
+      'payload.sequence',
+      undefined,
+    );
+    const result = parseMessage(v1);
+    expect(result.ok && result.message.type === 'DeployRequested').toBe(true);
+    expect(
+      result.ok &&
+        result.message.type === 'DeployRequested' &&
+        result.message.payload.sequence,
+    ).toBe(0);
+  });
+
+  it('refuses ImageBuilt, saying the portal decides rollouts now', () => {
+    const result = parseMessage({ ...deployRequested(), type: 'ImageBuilt' });
+    expect(result.ok ? 'accepted' : result.error).toMatch(
+      /ImageBuilt is no longer consumed.*portal decides the rollout/,
+    );
+  });
+
+  it('carries the build plan on a built report', () => {
+    const result = parseMessage(builtReport());
+    expect(
+      result.ok &&
+        result.message.type === 'StatusReport' &&
+        result.message.payload.plan,
+    ).toEqual({ stack: 'node', port: 3000 });
   });
 
   it.each<[string, unknown, string]>([
@@ -93,7 +125,7 @@ describe('parseMessage', () => {
     ['an array', [], '(root)'],
     ['an unknown type', { ...deleteRequested(), type: 'Nope' }, 'type'],
     ['no type', withField(deleteRequested(), 'type', undefined), 'type'],
-    ['a newer version', { ...deleteRequested(), version: 2 }, 'version'],
+    ['a newer version', { ...deleteRequested(), version: 3 }, 'version'],
     ['a string version', { ...deleteRequested(), version: '1' }, 'version'],
     [
       'no version',
@@ -176,11 +208,8 @@ describe('parseMessage', () => {
     ['BuildRequested', 'payload.config.resources.cpu', buildRequested],
     ['BuildRequested', 'payload.config.resources.memory', buildRequested],
     ['BuildRequested', 'payload.config.secretEnv.DATABASE_URL', buildRequested],
-    ['ImageBuilt', 'payload.image', imageBuilt],
-    ['ImageBuilt', 'payload.imageDigest', imageBuilt],
-    ['ImageBuilt', 'payload.revision', imageBuilt],
-    ['ImageBuilt', 'payload.plan.stack', imageBuilt],
-    ['ImageBuilt', 'payload.plan.port', imageBuilt],
+    ['StatusReport', 'payload.plan.stack', builtReport],
+    ['StatusReport', 'payload.plan.port', builtReport],
     ['DeployRequested', 'payload.reason', deployRequested],
     ['DeployRequested', 'payload.image', deployRequested],
     ['DeleteRequested', 'payload.app', deleteRequested],
@@ -358,7 +387,7 @@ describe('createMessage', () => {
       payload: { app: 'shop', cluster: 'local' },
     });
     expect(message.type).toBe('DeleteRequested');
-    expect(message.version).toBe(1);
+    expect(message.version).toBe(2);
     expect(message.messageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(message.occurredAt)).toBeGreaterThanOrEqual(before);
     expect(parseMessage(JSON.parse(JSON.stringify(message)))).toEqual({

@@ -31,11 +31,39 @@ import {
 } from './validation';
 
 /**
- * The version of the message envelope this package reads and writes.
+ * The version of the message envelope this package writes.
+ *
+ * Version 2 (issue #16): the portal orchestrates. Builds report `built`
+ * (with the plan) to INFORM instead of publishing `ImageBuilt`, and every
+ * DeployRequested and DeleteRequested carries the app's `sequence`.
+ * Version 1 messages still parse (a rolling upgrade drains them); their
+ * missing `sequence` reads as 0, so they never cross a version 2 decision.
  *
  * @public
  */
-export const MESSAGE_VERSION = 1;
+export const MESSAGE_VERSION = 2;
+
+/**
+ * The envelope versions this package reads.
+ *
+ * @public
+ */
+export const SUPPORTED_MESSAGE_VERSIONS: readonly number[] = Object.freeze([
+  1, 2,
+]);
+
+/**
+ * Zod schema for a per-app sequence number: assigned by the portal, one
+ * counter per app name, increasing with every decision (see the backend
+ * README). Controllers never apply a lower one over a higher one.
+ *
+ * @public
+ */
+export const sequenceSchema = z
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must not be negative')
+  .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
 
 /**
  * Zod schema for {@link DeploymentStatus}.
@@ -202,46 +230,41 @@ export const buildRequestedPayloadSchema = z.object({
 });
 
 /**
- * Payload of `ImageBuilt`: the image for `revision` was pushed; deploy it.
+ * Zod schema for what stack detection decided: the stack and the port the
+ * generated image listens on.
  *
  * @public
  */
-export const imageBuiltPayloadSchema = z.object({
-  app: appNameSchema,
-  entityRef: entityRefSchema,
-  cluster: clusterNameSchema,
-  image: imageReferenceSchema,
-  imageDigest: imageDigestSchema,
-  revision: commitShaSchema,
-  plan: z
-    .object({
-      stack: z
-        .string()
-        .min(1, 'must not be empty')
-        .max(64, 'must be at most 64 characters')
-        .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase stack id'),
-      port: z
-        .number({ error: 'must be a number' })
-        .int('must be an integer')
-        .min(1, 'must be between 1 and 65535')
-        .max(65535, 'must be between 1 and 65535'),
-    })
-    .optional(),
-  config: appConfigSchema,
+export const buildPlanReportSchema = z.object({
+  stack: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase stack id'),
+  port: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535'),
 });
 
 /**
- * Why an existing image is deployed again.
+ * Why an image is rolled out: a build of it finished, or an existing image
+ * is deployed again.
  *
  * @public
  */
-export const deployReasonSchema = z.enum(['redeploy', 'rollback', 'config'], {
-  error: 'must be one of redeploy, rollback, config',
-});
+export const deployReasonSchema = z.enum(
+  ['build', 'redeploy', 'rollback', 'config'],
+  {
+    error: 'must be one of build, redeploy, rollback, config',
+  },
+);
 
 /**
- * Payload of `DeployRequested`: roll out an existing image again (redeploy,
- * rollback, or a settings change).
+ * Payload of `DeployRequested`: roll out this image with these settings. The
+ * portal sends it when a build it still wants finished, and for redeploys,
+ * rollbacks and settings changes.
  *
  * @public
  */
@@ -254,6 +277,8 @@ export const deployRequestedPayloadSchema = z.object({
   revision: commitShaSchema.optional(),
   reason: deployReasonSchema,
   config: appConfigSchema,
+  /** The decision's place in the app's order; absent (0) in version 1. */
+  sequence: sequenceSchema.default(0),
 });
 
 /**
@@ -264,6 +289,8 @@ export const deployRequestedPayloadSchema = z.object({
 export const deleteRequestedPayloadSchema = z.object({
   app: appNameSchema,
   cluster: clusterNameSchema,
+  /** The delete's place in the app's order: the tombstone nothing older crosses. */
+  sequence: sequenceSchema.default(0),
 });
 
 /**
@@ -292,14 +319,22 @@ export const statusReportPayloadSchema = z.object({
   url: httpUrlSchema.optional(),
   image: imageReferenceSchema.optional(),
   imageDigest: imageDigestSchema.optional(),
-  source: z.enum(['build', 'deploy'], { error: 'must be build or deploy' }),
+  /** With `built`: what stack detection decided (generated Dockerfiles). */
+  plan: buildPlanReportSchema.optional(),
+  /**
+   * Who observed or decided it: a controller (`build`, `deploy`) or the
+   * portal's ledger (`portal`: superseded, cancelled, app deleted).
+   */
+  source: z.enum(['build', 'deploy', 'portal'], {
+    error: 'must be build, deploy or portal',
+  }),
 });
 
 function envelope<T extends string, P extends z.ZodType>(type: T, payload: P) {
   return z.object({
     type: z.literal(type),
-    version: z.literal(MESSAGE_VERSION, {
-      error: `must be ${MESSAGE_VERSION}`,
+    version: z.union([z.literal(1), z.literal(2)], {
+      error: `must be one of ${SUPPORTED_MESSAGE_VERSIONS.join(', ')}`,
     }),
     messageId: uuidSchema,
     deploymentId: uuidSchema,
@@ -316,15 +351,6 @@ function envelope<T extends string, P extends z.ZodType>(type: T, payload: P) {
 export const buildRequestedMessageSchema = envelope(
   'BuildRequested',
   buildRequestedPayloadSchema,
-);
-/**
- * Zod schema for {@link ImageBuiltMessage}.
- *
- * @public
- */
-export const imageBuiltMessageSchema = envelope(
-  'ImageBuilt',
-  imageBuiltPayloadSchema,
 );
 /**
  * Zod schema for {@link DeployRequestedMessage}.
@@ -372,13 +398,7 @@ export type BuildRequestedMessage = z.output<
   typeof buildRequestedMessageSchema
 >;
 /**
- * Build controller → deploy queue: an image is ready.
- *
- * @public
- */
-export type ImageBuiltMessage = z.output<typeof imageBuiltMessageSchema>;
-/**
- * Backend → deploy queue: roll out an existing image.
+ * Backend → deploy queue: roll out an image.
  *
  * @public
  */
@@ -417,7 +437,6 @@ export const kli8ntMessageSchema = z.discriminatedUnion(
   'type',
   [
     buildRequestedMessageSchema,
-    imageBuiltMessageSchema,
     deployRequestedMessageSchema,
     deleteRequestedMessageSchema,
     cancelRequestedMessageSchema,
@@ -426,7 +445,7 @@ export const kli8ntMessageSchema = z.discriminatedUnion(
   {
     error: iss =>
       iss.code === 'invalid_union'
-        ? 'must be one of BuildRequested, ImageBuilt, DeployRequested, DeleteRequested, CancelRequested, StatusReport'
+        ? 'must be one of BuildRequested, DeployRequested, DeleteRequested, CancelRequested, StatusReport'
         : undefined,
   },
 );
@@ -453,7 +472,6 @@ export type Kli8ntMessageType = Kli8ntMessage['type'];
 export const KLI8NT_MESSAGE_TYPES: readonly Kli8ntMessageType[] = Object.freeze(
   [
     'BuildRequested',
-    'ImageBuilt',
     'DeployRequested',
     'DeleteRequested',
     'CancelRequested',
@@ -483,7 +501,6 @@ export type Kli8ntPayloadInput<T extends Kli8ntMessageType> = z.input<
 
 const messageSchemas = {
   BuildRequested: buildRequestedMessageSchema,
-  ImageBuilt: imageBuiltMessageSchema,
   DeployRequested: deployRequestedMessageSchema,
   DeleteRequested: deleteRequestedMessageSchema,
   CancelRequested: cancelRequestedMessageSchema,
@@ -545,14 +562,23 @@ export function parseMessage(input: unknown): ParseMessageResult {
     return { ok: false, error: '(root): must be a JSON object' };
   }
   const { type, version } = value as { type?: unknown; version?: unknown };
+  if (type === 'ImageBuilt') {
+    return {
+      ok: false,
+      error:
+        'type: ImageBuilt is no longer consumed (message version 1); builds report built to INFORM and the portal decides the rollout',
+    };
+  }
   if (
     version !== undefined &&
     typeof version === 'number' &&
-    version !== MESSAGE_VERSION
+    !SUPPORTED_MESSAGE_VERSIONS.includes(version)
   ) {
     return {
       ok: false,
-      error: `version: unsupported message version ${version}, expected ${MESSAGE_VERSION}`,
+      error: `version: unsupported message version ${version}, expected one of ${SUPPORTED_MESSAGE_VERSIONS.join(
+        ', ',
+      )}`,
     };
   }
   // Validate against the schema of the declared type so that errors name the

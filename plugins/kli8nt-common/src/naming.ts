@@ -69,24 +69,6 @@ function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 }
 
 /**
- * Throws an `InputError` naming `app` unless it is a valid app name.
- *
- * @public
- */
-export function assertAppName(app: unknown): asserts app is string {
-  check(appNameSchema, app, 'app');
-}
-
-/**
- * Whether `value` is a valid app name (see `appNameSchema`).
- *
- * @public
- */
-export function isValidAppName(value: unknown): value is string {
-  return appNameSchema.safeParse(value).success;
-}
-
-/**
  * 32-bit FNV-1a over the UTF-8 bytes of `value`, as 8 lowercase hex digits.
  * Small, pure and the same in browsers and Node.js; not a security hash.
  *
@@ -187,6 +169,16 @@ export function appHost(app: string, appsDomain: string): string {
 }
 
 /**
+ * Backstage signals channel on which the backend announces status changes
+ * of an entity's deployments: `kli8nt:deployment:<entityRef>`.
+ *
+ * @public
+ */
+export function deploymentSignalChannel(entityRef: string): string {
+  return `kli8nt:deployment:${entityRef}`;
+}
+
+/**
  * Kafka topic that holds an app's build and runtime log lines:
  * `kli8nt.logs.<app>`.
  *
@@ -210,7 +202,7 @@ export function buildQueueName(cluster: string): string {
 
 /**
  * Queue (and routing key) on which a cluster's deploy controller consumes
- * `ImageBuilt`, `DeployRequested`, `DeleteRequested` and `CancelRequested`:
+ * `DeployRequested` and `DeleteRequested`:
  * `deploy.<cluster>`.
  *
  * @public
@@ -247,10 +239,8 @@ export function cloneSecretName(deploymentId: string): string {
 /**
  * Name of the `App` custom resource and of its Deployment, Service and
  * Ingress or HTTPRoute: the app name itself.
- *
- * @public
  */
-export function appObjectName(app: string): string {
+function appObjectName(app: string): string {
   return check(appNameSchema, app, 'app');
 }
 

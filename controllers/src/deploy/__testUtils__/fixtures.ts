@@ -1,7 +1,6 @@
 import {
   AppConfig,
   DeployRequestedMessage,
-  ImageBuiltMessage,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from '../config';
@@ -30,19 +29,21 @@ export const baseConfig: Pick<
   defaultLimits: { cpu: '1', memory: '512Mi' },
 };
 
-export function imageBuilt(
+/** The rollout the portal sends when a build it still wants finished. */
+export function buildRollout(
   options: {
     app?: string;
     deploymentId?: string;
     digest?: string;
     occurredAt?: string;
     cluster?: string;
+    sequence?: number;
     config?: Partial<AppConfig>;
   } = {},
-): ImageBuiltMessage {
+): DeployRequestedMessage {
   const app = options.app ?? 'shop';
   const digest = options.digest ?? DIGEST;
-  return createMessage('ImageBuilt', {
+  return createMessage('DeployRequested', {
     deploymentId: options.deploymentId ?? DEPLOYMENT_ID,
     occurredAt: options.occurredAt ?? '2026-11-30T10:00:00.000Z',
     payload: {
@@ -52,8 +53,9 @@ export function imageBuilt(
       image: `registry.example.com/apps/${app}@${digest}`,
       imageDigest: digest,
       revision: REVISION,
-      plan: { stack: 'node', port: 3000 },
+      reason: 'build',
       config: { port: 3000, ...options.config },
+      sequence: options.sequence ?? 1,
     },
   });
 }
@@ -65,6 +67,7 @@ export function deployRequested(options: {
   occurredAt?: string;
   cluster?: string;
   reason?: 'redeploy' | 'rollback' | 'config';
+  sequence?: number;
   config?: Partial<AppConfig>;
 }): DeployRequestedMessage {
   const app = options.app ?? 'shop';
@@ -80,6 +83,7 @@ export function deployRequested(options: {
       imageDigest: digest,
       reason: options.reason ?? 'rollback',
       config: { port: 3000, ...options.config },
+      sequence: options.sequence ?? 2,
     },
   });
 }

@@ -20,7 +20,7 @@ const MINUTE = 60_000;
 /**
  * Drives builds as the backend would: pushes a directory as a commit of a
  * private repository, mints a token, publishes BuildRequested with the
- * API's clone URL, and waits for ImageBuilt or a failed report.
+ * API's clone URL, and waits for the built or failed report.
  */
 export function nodeBuildDriver(
   world: NodeBuildWorld,
@@ -69,15 +69,15 @@ export function nodeBuildDriver(
   const messagesFor = (id: string) =>
     tap.received.filter(r => r.message.deploymentId === id);
 
-  /** ImageBuilt or the failed StatusReport of a build. */
+  /** The built or failed StatusReport of a build. */
   function outcome(id: string, timeoutMs = 15 * MINUTE) {
     return waitFor(
       'the build to end',
       async () =>
         messagesFor(id).find(
           r =>
-            r.message.type === 'ImageBuilt' ||
-            (r.message.type === 'StatusReport' &&
+            r.message.type === 'StatusReport' &&
+            (r.message.payload.status === 'built' ||
               r.message.payload.status === 'failed'),
         )?.message,
       {
@@ -182,8 +182,8 @@ export function nodeBuildDriver(
 }
 
 export function expectBuilt(message: Kli8ntMessage) {
-  if (message.type !== 'ImageBuilt') {
-    throw new Error(`expected ImageBuilt, got ${JSON.stringify(message)}`);
+  if (message.type !== 'StatusReport' || message.payload.status !== 'built') {
+    throw new Error(`expected a built report, got ${JSON.stringify(message)}`);
   }
   return message.payload;
 }

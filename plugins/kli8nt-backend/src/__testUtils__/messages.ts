@@ -10,9 +10,45 @@ export const testApp: AppRecord = {
   appName: 'shop',
   cluster: 'default',
   settings: { port: 8080, replicas: 1, domains: [], env: {}, secretEnv: {} },
+  settingsVersion: 0,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
+
+/** The BuildRequested payload of `testApp` (without config). */
+export function testBuildPayload(cluster = 'default') {
+  return {
+    app: 'shop',
+    entityRef: testApp.entityRef,
+    cluster,
+    repo: {
+      owner: 'acme',
+      name: 'shop',
+      cloneUrl: 'https://github.com/acme/shop.git',
+    },
+    revision: 'a'.repeat(40),
+    ref: 'main',
+    buildArgs: {},
+  };
+}
+
+/** A queued, manual deployment of `testApp`, not stored yet. */
+export function testDeployment(cluster = 'default'): DeploymentRecord {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    entityRef: testApp.entityRef,
+    appName: 'shop',
+    cluster,
+    trigger: 'manual',
+    ref: 'main',
+    commitSha: 'a'.repeat(40),
+    requestedBy: 'user:default/alice',
+    status: 'queued',
+    createdAt: now,
+    updatedAt: now,
+  };
+}
 
 /** A queued deployment with its BuildRequested outbox row, as POST writes it. */
 export function acceptedDeploy(cluster = 'default'): {
@@ -25,32 +61,15 @@ export function acceptedDeploy(cluster = 'default'): {
   const message = createMessage('BuildRequested', {
     deploymentId: id,
     payload: {
-      app: 'shop',
-      entityRef: testApp.entityRef,
-      cluster,
-      repo: {
-        owner: 'acme',
-        name: 'shop',
-        cloneUrl: 'https://github.com/acme/shop.git',
-      },
-      revision: 'a'.repeat(40),
-      ref: 'main',
-      buildArgs: {},
+      ...testBuildPayload(cluster),
       config: { port: 8080, replicas: 1, domains: [], env: {}, secretEnv: {} },
     },
   });
   return {
     message,
     deployment: {
+      ...testDeployment(cluster),
       id,
-      entityRef: testApp.entityRef,
-      appName: 'shop',
-      cluster,
-      trigger: 'manual',
-      ref: 'main',
-      commitSha: 'a'.repeat(40),
-      requestedBy: 'user:default/alice',
-      status: 'queued',
       createdAt: now,
       updatedAt: now,
     },

@@ -22,6 +22,7 @@ const app: AppRecord = {
     env: { MODE: 'prod' },
     secretEnv: { TOKEN: 'v1.abcd.iv.tag.ct' },
   },
+  settingsVersion: 0,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -78,6 +79,7 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       'deployments',
       'deployment_events',
       'outbox',
+      'app_sequences',
     ]) {
       expect(await knex.schema.hasTable(table)).toBe(true);
     }
@@ -87,6 +89,7 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       'deployments',
       'deployment_events',
       'outbox',
+      'app_sequences',
     ]) {
       expect(await knex.schema.hasTable(table)).toBe(false);
     }
@@ -128,6 +131,8 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       message: undefined,
       url: undefined,
       githubDeploymentId: undefined,
+      sequence: undefined,
+      rolloutSequence: undefined,
       finishedAt: undefined,
     });
     const pending = await store.pendingOutbox(10);
@@ -250,15 +255,17 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       receivedAt: '2026-01-03T00:00:00.000Z',
       report: { n },
     });
-    expect(
-      await store.recordEvent(event(2, 'live', '2026-01-02T00:02:00.000Z')),
-    ).toBe(true);
-    expect(
-      await store.recordEvent(event(1, 'building', '2026-01-02T00:01:00.000Z')),
-    ).toBe(true);
-    expect(
-      await store.recordEvent(event(1, 'building', '2026-01-02T00:01:00.000Z')),
-    ).toBe(false);
+    const record = (e: ReturnType<typeof event>) =>
+      store.inApp('shop', tx => tx.recordEvent(e));
+    expect(await record(event(2, 'live', '2026-01-02T00:02:00.000Z'))).toBe(
+      true,
+    );
+    expect(await record(event(1, 'building', '2026-01-02T00:01:00.000Z'))).toBe(
+      true,
+    );
+    expect(await record(event(1, 'building', '2026-01-02T00:01:00.000Z'))).toBe(
+      false,
+    );
     const events = await store.listEvents(d.id);
     expect(events.map(e => e.report)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(events[0]).toMatchObject({
@@ -267,7 +274,7 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
     });
   });
 
-  it('updates state, GitHub id and finds deployments by status', async () => {
+  it('updates state, GitHub id and lists the active deployments', async () => {
     const { store } = await createStore(id);
     await store.createDeployment({
       deployment: deployment(uuid(1), '2026-01-02T00:00:00.000Z'),
@@ -279,28 +286,36 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       app,
       outbox: [],
     });
+    await store.createDeployment({
+      deployment: deployment(uuid(3), '2026-01-03T00:00:00.000Z'),
+      app,
+      outbox: [],
+    });
     const now = new Date('2026-01-04T00:00:00.000Z');
-    await store.updateDeploymentState(
-      uuid(1),
-      {
-        status: 'live',
-        url: 'https://shop.example.com',
-        imageDigest: 'sha256:1',
-      },
-      now,
-    );
-    await store.updateDeploymentState(uuid(2), { status: 'live' }, now);
+    await store.inApp('shop', async tx => {
+      await tx.updateDeploymentState(
+        uuid(1),
+        {
+          status: 'live',
+          url: 'https://shop.example.com',
+          imageDigest: 'sha256:1',
+        },
+        now,
+      );
+      await tx.updateDeploymentState(uuid(2), { status: 'failed' }, now);
+      await tx.setRolloutSequence(uuid(1), 9007199254740991);
+    });
     await store.setGithubDeploymentId(uuid(1), 1234567890123);
     expect(await store.getDeployment(uuid(1))).toMatchObject({
       status: 'live',
       url: 'https://shop.example.com',
       imageDigest: 'sha256:1',
       githubDeploymentId: 1234567890123,
+      rolloutSequence: 9007199254740991,
       finishedAt: now.toISOString(),
     });
-    const live = await store.findDeployments('shop', ['live']);
-    expect(live.map(d => d.id)).toEqual([uuid(2), uuid(1)]);
-    expect(await store.findDeployments('shop', ['queued'])).toEqual([]);
+    const active = await store.inApp('shop', tx => tx.activeDeployments());
+    expect(active.map(d => d.id).sort()).toEqual([uuid(1), uuid(3)]);
   });
 
   it('withdraws unsent messages of a deployment', async () => {
@@ -319,14 +334,18 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       ],
     });
     expect(
-      await store.withdrawPending(d.id, [
-        {
-          queue: 'build.default',
-          messageId: uuid(4),
-          deploymentId: d.id,
-          message: { cancel: true },
-        },
-      ]),
+      await store.inApp('shop', async tx => {
+        const dropped = await tx.withdrawPending(d.id);
+        await tx.enqueue([
+          {
+            queue: 'build.default',
+            messageId: uuid(4),
+            deploymentId: d.id,
+            message: { cancel: true },
+          },
+        ]);
+        return dropped;
+      }),
     ).toBe(1);
     expect((await store.pendingOutbox(10)).map(r => r.messageId)).toEqual([
       uuid(4),
@@ -337,27 +356,34 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
     const { store } = await createStore(id);
     const d = deployment(uuid(1), '2026-01-02T00:00:00.000Z');
     await store.createDeployment({ deployment: d, app, outbox: [] });
-    await store.recordEvent({
-      messageId: uuid(9),
-      deploymentId: d.id,
-      status: 'building',
-      occurredAt: '2026-01-02T00:00:00.000Z',
-      receivedAt: '2026-01-02T00:00:00.000Z',
-      report: {},
-    });
-    await store.upsertApp({
-      ...app,
-      settings: {
-        ...app.settings,
-        port: 3000,
-        healthCheckPath: '/healthz',
-        resources: { cpu: '250m' },
-      },
-      updatedAt: '2026-02-01T00:00:00.000Z',
+    await store.inApp('shop', async tx => {
+      await tx.recordEvent({
+        messageId: uuid(9),
+        deploymentId: d.id,
+        status: 'building',
+        occurredAt: '2026-01-02T00:00:00.000Z',
+        receivedAt: '2026-01-02T00:00:00.000Z',
+        report: {},
+      });
+      await tx.saveApp(
+        {
+          ...app,
+          settings: {
+            ...app.settings,
+            port: 3000,
+            healthCheckPath: '/healthz',
+            resources: { cpu: '250m' },
+          },
+          settingsVersion: 4,
+          updatedAt: '2026-02-01T00:00:00.000Z',
+        },
+        { replace: true },
+      );
     });
     expect(await store.getApp(app.entityRef)).toMatchObject({
       createdAt: app.createdAt,
       updatedAt: '2026-02-01T00:00:00.000Z',
+      settingsVersion: 4,
       settings: {
         port: 3000,
         healthCheckPath: '/healthz',
@@ -365,21 +391,21 @@ describe.each(databases.eachSupportedId())('DatabaseKli8ntStore on %p', id => {
       },
     });
 
-    expect(
-      await store.deleteApp(app.entityRef, [
+    await store.inApp('shop', async tx => {
+      await tx.deleteApp(app.entityRef);
+      await tx.enqueue([
         {
           queue: 'deploy.default',
           messageId: uuid(20),
           message: { type: 'DeleteRequested' },
         },
-      ]),
-    ).toBe(true);
+      ]);
+    });
     expect(await store.getApp(app.entityRef)).toBeUndefined();
     expect(await store.getDeployment(d.id)).toBeUndefined();
     expect(await store.listEvents(d.id)).toEqual([]);
     expect((await store.pendingOutbox(10)).map(r => r.messageId)).toEqual([
       uuid(20),
     ]);
-    expect(await store.deleteApp(app.entityRef, [])).toBe(false);
   });
 });

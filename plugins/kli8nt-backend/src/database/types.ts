@@ -22,6 +22,8 @@ export interface AppRecord {
   appName: string;
   cluster: string;
   settings: StoredAppSettings;
+  /** Incremented by every settings save; a save over a newer one is refused. */
+  settingsVersion: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,6 +55,13 @@ export interface DeploymentRecord extends DeploymentState {
   sourceDeploymentId?: string;
   requestedBy: string;
   githubDeploymentId?: number;
+  /** Acceptance order within the app; absent on rows from before the ledger. */
+  sequence?: number;
+  /**
+   * Set when the ledger sent the deployment to the deploy queue: the order
+   * of that decision, which the deploy controller enforces.
+   */
+  rolloutSequence?: number;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
@@ -88,55 +97,73 @@ export interface DeploymentPage {
   nextCursor?: string;
 }
 
+/**
+ * The writes of one app's ledger transaction. The transaction holds the
+ * app's sequence row locked, so two backend replicas deciding about the same
+ * app run one after the other.
+ */
+export interface LedgerTx {
+  readonly appName: string;
+  /** Hands out the app's next sequence number. */
+  nextSequence(): Promise<number>;
+  /** Sequence of the app's last delete, if it was ever deleted. */
+  deletedSequence(): Promise<number | undefined>;
+  markDeleted(sequence: number): Promise<void>;
+
+  getApp(entityRef: string): Promise<AppRecord | undefined>;
+  /** Inserts the app, or replaces it with `replace`. */
+  saveApp(app: AppRecord, options?: { replace?: boolean }): Promise<void>;
+  /** Removes the app with its deployments, events and unsent messages. */
+  deleteApp(entityRef: string): Promise<void>;
+
+  insertDeployment(deployment: DeploymentRecord): Promise<void>;
+  getDeployment(id: string): Promise<DeploymentRecord | undefined>;
+  /** The app's deployments that are not finished, and the live ones. */
+  activeDeployments(): Promise<DeploymentRecord[]>;
+  updateDeploymentState(
+    id: string,
+    state: DeploymentState,
+    now: Date,
+  ): Promise<void>;
+  setRolloutSequence(id: string, sequence: number): Promise<void>;
+
+  /** Stores a report unless its messageId is known. True when it was new. */
+  recordEvent(event: DeploymentEventRecord): Promise<boolean>;
+  /** The deployment's events ordered by occurrence, then arrival. */
+  listEvents(deploymentId: string): Promise<DeploymentEventRecord[]>;
+
+  enqueue(outbox: OutboxMessage[]): Promise<void>;
+  /** Drops the deployment's unsent messages; returns how many. */
+  withdrawPending(deploymentId: string): Promise<number>;
+}
+
 /** Persistence of apps, deployments, their events and the outbox. */
 export interface Kli8ntStore {
+  /**
+   * Runs `fn` in one transaction that holds the app's ledger lock (see
+   * {@link LedgerTx}); everything it writes commits together or not at all.
+   */
+  inApp<T>(appName: string, fn: (tx: LedgerTx) => Promise<T>): Promise<T>;
+
   getApp(entityRef: string): Promise<AppRecord | undefined>;
   getAppByName(appName: string): Promise<AppRecord | undefined>;
-  /** Inserts or replaces the app's settings. */
-  upsertApp(app: AppRecord, outbox?: OutboxMessage[]): Promise<void>;
-  /**
-   * Removes the app with its deployments and events, and enqueues `outbox`
-   * in the same transaction. Returns false when there was no such app.
-   */
-  deleteApp(entityRef: string, outbox: OutboxMessage[]): Promise<boolean>;
 
   /**
-   * Writes the deployment, creates the app if it does not exist yet (or
-   * saves it with `saveApp`), and enqueues `outbox`, all in one transaction.
+   * Writes the deployment, creates the app if it does not exist yet, and
+   * enqueues `outbox`, in one transaction, without the ledger's decisions
+   * (test set-up of other components).
    */
   createDeployment(options: {
     deployment: DeploymentRecord;
     app: AppRecord;
     outbox: OutboxMessage[];
-    saveApp?: boolean;
   }): Promise<void>;
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
   listDeployments(
     entityRef: string,
     options: { limit: number; cursor?: string },
   ): Promise<DeploymentPage>;
-  /** Deployments of the app in one of the statuses, newest first. */
-  findDeployments(
-    appName: string,
-    statuses: string[],
-  ): Promise<DeploymentRecord[]>;
-  updateDeploymentState(
-    id: string,
-    state: DeploymentState,
-    now: Date,
-  ): Promise<void>;
   setGithubDeploymentId(id: string, githubDeploymentId: number): Promise<void>;
-  /**
-   * Drops messages of the deployment that were not published yet and enqueues
-   * `outbox`. Returns how many were dropped.
-   */
-  withdrawPending(
-    deploymentId: string,
-    outbox: OutboxMessage[],
-  ): Promise<number>;
-
-  /** Stores a report unless its messageId is known. True when it was new. */
-  recordEvent(event: DeploymentEventRecord): Promise<boolean>;
   /** The deployment's events ordered by occurrence, then arrival. */
   listEvents(deploymentId: string): Promise<DeploymentEventRecord[]>;
 

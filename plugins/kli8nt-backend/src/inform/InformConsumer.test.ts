@@ -10,7 +10,7 @@ import {
   InMemoryWorkQueue,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { InformConsumer } from './InformConsumer';
-import { StatusUpdater } from './StatusUpdater';
+import { DeploymentLedger } from '../ledger/DeploymentLedger';
 
 const DEPLOYMENT = '11111111-1111-4111-8111-111111111111';
 
@@ -21,15 +21,15 @@ async function until(check: () => boolean) {
 }
 
 describe('InformConsumer', () => {
-  it('applies status reports and dead-letters anything else', async () => {
+  it('routes status reports to the ledger and dead-letters anything else', async () => {
     const queue = new InMemoryWorkQueue<Kli8ntMessage>({
       parser: parseMessage,
       deliveryLimit: 2,
     });
-    const apply = jest.fn(async () => undefined);
+    const record = jest.fn(async () => undefined);
     const consumer = new InformConsumer({
       queue: async () => queue,
-      statusUpdater: { apply } as unknown as StatusUpdater,
+      ledger: { record } as unknown as DeploymentLedger,
       logger: mockServices.logger.mock(),
     });
     const letters: DeadLetter[] = [];
@@ -55,8 +55,8 @@ describe('InformConsumer', () => {
         payload: { app: 'shop', cluster: 'default' },
       }),
     );
-    await until(() => apply.mock.calls.length > 0 && letters.length > 0);
-    expect(apply).toHaveBeenCalledWith(report);
+    await until(() => record.mock.calls.length > 0 && letters.length > 0);
+    expect(record).toHaveBeenCalledWith(report);
     expect(letters).toEqual([
       expect.objectContaining({
         queue: INFORM_QUEUE,

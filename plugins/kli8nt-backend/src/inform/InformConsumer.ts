@@ -7,11 +7,11 @@ import {
   ConsumerHandle,
   Kli8ntWorkQueue,
 } from '@internal/backstage-plugin-kli8nt-node';
-import { StatusUpdater } from './StatusUpdater';
+import { DeploymentLedger } from '../ledger/DeploymentLedger';
 
 /**
- * Consumes the INFORM queue. A report is acked only after it is stored and
- * folded; a failure rejects it so the queue redelivers it (and dead-letters
+ * Consumes the INFORM queue and routes each report to the ledger. A report
+ * is acked only after the ledger committed it and its follow-ups; a failure rejects it so the queue redelivers it (and dead-letters
  * it after the delivery limit).
  */
 export class InformConsumer {
@@ -20,7 +20,7 @@ export class InformConsumer {
   constructor(
     private readonly options: {
       queue: () => Promise<Kli8ntWorkQueue>;
-      statusUpdater: StatusUpdater;
+      ledger: DeploymentLedger;
       logger: LoggerService;
     },
   ) {}
@@ -52,6 +52,6 @@ export class InformConsumer {
         `Unexpected ${message.type} message on ${INFORM_QUEUE}; only StatusReport belongs here`,
       );
     }
-    await this.options.statusUpdater.apply(message);
+    await this.options.ledger.record(message);
   }
 }

@@ -31,6 +31,7 @@ export function toApiDeployment(d: DeploymentRecord): ApiDeployment {
     ref: d.ref,
     commitSha: d.commitSha,
     trigger: d.trigger,
+    sequence: d.sequence,
     requestedBy: d.requestedBy,
     image: d.image,
     imageDigest: d.imageDigest,
@@ -74,5 +75,6 @@ export function toApiSettings(app: AppRecord, persisted: boolean): AppSettings {
     secretEnvNames: Object.keys(s.secretEnv).sort(),
     resources: s.resources,
     updatedAt: persisted ? app.updatedAt : undefined,
+    version: app.settingsVersion,
   });
 }

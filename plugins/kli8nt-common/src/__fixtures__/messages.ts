@@ -20,7 +20,7 @@ export const config = {
 function envelope(type: string, payload: unknown) {
   return {
     type,
-    version: 1,
+    version: 2,
     messageId: MESSAGE_ID,
     deploymentId: DEPLOYMENT_ID,
     occurredAt: '2024-05-01T12:00:00.000Z',
@@ -46,18 +46,6 @@ export const buildRequested = () =>
     config,
   });
 
-export const imageBuilt = () =>
-  envelope('ImageBuilt', {
-    app: 'shop',
-    entityRef: 'component:default/shop',
-    cluster: 'local',
-    image: IMAGE,
-    imageDigest: DIGEST,
-    revision: SHA,
-    plan: { stack: 'node', port: 3000 },
-    config,
-  });
-
 export const deployRequested = () =>
   envelope('DeployRequested', {
     app: 'shop',
@@ -68,10 +56,11 @@ export const deployRequested = () =>
     revision: SHA,
     reason: 'rollback',
     config,
+    sequence: 7,
   });
 
 export const deleteRequested = () =>
-  envelope('DeleteRequested', { app: 'shop', cluster: 'local' });
+  envelope('DeleteRequested', { app: 'shop', cluster: 'local', sequence: 8 });
 
 export const cancelRequested = () =>
   envelope('CancelRequested', { app: 'shop', cluster: 'local' });
@@ -89,9 +78,19 @@ export const statusReport = () =>
     source: 'deploy',
   });
 
+export const builtReport = () =>
+  envelope('StatusReport', {
+    app: 'shop',
+    cluster: 'local',
+    status: 'built',
+    image: IMAGE,
+    imageDigest: DIGEST,
+    plan: { stack: 'node', port: 3000 },
+    source: 'build',
+  });
+
 export const allMessages = {
   BuildRequested: buildRequested,
-  ImageBuilt: imageBuilt,
   DeployRequested: deployRequested,
   DeleteRequested: deleteRequested,
   CancelRequested: cancelRequested,

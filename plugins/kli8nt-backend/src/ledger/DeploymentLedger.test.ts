@@ -1,0 +1,254 @@
+import {
+  mockServices,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import {
+  DeployRequestedMessage,
+  Kli8ntMessage,
+  createMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
+import knexFactory, { Knex } from 'knex';
+import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
+import { AppRecord } from '../database/types';
+import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
+import { DEFAULT_SETTINGS } from '../service/settings';
+import { DeploymentLedger } from './DeploymentLedger';
+
+/*
+ * The ledger on PostgreSQL and SQLite. On PostgreSQL two "replicas" are two
+ * stores with their own connection pools on the same database, racing; on
+ * SQLite (one writer at a time) they share the store.
+ */
+
+const databases = TestDatabases.create({
+  ids: ['POSTGRES_15', 'SQLITE_3'],
+  disableDocker: true,
+});
+
+const APP: AppRecord = {
+  entityRef: 'component:default/shop',
+  appName: 'shop',
+  cluster: 'default',
+  settings: DEFAULT_SETTINGS,
+  settingsVersion: 0,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+const DIGEST = `sha256:${'b'.repeat(64)}`;
+
+function ledgerOn(store: DatabaseKli8ntStore) {
+  return new DeploymentLedger({
+    store,
+    notifier: { statusChanged: async () => undefined },
+    logger: mockServices.logger.mock(),
+    kickRelay: () => undefined,
+  });
+}
+
+async function replicas(id: TestDatabaseId) {
+  const knex = await databases.init(id);
+  const first = await DatabaseKli8ntStore.create({
+    database: { getClient: async () => knex },
+  });
+  let other: Knex | undefined;
+  let second = first;
+  if (id === 'POSTGRES_15') {
+    other = knexFactory(knex.client.config);
+    second = new DatabaseKli8ntStore(other);
+  }
+  return {
+    store: first,
+    ledgers: [ledgerOn(first), ledgerOn(second)] as const,
+    close: async () => other?.destroy(),
+  };
+}
+
+const build = () => testDeployment();
+const buildPayload = testBuildPayload();
+
+function built(deploymentId: string) {
+  return createMessage('StatusReport', {
+    deploymentId,
+    payload: {
+      app: 'shop',
+      cluster: 'default',
+      status: 'built',
+      image: `registry/shop@${DIGEST}`,
+      imageDigest: DIGEST,
+      source: 'build',
+    },
+  });
+}
+
+async function outbox(store: DatabaseKli8ntStore): Promise<Kli8ntMessage[]> {
+  return (await store.pendingOutbox(1000)).map(r => r.message as Kli8ntMessage);
+}
+
+const rollouts = (messages: Kli8ntMessage[]) =>
+  messages.filter(
+    (m): m is DeployRequestedMessage => m.type === 'DeployRequested',
+  );
+
+describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
+  it('hands out one sequence per request, also to racing replicas', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const accepted = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ledgers[i % 2].accept({
+          app: APP,
+          deployment: build(),
+          build: buildPayload,
+        }),
+      ),
+    );
+    expect(accepted.map(d => d.sequence).sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const stored = await store.listDeployments(APP.entityRef, { limit: 50 });
+    expect(new Set(stored.items.map(d => d.sequence)).size).toBe(20);
+    await close();
+  });
+
+  it('rolls a finished build out with the settings current then', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const [ledger] = ledgers;
+    const d = await ledger.accept({
+      app: APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    await ledger.saveSettings({
+      app: APP,
+      change: s => ({ ...s, env: { MODE: 'during-build' } }),
+      requestedBy: 'user:default/bob',
+    });
+    const after = await ledger.record(built(d.id));
+    expect(after).toMatchObject({ status: 'built', rolloutSequence: 2 });
+    const [rollout] = rollouts(await outbox(store));
+    expect(rollout.payload).toMatchObject({
+      reason: 'build',
+      sequence: 2,
+      imageDigest: DIGEST,
+      config: { env: { MODE: 'during-build' } },
+    });
+    // A redelivered report decides nothing twice.
+    await ledger.record(built(d.id));
+    expect(rollouts(await outbox(store))).toHaveLength(1);
+    await close();
+  });
+
+  it('orders a build finishing against a racing rollback on another replica', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const old = await ledgers[0].accept({
+      app: APP,
+      deployment: { ...build(), image: `registry/shop@${DIGEST}` },
+      build: buildPayload,
+    });
+    await ledgers[0].record(built(old.id));
+    const slow = await ledgers[0].accept({
+      app: APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    const source = (await store.getDeployment(old.id))!;
+    const [, rollback] = await Promise.all([
+      ledgers[0].record(built(slow.id)),
+      ledgers[1].accept({
+        app: APP,
+        deployment: {
+          ...build(),
+          trigger: 'rollback',
+          image: source.image,
+          imageDigest: source.imageDigest,
+        },
+        rollout: { reason: 'rollback' },
+      }),
+    ]);
+    // The rollback was requested after the slow build: whichever committed
+    // first, the rollback's rollout is the last one the cluster applies,
+    // and the slow build never is after it.
+    const sent = rollouts(await outbox(store));
+    const last = sent.reduce((a, b) =>
+      a.payload.sequence > b.payload.sequence ? a : b,
+    );
+    expect(last.deploymentId).toBe(rollback.id);
+    expect(new Set(sent.map(m => m.payload.sequence)).size).toBe(sent.length);
+    expect((await store.getDeployment(slow.id))!.status).toBe('superseded');
+    await close();
+  });
+
+  it('never rolls out a build of a deleted app, also when the delete races it', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const d = await ledgers[0].accept({
+      app: APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    await Promise.all([
+      ledgers[0].record(built(d.id)),
+      ledgers[1].deleteApp(APP),
+    ]);
+    const messages = await outbox(store);
+    const deletes = messages.filter(m => m.type === 'DeleteRequested');
+    expect(deletes).toHaveLength(1);
+    const tombstone = (deletes[0] as { payload: { sequence: number } }).payload
+      .sequence;
+    // A rollout decided before the delete is older than its tombstone.
+    for (const m of rollouts(messages)) {
+      expect(m.payload.sequence).toBeLessThan(tombstone);
+    }
+    expect(await store.getApp(APP.entityRef)).toBeUndefined();
+    // The next request after a delete is ordered after the tombstone.
+    const again = await ledgers[1].accept({
+      app: APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    expect(again.sequence).toBeGreaterThan(tombstone);
+    await close();
+  });
+
+  it('cancels a queued build once: withdraws it and asks the cluster to stop', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const d = await ledgers[0].accept({
+      app: APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    const results = await Promise.allSettled([
+      ledgers[0].cancel(d, 'user:default/alice'),
+      ledgers[1].cancel(d, 'user:default/bob'),
+    ]);
+    expect(results.map(r => r.status).sort()).toEqual([
+      'fulfilled',
+      'rejected',
+    ]);
+    expect((await outbox(store)).map(m => m.type)).toEqual(['CancelRequested']);
+    expect((await store.getDeployment(d.id))!.status).toBe('cancelled');
+    // Its build finishing later changes nothing.
+    await ledgers[1].record(built(d.id));
+    expect(rollouts(await outbox(store))).toEqual([]);
+    await close();
+  });
+
+  it('refuses a stale settings save from a racing replica', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const results = await Promise.allSettled(
+      ledgers.map((ledger, i) =>
+        ledger.saveSettings({
+          app: APP,
+          change: s => ({ ...s, replicas: i + 2 }),
+          expectedVersion: 0,
+          requestedBy: 'user:default/alice',
+        }),
+      ),
+    );
+    expect(results.map(r => r.status).sort()).toEqual([
+      'fulfilled',
+      'rejected',
+    ]);
+    expect((await store.getApp(APP.entityRef))!.settingsVersion).toBe(1);
+    await close();
+  });
+});

@@ -1,0 +1,368 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  Kli8ntPayloadInput,
+  StatusReportMessage,
+  buildQueueName,
+  createMessage,
+  deployQueueName,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { randomUUID } from 'node:crypto';
+import {
+  AppRecord,
+  DeploymentRecord,
+  Kli8ntStore,
+  StoredAppSettings,
+} from '../database/types';
+import { DeploymentNotifier } from '../inform/DeploymentNotifier';
+import { appConfigOf } from '../service/settings';
+import { Txn, append, decide, entry, outboxOf, stopBuild } from './txn';
+import {
+  decideBuilt,
+  decideCancel,
+  decideLive,
+  isBuild,
+  rolloutEffects,
+} from './decide';
+
+type BuildPayload = Omit<Kli8ntPayloadInput<'BuildRequested'>, 'config'>;
+type RolloutReason = 'build' | 'redeploy' | 'rollback' | 'config';
+
+/**
+ * The one place that decides about deployments. Every change — a request
+ * accepted, a report from a controller, a cancel, a delete, a settings save —
+ * runs as one transaction on the app (see `Kli8ntStore.inApp`): it records
+ * the event, folds the deployment's status from all its events, decides the
+ * follow-ups (`decide.ts`: roll out, supersede, cancel a build) and enqueues
+ * their messages in the outbox. Decisions are stored as events too (source
+ * `portal`), so the status is always the fold of the history. Browsers and
+ * GitHub hear about changes only after the commit.
+ */
+export class DeploymentLedger {
+  constructor(
+    private readonly options: {
+      store: Kli8ntStore;
+      notifier: DeploymentNotifier;
+      logger: LoggerService;
+      /** Wakes the outbox relay after a commit. */
+      kickRelay(): void;
+      now?: () => Date;
+    },
+  ) {}
+
+  private async run<T>(
+    appName: string,
+    fn: (txn: Txn) => Promise<T>,
+  ): Promise<T> {
+    let txn: Txn | undefined;
+    const result = await this.options.store.inApp(appName, tx => {
+      txn = { tx, now: this.options.now?.() ?? new Date(), changes: [] };
+      return fn(txn);
+    });
+    this.options.kickRelay();
+    for (const { deployment, previous } of txn?.changes ?? []) {
+      this.options.logger.info(
+        `Deployment ${deployment.id} of ${deployment.appName} is ${deployment.status}`,
+        { reason: deployment.reason },
+      );
+      await this.options.notifier.statusChanged(deployment, previous);
+    }
+    return result;
+  }
+
+  /**
+   * Accepts a request: stores the app if new, gives the deployment the app's
+   * next sequence, and enqueues its build, or its rollout at once when it
+   * reuses an image.
+   */
+  async accept(request: {
+    app: AppRecord;
+    deployment: DeploymentRecord;
+    build?: BuildPayload;
+    rollout?: { reason: 'redeploy' | 'rollback' };
+  }): Promise<DeploymentRecord> {
+    return this.run(request.app.appName, async txn => {
+      const { tx } = txn;
+      await tx.saveApp(request.app);
+      const app = (await tx.getApp(request.app.entityRef))!;
+      const sequence = await tx.nextSequence();
+      const deployment: DeploymentRecord = { ...request.deployment, sequence };
+      await tx.insertDeployment(deployment);
+      if (request.build) {
+        const message = createMessage('BuildRequested', {
+          deploymentId: deployment.id,
+          occurredAt: deployment.createdAt,
+          payload: { ...request.build, config: appConfigOf(app.settings) },
+        });
+        await tx.enqueue([outboxOf(buildQueueName(app.cluster), message)]);
+        return deployment;
+      }
+      return this.rollOut(
+        txn,
+        deployment,
+        app,
+        request.rollout?.reason ?? 'redeploy',
+        sequence,
+      );
+    });
+  }
+
+  /** Applies a controller's report and decides what follows from it. */
+  async record(
+    report: StatusReportMessage,
+  ): Promise<DeploymentRecord | undefined> {
+    const { logger } = this.options;
+    return this.run(report.payload.app, async txn => {
+      const found = await txn.tx.getDeployment(report.deploymentId);
+      if (!found) {
+        logger.warn(
+          `Ignoring status report ${report.messageId}: deployment ${report.deploymentId} does not exist (its app was deleted?)`,
+        );
+        return undefined;
+      }
+      if (found.appName !== report.payload.app) {
+        logger.warn(
+          `Ignoring status report ${report.messageId}: it names app ${report.payload.app}, deployment ${found.id} belongs to ${found.appName}`,
+        );
+        return found;
+      }
+      const deployment = await append(txn, found, report);
+      if (deployment.status === 'built') return this.onBuilt(txn, deployment);
+      if (deployment.status === 'live') return this.onLive(txn, deployment);
+      return deployment;
+    });
+  }
+
+  /** Cancels work that has not reached a deploy controller; else 409. */
+  async cancel(
+    deployment: DeploymentRecord,
+    cancelledBy: string,
+  ): Promise<DeploymentRecord> {
+    return this.run(deployment.appName, async txn => {
+      const current = await txn.tx.getDeployment(deployment.id);
+      if (!current) {
+        throw new NotFoundError(`Deployment ${deployment.id} was not found`);
+      }
+      const decision = decideCancel(entry(current));
+      if (decision.kind === 'refuse') {
+        throw new ConflictError(
+          `Deployment ${current.id} cannot be cancelled: ${decision.reason}`,
+        );
+      }
+      await stopBuild(txn, current, decision.cancelBuild);
+      return decide(
+        txn,
+        current,
+        'cancelled',
+        'Cancelled',
+        `Cancelled by ${cancelledBy}`,
+      );
+    });
+  }
+
+  /**
+   * Deletes the app: its history goes, its running builds are cancelled, and
+   * the deploy controller gets a delete with a sequence that no earlier
+   * request can cross (the tombstone).
+   */
+  async deleteApp(app: AppRecord): Promise<void> {
+    await this.run(app.appName, async txn => {
+      const { tx } = txn;
+      if (!(await tx.getApp(app.entityRef))) {
+        throw new NotFoundError(`${app.entityRef} has no app`);
+      }
+      const active = await tx.activeDeployments();
+      const sequence = await tx.nextSequence();
+      await tx.markDeleted(sequence);
+      await tx.deleteApp(app.entityRef);
+      for (const d of active) {
+        if (d.rolloutSequence === undefined && isBuild(d.trigger)) {
+          await stopBuild(txn, d, true);
+        }
+      }
+      const message = createMessage('DeleteRequested', {
+        deploymentId: randomUUID(),
+        payload: { app: app.appName, cluster: app.cluster, sequence },
+      });
+      await tx.enqueue([outboxOf(deployQueueName(app.cluster), message)]);
+    });
+  }
+
+  /**
+   * Saves settings (refused with 409 when `expectedVersion` is given and is
+   * not the stored one). If an image runs or is rolling out, it is rolled
+   * out again with them: a `config` deployment.
+   */
+  async saveSettings(options: {
+    app: AppRecord;
+    change: (current: StoredAppSettings) => StoredAppSettings;
+    expectedVersion?: number;
+    requestedBy: string;
+  }): Promise<{ app: AppRecord; deployment?: DeploymentRecord }> {
+    return this.run(options.app.appName, async txn => {
+      const { tx, now } = txn;
+      const current = (await tx.getApp(options.app.entityRef)) ?? options.app;
+      const expected = options.expectedVersion;
+      if (expected !== undefined && expected !== current.settingsVersion) {
+        throw new ConflictError(
+          `The settings were saved by someone else meanwhile (version ${current.settingsVersion}, yours is ${expected}); reload them and apply your change again`,
+        );
+      }
+      const app: AppRecord = {
+        ...current,
+        settings: options.change(current.settings),
+        settingsVersion: current.settingsVersion + 1,
+        updatedAt: now.toISOString(),
+      };
+      await tx.saveApp(app, { replace: true });
+      const [source] = (await tx.activeDeployments())
+        // The image rolled out last, live or still on its way.
+        .filter(
+          d => d.rolloutSequence !== undefined && d.image && d.imageDigest,
+        )
+        .sort((a, b) => b.rolloutSequence! - a.rolloutSequence!);
+      if (!source) return { app };
+      const sequence = await tx.nextSequence();
+      const deployment: DeploymentRecord = {
+        id: randomUUID(),
+        entityRef: app.entityRef,
+        appName: app.appName,
+        cluster: app.cluster,
+        trigger: 'config',
+        ref: source.ref,
+        commitSha: source.commitSha,
+        repo: source.repo,
+        sourceDeploymentId: source.id,
+        requestedBy: options.requestedBy,
+        image: source.image,
+        imageDigest: source.imageDigest,
+        status: 'queued',
+        sequence,
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      await tx.insertDeployment(deployment);
+      return {
+        app,
+        deployment: await this.rollOut(
+          txn,
+          deployment,
+          app,
+          'config',
+          sequence,
+        ),
+      };
+    });
+  }
+
+  /**
+   * Sends the deployment's image to the deploy queue with the app's current
+   * settings, under a new rollout sequence, and ends what it replaces.
+   */
+  private async rollOut(
+    txn: Txn,
+    deployment: DeploymentRecord,
+    app: AppRecord,
+    reason: RolloutReason,
+    sequence?: number,
+  ): Promise<DeploymentRecord> {
+    const { tx } = txn;
+    const others = await tx.activeDeployments();
+    const rolloutSequence = sequence ?? (await tx.nextSequence());
+    await tx.setRolloutSequence(deployment.id, rolloutSequence);
+    const rolledOut = { ...deployment, rolloutSequence };
+    const message = createMessage('DeployRequested', {
+      deploymentId: deployment.id,
+      occurredAt: txn.now,
+      payload: {
+        app: app.appName,
+        entityRef: app.entityRef,
+        cluster: app.cluster,
+        image: deployment.image!,
+        imageDigest: deployment.imageDigest!,
+        revision: deployment.commitSha,
+        reason,
+        config: appConfigOf(app.settings),
+        sequence: rolloutSequence,
+      },
+    });
+    await tx.enqueue([outboxOf(deployQueueName(app.cluster), message)]);
+    const effects = rolloutEffects(entry(rolledOut), others.map(entry));
+    for (const id of effects.supersede) {
+      const other = others.find(o => o.id === id)!;
+      await stopBuild(txn, other, effects.cancelBuilds.includes(id));
+      await decide(
+        txn,
+        other,
+        'superseded',
+        'Superseded',
+        `Replaced by deployment ${deployment.id}`,
+      );
+    }
+    return rolledOut;
+  }
+
+  private async onBuilt(txn: Txn, deployment: DeploymentRecord) {
+    const { tx } = txn;
+    const others = await tx.activeDeployments();
+    const decision = decideBuilt(
+      entry(deployment),
+      others.map(entry),
+      await tx.deletedSequence(),
+    );
+    const app = await tx.getApp(deployment.entityRef);
+    if (decision.kind === 'deleted' || (decision.kind === 'rollOut' && !app)) {
+      return decide(
+        txn,
+        deployment,
+        'cancelled',
+        'AppDeleted',
+        'The app was deleted',
+      );
+    }
+    if (decision.kind === 'superseded') {
+      return decide(
+        txn,
+        deployment,
+        'superseded',
+        'Superseded',
+        `Deployment ${decision.by} was requested later and already rolled out`,
+      );
+    }
+    if (decision.kind === 'none') return deployment;
+    if (!deployment.image || !deployment.imageDigest) {
+      return decide(
+        txn,
+        deployment,
+        'failed',
+        'ImageMissing',
+        'The build reported success without an image and digest',
+      );
+    }
+    return this.rollOut(txn, deployment, app!, 'build');
+  }
+
+  private async onLive(txn: Txn, deployment: DeploymentRecord) {
+    const others = await txn.tx.activeDeployments();
+    const decision = decideLive(entry(deployment), others.map(entry));
+    if (decision.kind === 'superseded') {
+      return decide(
+        txn,
+        deployment,
+        'superseded',
+        'Superseded',
+        `Deployment ${decision.by} was rolled out later`,
+      );
+    }
+    for (const id of decision.supersede) {
+      await decide(
+        txn,
+        others.find(o => o.id === id)!,
+        'superseded',
+        'Superseded',
+        `Replaced by deployment ${deployment.id}`,
+      );
+    }
+    return deployment;
+  }
+}

@@ -1,0 +1,231 @@
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  buildQueueName,
+  deployQueueName,
+  kli8ntAppConfigurePermission,
+  kli8ntDeploymentCreatePermission,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { randomUUID } from 'node:crypto';
+import { Kli8ntBackendConfig } from '../config';
+import {
+  DeploymentRecord,
+  DeploymentTrigger,
+  Kli8ntStore,
+} from '../database/types';
+import { GithubGateway } from '../github/GithubGateway';
+import { repoFromEntity } from '../github/repo';
+import { DeploymentNotifier } from '../inform/DeploymentNotifier';
+import { DeploymentLedger } from '../ledger/DeploymentLedger';
+import { AppDirectory, userRef } from './apps';
+import { DeploymentQueries } from './DeploymentQueries';
+import { EntityAccess } from './EntityAccess';
+
+export interface DeploymentCommandsOptions {
+  store: Kli8ntStore;
+  github: GithubGateway;
+  access: EntityAccess;
+  apps: AppDirectory;
+  queries: DeploymentQueries;
+  ledger: DeploymentLedger;
+  config: Kli8ntBackendConfig;
+  notifier: DeploymentNotifier;
+  logger: LoggerService;
+  /**
+   * Set when messages go to the in-memory queue: nothing consumes them, and
+   * each new deployment says so instead of pretending to progress.
+   */
+  embeddedQueue?: boolean;
+  now?: () => Date;
+}
+
+/**
+ * The requests of the REST API that change something: deploy, redeploy,
+ * rollback, cancel, delete. Each checks permissions and gathers what GitHub
+ * knows, then hands the decision to the ledger.
+ */
+export class DeploymentCommands {
+  constructor(private readonly options: DeploymentCommandsOptions) {}
+
+  private now() {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private queuedMessage(queue: string): string | undefined {
+    if (!this.options.embeddedQueue) return undefined;
+    return `Waiting in ${queue}: this backend runs with the in-memory work queue (no kli8nt.rabbitmq config), so no cluster consumes it`;
+  }
+
+  /** Tells GitHub and browsers about a deployment the ledger accepted. */
+  readonly accepted = async (deployment: DeploymentRecord) => {
+    if (this.options.embeddedQueue) {
+      this.options.logger.warn(
+        `Deployment ${deployment.id} of ${deployment.appName} stays queued: no cluster consumes its queue with the in-memory work queue; configure kli8nt.rabbitmq to deploy`,
+      );
+    }
+    await this.createGithubDeployment(deployment);
+    await this.options.notifier.statusChanged(deployment);
+  };
+
+  private async createGithubDeployment(deployment: DeploymentRecord) {
+    const { github, config, store, logger } = this.options;
+    if (!config.github.deployments || !deployment.repo) return;
+    try {
+      const id = await github.createDeployment(deployment.repo, {
+        sha: deployment.commitSha,
+        environment: config.github.environment,
+        description: `${deployment.trigger} of ${deployment.ref} by ${deployment.requestedBy}`,
+        deploymentId: deployment.id,
+      });
+      await store.setGithubDeploymentId(deployment.id, id);
+      deployment.githubDeploymentId = id;
+    } catch (error) {
+      logger.warn(
+        `Could not create a GitHub deployment for ${deployment.id}; its status will not be mirrored`,
+        { error: String(error) },
+      );
+    }
+  }
+
+  async deploy(options: {
+    entityRef: string;
+    ref?: string;
+    credentials: BackstageCredentials;
+    trigger: DeploymentTrigger;
+  }): Promise<DeploymentRecord> {
+    const { github, access, apps, ledger } = this.options;
+    const entity = await access.load(
+      options.entityRef,
+      kli8ntDeploymentCreatePermission,
+      options.credentials,
+    );
+    const entityRef = stringifyEntityRef(entity);
+    const repo = repoFromEntity(entity, {
+      defaultHost: this.options.config.github.host,
+      isGithubHost: host => github.isGithubHost(host),
+    });
+    const { app } = await apps.resolve(entity);
+    const info = await github.getRepository(repo);
+    const ref = options.ref ?? info.defaultBranch;
+    const commitSha = await github.resolveCommit(repo, ref);
+
+    const now = this.now().toISOString();
+    const deployment = await ledger.accept({
+      app,
+      deployment: {
+        id: randomUUID(),
+        entityRef,
+        appName: app.appName,
+        cluster: app.cluster,
+        trigger: options.trigger,
+        ref,
+        commitSha,
+        repo,
+        requestedBy: userRef(options.credentials),
+        status: 'queued',
+        message: this.queuedMessage(buildQueueName(app.cluster)),
+        createdAt: now,
+        updatedAt: now,
+      },
+      build: {
+        app: app.appName,
+        entityRef,
+        cluster: app.cluster,
+        repo: { owner: repo.owner, name: repo.name, cloneUrl: info.cloneUrl },
+        revision: commitSha,
+        ref,
+        buildArgs: {},
+      },
+    });
+    await this.accepted(deployment);
+    return deployment;
+  }
+
+  /** Rolls out the image of an earlier deployment again, without a build. */
+  async redeploy(options: {
+    deploymentId: string;
+    reason: 'redeploy' | 'rollback';
+    credentials: BackstageCredentials;
+  }): Promise<DeploymentRecord> {
+    const { store, access, ledger } = this.options;
+    const source = await this.options.queries.getRecord(options.deploymentId);
+    await access.authorize(
+      source.entityRef,
+      kli8ntDeploymentCreatePermission,
+      options.credentials,
+    );
+    const { image, imageDigest } = source;
+    if (!image || !imageDigest) {
+      throw new ConflictError(
+        `Deployment ${source.id} has no image to ${options.reason}`,
+      );
+    }
+    const app = await store.getApp(source.entityRef);
+    if (!app) {
+      throw new NotFoundError(`The app of ${source.entityRef} was deleted`);
+    }
+    const now = this.now().toISOString();
+    const deployment = await ledger.accept({
+      app,
+      deployment: {
+        id: randomUUID(),
+        entityRef: app.entityRef,
+        appName: app.appName,
+        cluster: app.cluster,
+        trigger: options.reason,
+        ref: source.ref,
+        commitSha: source.commitSha,
+        repo: source.repo,
+        sourceDeploymentId: source.id,
+        requestedBy: userRef(options.credentials),
+        image,
+        imageDigest,
+        status: 'queued',
+        message: this.queuedMessage(deployQueueName(app.cluster)),
+        createdAt: now,
+        updatedAt: now,
+      },
+      rollout: { reason: options.reason },
+    });
+    await this.accepted(deployment);
+    return deployment;
+  }
+
+  /**
+   * Cancels a deployment whose rollout has not been sent: its build is
+   * withdrawn or stopped (the build controller deletes the Job) and it ends
+   * `cancelled` now. Anything later is refused with 409 and the reason.
+   */
+  async cancel(options: {
+    deploymentId: string;
+    credentials: BackstageCredentials;
+  }): Promise<DeploymentRecord> {
+    const deployment = await this.options.queries.getRecord(
+      options.deploymentId,
+    );
+    await this.options.access.authorize(
+      deployment.entityRef,
+      kli8ntDeploymentCreatePermission,
+      options.credentials,
+    );
+    return this.options.ledger.cancel(deployment, userRef(options.credentials));
+  }
+
+  async deleteApp(entityRef: string, credentials: BackstageCredentials) {
+    await this.options.access.authorize(
+      entityRef,
+      kli8ntAppConfigurePermission,
+      credentials,
+    );
+    const app = await this.options.store.getApp(entityRef);
+    if (!app) {
+      throw new NotFoundError(`${entityRef} has no app`);
+    }
+    await this.options.ledger.deleteApp(app);
+    return app;
+  }
+}

@@ -1,0 +1,77 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { kli8ntDeploymentReadPermission } from '@internal/backstage-plugin-kli8nt-common';
+import { Kli8ntBackendConfig } from '../config';
+import { DeploymentRecord, Kli8ntStore } from '../database/types';
+import { GithubGateway } from '../github/GithubGateway';
+import { repoFromEntity } from '../github/repo';
+import { EntityAccess } from './EntityAccess';
+
+/** Reads of the REST API: deployments, their events, branches. */
+export class DeploymentQueries {
+  constructor(
+    private readonly options: {
+      store: Kli8ntStore;
+      github: GithubGateway;
+      access: EntityAccess;
+      config: Kli8ntBackendConfig;
+    },
+  ) {}
+
+  /** The deployment, without an authorization check (callers check). */
+  async getRecord(id: string): Promise<DeploymentRecord> {
+    const deployment = await this.options.store.getDeployment(id);
+    if (!deployment) {
+      throw new NotFoundError(`Deployment ${id} was not found`);
+    }
+    return deployment;
+  }
+
+  async getDeployment(id: string, credentials: BackstageCredentials) {
+    const deployment = await this.getRecord(id);
+    await this.options.access.authorize(
+      deployment.entityRef,
+      kli8ntDeploymentReadPermission,
+      credentials,
+    );
+    const events = await this.options.store.listEvents(id);
+    return { deployment, events };
+  }
+
+  async listDeployments(options: {
+    entityRef: string;
+    limit: number;
+    cursor?: string;
+    credentials: BackstageCredentials;
+  }) {
+    await this.options.access.authorize(
+      options.entityRef,
+      kli8ntDeploymentReadPermission,
+      options.credentials,
+    );
+    return this.options.store.listDeployments(options.entityRef, {
+      limit: options.limit,
+      cursor: options.cursor,
+    });
+  }
+
+  async listBranches(entityRef: string, credentials: BackstageCredentials) {
+    const { access, github, config } = this.options;
+    const entity = await access.load(
+      entityRef,
+      kli8ntDeploymentReadPermission,
+      credentials,
+    );
+    const repo = repoFromEntity(entity, {
+      defaultHost: config.github.host,
+      isGithubHost: host => github.isGithubHost(host),
+    });
+    const [info, branches] = await Promise.all([
+      github.getRepository(repo),
+      github.listBranches(repo),
+    ]);
+    return branches
+      .map(b => ({ ...b, isDefault: b.name === info.defaultBranch }))
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+  }
+}
