@@ -58,5 +58,8 @@ export const TOOL_VERSIONS = {
 /** The unprivileged uid:gid generated images run as (unless the image has its own user). */
 export const RUNTIME_USER = '10001:10001';
 
+/** The `node` user of the node images and the `bun` user of Bun's, by uid:gid. */
+export const NODE_IMAGE_USER = '1000:1000';
+
 /** Default container port; `PORT` is set to it and it is exposed. */
 export const DEFAULT_PORT = 8080;

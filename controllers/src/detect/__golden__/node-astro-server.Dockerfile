@@ -12,7 +12,7 @@ RUN ["npm", "prune", "--omit=dev"]
 FROM node:22.23-bookworm-slim
 WORKDIR /app
 ENV PORT=8080 NODE_ENV=production HOST=0.0.0.0
-COPY --from=build --chown=node:node ["/app", "/app"]
-USER node
+COPY --from=build --chown=1000:1000 ["/app", "/app"]
+USER 1000:1000
 EXPOSE 8080
 CMD ["node", "./dist/server/entry.mjs"]

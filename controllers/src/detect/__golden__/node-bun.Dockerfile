@@ -10,7 +10,7 @@ COPY [".", "./"]
 FROM oven/bun:1.2-slim
 WORKDIR /app
 ENV PORT=8080 NODE_ENV=production
-COPY --from=build --chown=bun:bun ["/app", "/app"]
-USER bun
+COPY --from=build --chown=1000:1000 ["/app", "/app"]
+USER 1000:1000
 EXPOSE 8080
 CMD ["bun", "run", "start"]

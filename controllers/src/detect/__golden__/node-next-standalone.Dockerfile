@@ -12,9 +12,9 @@ RUN ["npm", "prune", "--omit=dev"]
 FROM node:22.23-bookworm-slim
 WORKDIR /app
 ENV PORT=8080 NODE_ENV=production HOSTNAME=0.0.0.0
-COPY --from=build --chown=node:node ["/app/.next/standalone", "/app"]
-COPY --from=build --chown=node:node ["/app/.next/static", "/app/.next/static"]
-COPY --from=build --chown=node:node ["/app/public", "/app/public"]
-USER node
+COPY --from=build --chown=1000:1000 ["/app/.next/standalone", "/app"]
+COPY --from=build --chown=1000:1000 ["/app/.next/static", "/app/.next/static"]
+COPY --from=build --chown=1000:1000 ["/app/public", "/app/public"]
+USER 1000:1000
 EXPOSE 8080
 CMD ["node", "server.js"]

@@ -13,7 +13,7 @@ RUN ["pnpm", "run", "build"]
 FROM node:22.23-bookworm-slim
 WORKDIR /app
 ENV PORT=8080 NODE_ENV=production HOST=0.0.0.0
-COPY --from=build --chown=node:node ["/app/.output", "/app/.output"]
-USER node
+COPY --from=build --chown=1000:1000 ["/app/.output", "/app/.output"]
+USER 1000:1000
 EXPOSE 8080
 CMD ["node", ".output/server/index.mjs"]

@@ -13,8 +13,8 @@ RUN ["npm", "install", "--prefix", "/opt/srvx", "--no-audit", "--no-fund", "srvx
 FROM node:22.23-bookworm-slim
 WORKDIR /app
 ENV PORT=8080 NODE_ENV=production
-COPY --from=build --chown=node:node ["/app", "/app"]
+COPY --from=build --chown=1000:1000 ["/app", "/app"]
 COPY --from=build ["/opt/srvx", "/opt/srvx"]
-USER node
+USER 1000:1000
 EXPOSE 8080
 CMD ["node", "/opt/srvx/node_modules/srvx/bin/srvx.mjs", "--prod", "-s", "../client", "dist/server/server.js"]

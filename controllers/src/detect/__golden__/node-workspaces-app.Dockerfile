@@ -10,7 +10,7 @@ COPY [".", "./"]
 FROM node:22.23-bookworm-slim
 WORKDIR /app/apps/api
 ENV PORT=8080 NODE_ENV=production PATH=/app/apps/api/node_modules/.bin:/app/node_modules/.bin:/usr/local/bin:/usr/bin:/bin
-COPY --from=build --chown=node:node ["/app", "/app"]
-USER node
+COPY --from=build --chown=1000:1000 ["/app", "/app"]
+USER 1000:1000
 EXPOSE 8080
 CMD ["npm", "run", "start"]

@@ -108,7 +108,8 @@ describe('node fixtures', () => {
     expect(parsed.final.image).toBe(runtime);
     expect(
       parsed.final.instructions.find(i => i.keyword === 'USER')!.args[0],
-    ).toBe(plan.packageManager === 'bun' ? 'bun' : 'node');
+      // The images' node/bun user by uid: the kubelet verifies runAsNonRoot.
+    ).toBe('1000:1000');
     // Dependencies install in their own layer, before the sources are copied.
     const deps = parsed.stages[0].instructions;
     const copy = deps.find(i => i.keyword === 'COPY')!;

@@ -1,4 +1,4 @@
-import { BASE_IMAGES, TOOL_VERSIONS } from '../baseImages';
+import { BASE_IMAGES, NODE_IMAGE_USER, TOOL_VERSIONS } from '../baseImages';
 import {
   BASE_IGNORE,
   DetectContext,
@@ -232,8 +232,10 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
   const start =
     ctx.startOverride ?? nodeStart(tree, target, pm, shape, !!build);
   const runtimeImage = pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeRuntime;
-  const user = pm === 'bun' ? 'bun' : 'node';
-  const chown = `${user}:${user}`;
+  // The images' own user (node, bun: uid 1000), by number: the kubelet
+  // refuses a runAsNonRoot pod whose image user is a name it cannot check.
+  const user = NODE_IMAGE_USER;
+  const chown = user;
   b.from(runtimeImage);
   const workdir = target.dir === '' ? '/app' : `/app/${target.dir}`;
   const env = portEnv({
