@@ -610,6 +610,11 @@ describeIntegration('build controller (testenv)', () => {
         .catch(() => undefined);
       return !j || Boolean(j.metadata?.deletionTimestamp);
     });
+    // Background propagation: the garbage collector takes the pod with it.
+    await eventually('the build pod to be gone', async () => {
+      const pod = await jobPod(deploymentId);
+      return !pod || Boolean(pod.metadata?.deletionTimestamp);
+    });
     const build = await getBuild(deploymentId);
     expect(build.spec.cancelled).toBe(true);
     expect(build.status).toMatchObject({ phase: 'Cancelled' });

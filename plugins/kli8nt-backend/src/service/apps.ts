@@ -43,12 +43,6 @@ export class AppDirectory {
     };
   }
 
-  /** The app name of an entity: stored, else derived from the entity. */
-  async appNameOf(entity: Entity): Promise<string> {
-    const stored = await this.options.store.getApp(stringifyEntityRef(entity));
-    return this.appFor(entity, stored).appName;
-  }
-
   /** The app record of an entity, stored or default, checked for name clashes. */
   async resolve(entity: Entity): Promise<{ app: AppRecord; stored: boolean }> {
     const entityRef = stringifyEntityRef(entity);
