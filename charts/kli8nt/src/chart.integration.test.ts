@@ -151,6 +151,7 @@ describe('kli8nt chart', () => {
   it('grants each role what it needs, in its own namespace only', () => {
     expect(canI('build', 'create', 'jobs.batch', builds)).toBe('yes');
     expect(canI('build', 'get', 'pods/log', builds)).toBe('yes');
+    expect(canI('build', 'delete', 'builds.kli8nt.io', builds)).toBe('yes');
     expect(canI('build', 'create', 'jobs.batch', apps)).toBe('no');
     expect(canI('build', 'create', 'deployments.apps', builds)).toBe('no');
 

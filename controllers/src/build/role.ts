@@ -7,7 +7,7 @@ import type { ControllerRole } from '../role';
 import { startElectedRole } from '../runtime';
 import type { LogFields, Logger } from '../runtime';
 import { BuildController } from './controller';
-import { startBuildRetention } from './retention';
+import { BUILD_RETENTION_MS, startBuildRetention } from './retention';
 import { parseBuildQueueMessage } from './queueAdapter';
 
 /** kli8nt-node logs like Backstage (an Error or fields); ours takes fields. */
@@ -57,7 +57,7 @@ export const buildRole: ControllerRole<'build'> = {
         const retention = startBuildRetention({
           api: kubeConfig.makeApiClient(CustomObjectsApi),
           namespace: config.role.namespace,
-          retentionMs: config.role.retentionMs,
+          retentionMs: BUILD_RETENTION_MS,
           intervalMs: 3_600_000,
           logger,
         });
