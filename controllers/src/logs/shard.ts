@@ -1,22 +1,17 @@
+import { fnv1a32 } from '@internal/backstage-plugin-kli8nt-common';
+
 /** This replica's share of the pods: replica `index` of `count`. */
 export interface Shard {
   index: number;
   count: number;
 }
 
-/** FNV-1a, 32 bits: stable across processes, versions and platforms. */
-export function fnv1a32(value: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(value, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
-
-/** The replica that follows a pod, from its UID (stable for the pod's life). */
+/**
+ * The replica that follows a pod, from its UID (stable for the pod's life)
+ * and FNV-1a (the same in every process, version and platform).
+ */
 export function shardOf(podUid: string, count: number): number {
-  return count <= 1 ? 0 : fnv1a32(podUid) % count;
+  return count <= 1 ? 0 : Number.parseInt(fnv1a32(podUid), 16) % count;
 }
 
 export function ownsPod(podUid: string, shard: Shard): boolean {

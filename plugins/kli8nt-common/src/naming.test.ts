@@ -8,18 +8,17 @@ import {
   appEnvSecretName,
   appHost,
   appNameFromEntity,
-  appObjectName,
   appTlsSecretName,
-  assertAppName,
   buildObjectName,
   buildQueueName,
   cloneSecretName,
   deployQueueName,
+  deploymentSignalChannel,
   fnv1a32,
-  isValidAppName,
   kli8ntLabels,
   logTopicName,
 } from './naming';
+import { appNameSchema } from './validation';
 
 const ID = '3b241101-e2bb-4255-8caf-4136c566a963';
 const HOSTILE = [
@@ -91,7 +90,7 @@ describe('appNameFromEntity', () => {
   ])('maps %j to a hashed name', (entity, pattern) => {
     const app = appNameFromEntity(entity);
     expect(app).toMatch(pattern);
-    expect(isValidAppName(app)).toBe(true);
+    expect(appNameSchema.safeParse(app).success).toBe(true);
   });
 
   it.each([
@@ -146,7 +145,7 @@ describe('appNameFromEntity', () => {
         fc.option(fc.string({ maxLength: 63 }), { nil: undefined }),
         (name, namespace) => {
           const app = appNameFromEntity({ name, namespace });
-          expect(isValidAppName(app)).toBe(true);
+          expect(appNameSchema.safeParse(app).success).toBe(true);
           expect(appNameFromEntity({ name, namespace })).toBe(app);
         },
       ),
@@ -189,10 +188,13 @@ describe('names', () => {
     [() => buildObjectName(ID), `build-${ID}`],
     [() => buildObjectName(ID.toUpperCase()), `build-${ID}`],
     [() => cloneSecretName(ID), `build-${ID}-clone`],
-    [() => appObjectName('shop'), 'shop'],
     [() => appEnvSecretName('shop'), 'shop-env'],
     [() => appTlsSecretName('shop'), 'shop-tls'],
     [() => INFORM_QUEUE, 'inform'],
+    [
+      () => deploymentSignalChannel('component:default/shop'),
+      'kli8nt:deployment:component:default/shop',
+    ],
   ])('%s', (fn, expected) => {
     expect(fn()).toBe(expected);
   });
@@ -205,10 +207,8 @@ describe('names', () => {
   const appFns: [string, (v: string) => unknown][] = [
     ['appHost', v => appHost(v, 'example.com')],
     ['logTopicName', logTopicName],
-    ['appObjectName', appObjectName],
     ['appEnvSecretName', appEnvSecretName],
     ['appTlsSecretName', appTlsSecretName],
-    ['assertAppName', assertAppName],
   ];
   describe.each(appFns)('%s', (_n, fn) => {
     it.each(HOSTILE)('rejects the app %p naming the field', value => {

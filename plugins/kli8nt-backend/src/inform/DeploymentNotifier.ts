@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SignalsService } from '@backstage/plugin-signals-node';
+import { deploymentSignalChannel } from '@internal/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, DeploymentState } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import {
@@ -7,11 +8,6 @@ import {
   githubDescription,
 } from '../github/deploymentState';
 import { toApiDeployment } from '../service/toApi';
-
-/** Signal channel of an entity's deployments. */
-export function deploymentChannel(entityRef: string): string {
-  return `kli8nt:deployment:${entityRef}`;
-}
 
 /** Tells the outside world (GitHub, open browsers) about a status change. */
 export interface DeploymentNotifier {
@@ -87,7 +83,7 @@ export class DefaultDeploymentNotifier implements DeploymentNotifier {
     try {
       await this.options.signals.publish({
         recipients: { type: 'broadcast' },
-        channel: deploymentChannel(d.entityRef),
+        channel: deploymentSignalChannel(d.entityRef),
         message: { type: 'deployment', deployment: toApiDeployment(d) },
       });
     } catch (error) {

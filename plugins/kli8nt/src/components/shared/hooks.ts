@@ -3,15 +3,11 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useSignal } from '@backstage/plugin-signals-react';
 import {
+  deploymentSignalChannel,
   isTerminalStatus,
   type Deployment,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
-
-/** Backstage signals channel on which the backend pushes status changes. */
-export function deploymentChannel(entityRef: string): string {
-  return `kli8nt:deployment:${entityRef}`;
-}
 
 /** How often to refresh while something runs and signals are unavailable. */
 const FALLBACK_POLL_MS = 5000;
@@ -26,7 +22,7 @@ export function useDeploymentUpdates(
   refresh: () => void,
 ): void {
   const { lastSignal, isSignalsAvailable } = useSignal(
-    deploymentChannel(entityRef),
+    deploymentSignalChannel(entityRef),
   );
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
