@@ -202,7 +202,7 @@ export function buildQueueName(cluster: string): string {
 
 /**
  * Queue (and routing key) on which a cluster's deploy controller consumes
- * `ImageBuilt`, `DeployRequested`, `DeleteRequested` and `CancelRequested`:
+ * `DeployRequested` and `DeleteRequested`:
  * `deploy.<cluster>`.
  *
  * @public
