@@ -3,7 +3,7 @@ FROM node:22.23-bookworm AS deps
 WORKDIR /app
 ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_DEFAULT_TO_LATEST=0
 RUN ["corepack", "enable"]
-RUN ["corepack", "prepare", "pnpm@9.15.9", "--activate"]
+RUN ["corepack", "prepare", "pnpm@9.15.0", "--activate"]
 COPY ["package.json5", "pnpm-lock.yaml", "./"]
 RUN ["pnpm", "install", "--frozen-lockfile"]
 
