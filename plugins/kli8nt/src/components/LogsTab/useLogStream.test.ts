@@ -35,10 +35,12 @@ describe('useLogStream', () => {
     for (let i = 0; i < 5; i++) server.push();
     const { result, unmount } = render({ tail: 3 });
 
+    // The lines array fills in place; the rendered state (status, version)
+    // follows with the next render.
     await waitFor(() =>
-      expect(texts(result)).toEqual(['line 2', 'line 3', 'line 4']),
+      expect(result.current).toMatchObject({ status: 'live', version: 3 }),
     );
-    expect(result.current.status).toBe('live');
+    expect(texts(result)).toEqual(['line 2', 'line 3', 'line 4']);
     expect(server.connections[0].query.get('tail')).toBe('3');
     expect(server.connections[0].query.get('entityRef')).toBe(ENTITY_REF);
     expect(server.connections[0].protocol).toBe('kli8nt.token.test');
