@@ -60,7 +60,7 @@ const BUN_ENTRY_FILES = [
 
 const SRVX_DIR = '/opt/srvx';
 /** A packageManager field corepack can prepare: `pnpm@9.15.9`. */
-const PM_SPEC = /^(pnpm|yarn)@\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/;
+const PM_SPEC = /^pnpm@\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/;
 
 /** Where the app lives in the image, and its manifest. */
 interface Target {
@@ -136,7 +136,12 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
   const b = new DockerfileBuilder(header('node', framework));
   b.from(pm === 'bun' ? BASE_IMAGES.bun : BASE_IMAGES.nodeBuild, 'deps');
   b.workdir('/app');
-  if (pm === 'pnpm' || pm === 'yarn-berry') {
+  const field = asString(pkg.packageManager);
+  if (root.manifest !== 'package.json' && field && PM_SPEC.test(field)) {
+    // corepack reads packageManager from package.json only; npm installs
+    // the pinned version (checked against the registry's integrity hash).
+    b.run(['npm', 'install', '--global', '--no-audit', '--no-fund', field]);
+  } else if (pm === 'pnpm' || pm === 'yarn-berry') {
     // Without a packageManager field corepack would fetch the newest
     // release; its own known-good version keeps a rebuild reproducible.
     b.env({
@@ -144,11 +149,6 @@ export function detectNode(ctx: DetectContext): StackResult | undefined {
       COREPACK_DEFAULT_TO_LATEST: '0',
     });
     b.run(['corepack', 'enable']);
-    const field = asString(pkg.packageManager);
-    if (root.manifest !== 'package.json' && field && PM_SPEC.test(field)) {
-      // corepack reads packageManager from package.json only.
-      b.run(['corepack', 'prepare', field, '--activate']);
-    }
   }
   if (pm === 'yarn-berry') {
     // The runtime starts the app with `npm run`, which needs node_modules, not PnP.
