@@ -14,6 +14,7 @@
  * (scripts/images/prepare builds them; `build-builder-images env` names
  * them). Skipped without the node unless KLI8NT_TESTENV=required.
  */
+import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { readTestEnv } from '@internal/testenv';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -190,6 +191,70 @@ RUN sleep 600
         expect(proxyLog).toMatch(/refused\.example\.com/);
       },
       15 * MINUTE,
+    );
+
+    it(
+      'cancel of a running build deletes its Job and its pod on the node, and reports cancelled',
+      async () => {
+        const dir = fixture('sleepy', SLOW_DOCKERFILE);
+        const { deploymentId, started } = await builds.requestBuild(
+          'sleepy',
+          await builds.pushRepo('sleepy', dir),
+        );
+        await waitFor(
+          'the build pod on the node, reported building',
+          async () =>
+            (await builds.podsOf(deploymentId)).length > 0 &&
+            tap.received.some(
+              r =>
+                r.message.deploymentId === deploymentId &&
+                r.message.type === 'StatusReport' &&
+                r.message.payload.status === 'building',
+            ),
+          { timeoutMs: 3 * MINUTE },
+        );
+        await tap.publish(
+          world.buildQueue,
+          createMessage('CancelRequested', {
+            deploymentId,
+            payload: { app: 'sleepy', cluster: world.cluster },
+          }),
+        );
+        const cancelled = await waitFor(
+          'the cancelled report',
+          async () =>
+            tap.received.find(
+              r =>
+                r.message.deploymentId === deploymentId &&
+                r.message.type === 'StatusReport' &&
+                r.message.payload.status === 'cancelled',
+            ),
+          { timeoutMs: MINUTE },
+        );
+        expect(cancelled.message.payload).toMatchObject({
+          reason: 'Cancelled',
+        });
+        await waitFor(
+          'the pod to be gone',
+          async () => (await builds.podsOf(deploymentId)).length === 0,
+          { timeoutMs: 2 * MINUTE },
+        );
+        // eslint-disable-next-line no-console
+        console.log(
+          `real node: cancel of a running build, pod gone ${
+            Date.now() - started
+          } ms after the request`,
+        );
+        expect(
+          tap.received.some(
+            r =>
+              r.message.deploymentId === deploymentId &&
+              r.message.type === 'StatusReport' &&
+              r.message.payload.status === 'built',
+          ),
+        ).toBe(false);
+      },
+      8 * MINUTE,
     );
 
     it(
