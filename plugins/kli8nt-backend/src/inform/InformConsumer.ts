@@ -6,6 +6,7 @@ import {
 import {
   ConsumerHandle,
   Kli8ntWorkQueue,
+  TerminalError,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 
@@ -48,7 +49,8 @@ export class InformConsumer {
 
   private async handle_(message: Kli8ntMessage): Promise<void> {
     if (message.type !== 'StatusReport') {
-      throw new Error(
+      // Retrying cannot make it belong here: dead-letter it at once.
+      throw new TerminalError(
         `Unexpected ${message.type} message on ${INFORM_QUEUE}; only StatusReport belongs here`,
       );
     }
