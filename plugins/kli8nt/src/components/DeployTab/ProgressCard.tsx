@@ -20,6 +20,9 @@ const STATE_MARKS: Record<StepState, string> = {
   skipped: '–',
 };
 
+/** Clusters take a request within seconds; past this, say what to check. */
+export const UNCLAIMED_AFTER_MS = 60_000;
+
 const STATE_COLORS: Record<
   StepState,
   'success' | 'info' | 'secondary' | 'danger'
@@ -62,6 +65,8 @@ export function ProgressCard(props: { deployment: Deployment }) {
           deployment.failureMessage ?? current.failureMessage,
         )
       : undefined;
+  const unclaimedMs =
+    deployment.status === 'queued' ? now - Date.parse(deployment.createdAt) : 0;
 
   return (
     <TitledCard
@@ -128,6 +133,16 @@ export function ProgressCard(props: { deployment: Deployment }) {
                 <Link href={logsLink}>Open the logs of this deployment</Link>
               </>
             }
+          />
+        )}
+        {unclaimedMs > UNCLAIMED_AFTER_MS && (
+          <Alert
+            status="warning"
+            icon
+            title={`No build controller has taken this deployment (queued for ${formatDuration(
+              unclaimedMs,
+            )})`}
+            description={`Nothing consumes the build queue of cluster '${deployment.cluster}'. Check that its build controller runs: 'scripts/platform status' on the quick start, or the kli8nt chart's build Deployment in that cluster. The request is kept and starts as soon as a controller is back.`}
           />
         )}
         {details.error && (
