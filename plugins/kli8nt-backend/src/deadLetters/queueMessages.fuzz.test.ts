@@ -146,7 +146,7 @@ const body = fc.oneof(
 // `invalid message: ` and the path of the first failing field, as
 // `payload.repo.cloneUrl` or `payload.env["a b"]`.
 const REASON = new RegExp(
-  '^invalid JSON: \\S|^invalid message: (\\(root\\)|(type|version|messageId|deploymentId|occurredAt|payload)' +
+  '^invalid JSON \\(\\d+ bytes\\)$|^invalid message: (\\(root\\)|(type|version|messageId|deploymentId|occurredAt|payload)' +
     '(\\.[\\w$]+|\\[\\d+\\]|\\["(?:[^"\\\\]|\\\\.)*"\\])*): \\S',
 );
 

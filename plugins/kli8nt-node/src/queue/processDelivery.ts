@@ -38,10 +38,11 @@ export async function processDelivery<T extends WorkMessage>(options: {
   let raw: unknown;
   try {
     raw = JSON.parse(body.toString());
-  } catch (error) {
+  } catch {
+    // Not the parser's message: it quotes the body, which may hold a token.
     return {
       action: 'dead-letter',
-      reason: `invalid JSON: ${errorMessage(error)}`,
+      reason: `invalid JSON (${body.length} bytes)`,
     };
   }
   const parsed = parser(raw);
