@@ -30,31 +30,34 @@ test('the kli8nt:deploy step of a template deploys the Go example and outputs it
   expect(created.status()).toBe(201);
   const { id } = await created.json();
 
-  let task: { status: string; output?: { links?: { url?: string }[] } } = {
-    status: 'open',
-  };
+  let status = 'open';
   await expect
     .poll(
       async () => {
-        task = await (
-          await request.get(`${BACKEND}/api/scaffolder/v2/tasks/${id}`, {
-            headers: auth,
-          })
-        ).json();
-        return task.status;
+        const task = await request.get(
+          `${BACKEND}/api/scaffolder/v2/tasks/${id}`,
+          { headers: auth },
+        );
+        status = (await task.json()).status;
+        return status;
       },
       { timeout: 15 * MINUTE, intervals: [5_000] },
     )
     .toMatch(/completed|failed|cancelled/);
-  if (task.status !== 'completed') {
-    const log = await request.get(
-      `${BACKEND}/api/scaffolder/v2/tasks/${id}/events`,
-      { headers: auth },
-    );
-    throw new Error(`task ${id} ended ${task.status}: ${await log.text()}`);
-  }
+  // The template's output is in the task's completion event.
+  const events: { type: string; body: Record<string, any> }[] = await (
+    await request.get(`${BACKEND}/api/scaffolder/v2/tasks/${id}/events`, {
+      headers: auth,
+    })
+  ).json();
+  const completion = events.find(e => e.type === 'completion');
+  expect(status, JSON.stringify(events.map(e => e.body.message))).toBe(
+    'completed',
+  );
   // The app's annotation names it `stock` (kli8nt.io/app).
-  expect(task.output?.links?.[0]?.url).toBe('https://stock.apps.kli8nt.test');
+  expect(completion?.body.output?.links?.[0]?.url).toBe(
+    'https://stock.apps.kli8nt.test',
+  );
   await expect
     .poll(
       async () =>

@@ -134,10 +134,10 @@ interface Connection {
 
 function connect(
   query: string,
-  protocols: string[] = ['kli8nt.token.alice'],
+  protocols: readonly string[] = ['kli8nt.token.alice'],
   headers: Record<string, string> = {},
 ): Connection {
-  const ws = new WebSocket(`${base}?${query}`, protocols, { headers });
+  const ws = new WebSocket(`${base}?${query}`, [...protocols], { headers });
   const frames: LogFrame[] = [];
   ws.on('message', data => frames.push(JSON.parse(String(data))));
   ws.on('error', () => undefined);
@@ -253,7 +253,10 @@ const credentials = fc.oneof(
 );
 
 /** Whom the handler authenticates, as it tries at most 5 candidates in order. */
-function userOf(c: { protocols: string[]; headers: Record<string, string> }) {
+function userOf(c: {
+  protocols: readonly string[];
+  headers: Readonly<Record<string, string>>;
+}) {
   const bearer = c.headers.authorization?.match(/^Bearer[ ]+(\S+)$/i)?.[1];
   const tokens = [
     ...c.protocols.map(p => p.replace(/^kli8nt\.token\./, '')),
