@@ -1,0 +1,149 @@
+// Payload schemas of the five queue message types.
+import { z } from 'zod/v4';
+import {
+  appConfigSchema,
+  deploymentStatusSchema,
+  repoSchema,
+  sequenceSchema,
+} from './messageFields';
+import {
+  appNameSchema,
+  boundedRecord,
+  clusterNameSchema,
+  commitShaSchema,
+  entityRefSchema,
+  envNameSchema,
+  gitRefSchema,
+  httpUrlSchema,
+  imageDigestSchema,
+  imageReferenceSchema,
+  reasonCodeSchema,
+  repoPathSchema,
+  textSchema,
+} from './validation';
+
+/**
+ * Payload of `BuildRequested`: build this commit of this repository into an
+ * image for `app`.
+ *
+ * @public
+ */
+export const buildRequestedPayloadSchema = z.object({
+  app: appNameSchema,
+  entityRef: entityRefSchema,
+  cluster: clusterNameSchema,
+  repo: repoSchema,
+  revision: commitShaSchema,
+  ref: gitRefSchema,
+  dockerfilePath: repoPathSchema.optional(),
+  buildArgs: boundedRecord(envNameSchema, textSchema(4096), 100).default({}),
+  /** Short-lived token for cloning a private repository. Never log it. */
+  cloneToken: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(4096, 'must be at most 4096 characters')
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be a token of letters, digits and _ . -')
+    .optional(),
+  config: appConfigSchema,
+});
+
+/**
+ * Zod schema for what stack detection decided: the stack and the port the
+ * generated image listens on.
+ *
+ * @public
+ */
+export const buildPlanReportSchema = z.object({
+  stack: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase stack id'),
+  port: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535'),
+});
+
+/**
+ * Why an image is rolled out: a build of it finished, or an existing image
+ * is deployed again.
+ *
+ * @public
+ */
+export const deployReasonSchema = z.enum(
+  ['build', 'redeploy', 'rollback', 'config'],
+  {
+    error: 'must be one of build, redeploy, rollback, config',
+  },
+);
+
+/**
+ * Payload of `DeployRequested`: roll out this image with these settings. The
+ * portal sends it when a build it still wants finished, and for redeploys,
+ * rollbacks and settings changes.
+ *
+ * @public
+ */
+export const deployRequestedPayloadSchema = z.object({
+  app: appNameSchema,
+  entityRef: entityRefSchema,
+  cluster: clusterNameSchema,
+  image: imageReferenceSchema,
+  imageDigest: imageDigestSchema,
+  revision: commitShaSchema.optional(),
+  reason: deployReasonSchema,
+  config: appConfigSchema,
+  /** The decision's place in the app's order; absent (0) in version 1. */
+  sequence: sequenceSchema.default(0),
+});
+
+/**
+ * Payload of `DeleteRequested`: remove the app and everything it owns.
+ *
+ * @public
+ */
+export const deleteRequestedPayloadSchema = z.object({
+  app: appNameSchema,
+  cluster: clusterNameSchema,
+  /** The delete's place in the app's order: the tombstone nothing older crosses. */
+  sequence: sequenceSchema.default(0),
+});
+
+/**
+ * Payload of `CancelRequested`: stop work on the envelope's deployment.
+ *
+ * @public
+ */
+export const cancelRequestedPayloadSchema = z.object({
+  app: appNameSchema,
+  cluster: clusterNameSchema,
+});
+
+/**
+ * Payload of `StatusReport`: a controller's observation of a deployment.
+ *
+ * @public
+ */
+export const statusReportPayloadSchema = z.object({
+  app: appNameSchema,
+  cluster: clusterNameSchema,
+  status: deploymentStatusSchema,
+  /** Machine code such as `ImagePullBackOff`. */
+  reason: reasonCodeSchema.optional(),
+  /** For humans; may contain any text. */
+  message: textSchema(4096).optional(),
+  url: httpUrlSchema.optional(),
+  image: imageReferenceSchema.optional(),
+  imageDigest: imageDigestSchema.optional(),
+  /** With `built`: what stack detection decided (generated Dockerfiles). */
+  plan: buildPlanReportSchema.optional(),
+  /**
+   * Who observed or decided it: a controller (`build`, `deploy`) or the
+   * portal's ledger (`portal`: superseded, cancelled, app deleted).
+   */
+  source: z.enum(['build', 'deploy', 'portal'], {
+    error: 'must be build, deploy or portal',
+  }),
+});
