@@ -1,19 +1,11 @@
+// REST bodies of the deployments and branches endpoints; re-exports the rest.
 import { z } from 'zod/v4';
+import { deploymentStatusSchema } from './messageFields';
 import {
-  deploymentStatusSchema,
-  domainListSchema,
-  envMapSchema,
-  resourceQuantitySchema,
-} from './messages';
-import {
-  MAX_ENV_VARS,
   appNameSchema,
-  boundedRecord,
   clusterNameSchema,
   commitShaSchema,
   entityRefSchema,
-  envNameSchema,
-  envValueSchema,
   gitRefSchema,
   httpUrlSchema,
   imageDigestSchema,
@@ -21,25 +13,15 @@ import {
   reasonCodeSchema,
   textSchema,
   timestampSchema,
-  urlPathSchema,
   uuidSchema,
 } from './validation';
+
+export * from './appSettingsApi';
+export * from './logsApi';
 
 // Request bodies are strict: an unknown field (usually a typo) is an error,
 // not silently ignored. Response bodies are plain objects so that a newer
 // backend may add fields without breaking an older frontend.
-
-const portSchema = z
-  .number({ error: 'must be a number' })
-  .int('must be an integer')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
-
-const replicasSchema = z
-  .number({ error: 'must be a number' })
-  .int('must be an integer')
-  .min(0, 'must be between 0 and 20')
-  .max(20, 'must be between 0 and 20');
 
 /**
  * Body of `POST /deployments`: deploy an entity, at `ref` (a branch, tag or
@@ -238,110 +220,6 @@ export const redeployRequestSchema = z.strictObject({
 export type RedeployRequest = z.output<typeof redeployRequestSchema>;
 
 /**
- * The settings of an app as the REST API returns them. Secret values are
- * write-only: only their names are ever returned.
- *
- * @public
- */
-export const appSettingsSchema = z.object({
-  entityRef: entityRefSchema,
-  app: appNameSchema,
-  port: portSchema,
-  replicas: replicasSchema,
-  healthCheckPath: urlPathSchema.optional(),
-  domains: domainListSchema,
-  env: envMapSchema,
-  secretEnvNames: z.array(envNameSchema).max(MAX_ENV_VARS),
-  resources: z
-    .object({
-      cpu: resourceQuantitySchema.optional(),
-      memory: resourceQuantitySchema.optional(),
-    })
-    .optional(),
-  updatedAt: timestampSchema.optional(),
-  /**
-   * Optimistic concurrency: send it back with the update; a save over a
-   * newer version is refused with 409. 0 while nothing was saved.
-   */
-  version: z.number().int().min(0).optional(),
-});
-
-/**
- * The settings of an app; secret values are never returned.
- *
- * @public
- */
-export type AppSettings = z.output<typeof appSettingsSchema>;
-
-/**
- * Body of `PUT /apps/settings?entityRef=…`. Every field is optional; an
- * absent field keeps its current value.
- *
- * - `env` replaces all plain variables at once.
- * - `secretEnv` is a patch, because secret values cannot be read back: a
- *   string sets (or replaces) the secret, `null` deletes it, an absent name
- *   keeps it.
- * - `healthCheckPath: null` and `resources: null` clear those settings.
- *
- * A name may not be in both `env` and `secretEnv` (with a value).
- *
- * `version` is the `version` the client read. When given, the save is
- * refused with 409 if someone saved in between; when absent, there is no
- * check (older clients).
- *
- * @public
- */
-export const updateAppSettingsRequestSchema = z
-  .strictObject({
-    version: z
-      .number({ error: 'must be a number' })
-      .int('must be an integer')
-      .min(0, 'must not be negative')
-      .optional(),
-    port: portSchema.optional(),
-    replicas: replicasSchema.optional(),
-    healthCheckPath: urlPathSchema.nullable().optional(),
-    domains: domainListSchema.optional(),
-    env: envMapSchema.optional(),
-    secretEnv: boundedRecord(
-      envNameSchema,
-      envValueSchema.nullable(),
-      MAX_ENV_VARS,
-    ).optional(),
-    resources: z
-      .strictObject({
-        cpu: resourceQuantitySchema.optional(),
-        memory: resourceQuantitySchema.optional(),
-      })
-      .nullable()
-      .optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (!body.env || !body.secretEnv) return;
-    for (const [name, value] of Object.entries(body.secretEnv)) {
-      if (
-        value !== null &&
-        Object.prototype.hasOwnProperty.call(body.env, name)
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['secretEnv', name],
-          message: 'must not also be set in env',
-        });
-      }
-    }
-  });
-
-/**
- * Body of `PUT /apps/settings`.
- *
- * @public
- */
-export type UpdateAppSettingsRequest = z.output<
-  typeof updateAppSettingsRequestSchema
->;
-
-/**
  * A branch of the entity's repository.
  *
  * @public
@@ -374,145 +252,3 @@ export const branchListSchema = z.object({
  * @public
  */
 export type BranchList = z.output<typeof branchListSchema>;
-
-/**
- * Where a log line came from.
- *
- * @public
- */
-export const logSourceSchema = z.enum(['build', 'runtime'], {
-  error: 'must be build or runtime',
-});
-
-/**
- * Where a log line came from.
- *
- * @public
- */
-export type LogSource = z.output<typeof logSourceSchema>;
-
-/**
- * Longest log line kept, in characters; longer lines are cut by the log
- * controller.
- *
- * @public
- */
-export const MAX_LOG_LINE_LENGTH = 64 * 1024;
-
-/**
- * One log line, as one WebSocket text frame (JSON). `offset` is the Kafka
- * offset as a decimal string (64-bit), unique within `partition`.
- *
- * @public
- */
-export const logLineSchema = z.object({
-  offset: z
-    .string()
-    .max(20, 'must be a decimal offset')
-    .regex(/^\d+$/, 'must be a decimal offset'),
-  partition: z.number().int().min(0).optional(),
-  timestamp: timestampSchema,
-  source: logSourceSchema,
-  pod: z.string().max(253, 'must be at most 253 characters'),
-  container: z.string().max(253, 'must be at most 253 characters'),
-  deploymentId: uuidSchema.optional(),
-  line: z
-    .string()
-    .max(
-      MAX_LOG_LINE_LENGTH,
-      `must be at most ${MAX_LOG_LINE_LENGTH} characters`,
-    ),
-});
-
-/**
- * One log line on the logs WebSocket.
- *
- * @public
- */
-export type LogLine = z.output<typeof logLineSchema>;
-
-/**
- * Query of the logs WebSocket (`/logs/stream?entityRef=…`): which lines to
- * replay before following live ones. Numbers come as query-string digits.
- *
- * @public
- */
-export const logStreamQuerySchema = z.strictObject({
-  entityRef: entityRefSchema,
-  source: logSourceSchema.optional(),
-  deploymentId: uuidSchema.optional(),
-  /** Replay at most this many of the newest lines first (default 1000). */
-  tail: z
-    .union([
-      z.number(),
-      z.string().max(6).regex(/^\d+$/, 'must be a whole number'),
-    ])
-    .transform(v => Number(v))
-    .pipe(
-      z
-        .number()
-        .int('must be an integer')
-        .min(0, 'must be between 0 and 100000')
-        .max(100000, 'must be between 0 and 100000'),
-    )
-    .default(1000),
-});
-
-/**
- * Query of the logs WebSocket.
- *
- * @public
- */
-export type LogStreamQuery = z.output<typeof logStreamQuerySchema>;
-
-/**
- * Machine-readable reasons with which the server closes (or refuses) the
- * logs WebSocket.
- *
- * @public
- */
-export const LOG_STREAM_CLOSE_REASONS = Object.freeze({
-  missingToken: 'missing_token',
-  invalidToken: 'invalid_token',
-  notAllowed: 'not_allowed',
-  notFound: 'not_found',
-  invalidRequest: 'invalid_request',
-  internal: 'internal',
-  shuttingDown: 'shutting_down',
-} as const);
-
-/**
- * A reason from {@link LOG_STREAM_CLOSE_REASONS}.
- *
- * @public
- */
-export type LogStreamCloseReason =
-  (typeof LOG_STREAM_CLOSE_REASONS)[keyof typeof LOG_STREAM_CLOSE_REASONS];
-
-/**
- * WebSocket close codes (4000–4999 are for applications) that go with each
- * close reason. A client should not reconnect after 4400, 4401, 4403 or
- * 4404; it may reconnect after 1011 and 1012.
- *
- * @public
- */
-export const LOG_STREAM_CLOSE_CODES: Readonly<
-  Record<LogStreamCloseReason, number>
-> = Object.freeze({
-  missing_token: 4401,
-  invalid_token: 4401,
-  not_allowed: 4403,
-  not_found: 4404,
-  invalid_request: 4400,
-  internal: 1011,
-  shutting_down: 1012,
-});
-
-/**
- * The subprotocol prefix a browser uses to pass its Backstage token when
- * opening the logs WebSocket, since browsers cannot set headers on it:
- * `new WebSocket(url, [LOG_STREAM_TOKEN_PROTOCOL_PREFIX + token])`.
- *
- * @public
- */
-export const LOG_STREAM_TOKEN_PROTOCOL_PREFIX = 'kli8nt.token.';
