@@ -2,12 +2,11 @@ import {
   appUrl,
   desiredApp,
   desiredDeployment,
-  desiredHTTPRoute,
-  desiredIngress,
   desiredSecret,
   desiredService,
   ownerReference,
 } from './builders';
+import { desiredHTTPRoute, desiredIngress } from './exposure';
 import {
   DEPLOYMENT_ID,
   DIGEST,

@@ -1,8 +1,7 @@
+// The App a deploy message asks for, and its workload: Deployment, Service, Secret.
 import type {
   V1Deployment,
   V1EnvVar,
-  V1Ingress,
-  V1IngressTLS,
   V1OwnerReference,
   V1Probe,
   V1Secret,
@@ -15,7 +14,6 @@ import {
   LABELS,
   appEnvSecretName,
   appHost,
-  appTlsSecretName,
   kli8ntLabels,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from './config';
@@ -26,34 +24,6 @@ export const CONTAINER_NAME = 'app';
 export const PORT_NAME = 'http';
 /** The Service listens on 80 and forwards to the container's port. */
 export const SERVICE_PORT = 80;
-export const CERT_MANAGER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
-export const HTTPROUTE_API_VERSION = 'gateway.networking.k8s.io/v1';
-
-/** A Gateway API HTTPRoute; client-node has no model for it. */
-export interface HTTPRoute {
-  apiVersion: typeof HTTPROUTE_API_VERSION;
-  kind: 'HTTPRoute';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    ownerReferences: V1OwnerReference[];
-  };
-  spec: {
-    parentRefs: Array<{
-      group: 'gateway.networking.k8s.io';
-      kind: 'Gateway';
-      name: string;
-      namespace: string;
-      sectionName?: string;
-    }>;
-    hostnames: string[];
-    rules: Array<{
-      matches: Array<{ path: { type: 'PathPrefix'; value: string } }>;
-      backendRefs: Array<{ name: string; port: number }>;
-    }>;
-  };
-}
 
 /** Scheduling settings of the controller that are not part of an App. */
 export interface PodPlacement {
@@ -195,7 +165,8 @@ export function ownerReference(app: App): V1OwnerReference {
   };
 }
 
-function objectMeta(app: App, name = app.metadata.name) {
+/** Name, namespace, labels and owner of every object rendered for the App. */
+export function objectMeta(app: App, name = app.metadata.name) {
   return {
     name,
     namespace: app.metadata.namespace,
@@ -328,101 +299,6 @@ export function desiredService(app: App): V1Service {
           port: SERVICE_PORT,
           targetPort: PORT_NAME,
           protocol: 'TCP',
-        },
-      ],
-    },
-  };
-}
-
-/** Hosts a wildcard certificate for `*.<domain of the first host>` covers. */
-function wildcardHosts(hosts: string[]): string[] {
-  const domain = hosts[0].slice(hosts[0].indexOf('.') + 1);
-  return hosts.filter(h => h.slice(h.indexOf('.') + 1) === domain);
-}
-
-/** The Ingress for the App's hosts, with TLS per the App's TLS mode. */
-export function desiredIngress(app: App): V1Ingress {
-  const { spec } = app;
-  if (spec.exposure.mode !== 'ingress') {
-    throw new Error(`App ${app.metadata.name} is not exposed by an Ingress`);
-  }
-  let tls: V1IngressTLS[] | undefined;
-  const annotations: Record<string, string> = {};
-  if (spec.tls.mode === 'cert-manager') {
-    annotations[CERT_MANAGER_ISSUER_ANNOTATION] = spec.tls.clusterIssuer;
-    tls = [
-      {
-        hosts: [...spec.hosts],
-        secretName: appTlsSecretName(app.metadata.name),
-      },
-    ];
-  } else if (spec.tls.mode === 'wildcard') {
-    tls = [
-      { hosts: wildcardHosts(spec.hosts), secretName: spec.tls.secretName },
-    ];
-  }
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: {
-      ...objectMeta(app),
-      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-    },
-    spec: {
-      ...(spec.exposure.ingressClassName
-        ? { ingressClassName: spec.exposure.ingressClassName }
-        : {}),
-      rules: spec.hosts.map(host => ({
-        host,
-        http: {
-          paths: [
-            {
-              path: '/',
-              pathType: 'Prefix',
-              backend: {
-                service: {
-                  name: app.metadata.name,
-                  port: { name: PORT_NAME },
-                },
-              },
-            },
-          ],
-        },
-      })),
-      ...(tls ? { tls } : {}),
-    },
-  };
-}
-
-/**
- * The HTTPRoute attaching the App's hosts to the configured Gateway. TLS
- * terminates at the Gateway's listeners, which the platform owns.
- */
-export function desiredHTTPRoute(app: App): HTTPRoute {
-  const { spec } = app;
-  if (spec.exposure.mode !== 'gateway') {
-    throw new Error(`App ${app.metadata.name} is not exposed by a Gateway`);
-  }
-  const { gateway } = spec.exposure;
-  return {
-    apiVersion: HTTPROUTE_API_VERSION,
-    kind: 'HTTPRoute',
-    metadata: objectMeta(app),
-    spec: {
-      parentRefs: [
-        {
-          group: 'gateway.networking.k8s.io',
-          kind: 'Gateway',
-          name: gateway.name,
-          namespace: gateway.namespace,
-          ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}),
-        },
-      ],
-      hostnames: [...spec.hosts],
-      rules: [
-        {
-          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-          backendRefs: [{ name: app.metadata.name, port: SERVICE_PORT }],
         },
       ],
     },

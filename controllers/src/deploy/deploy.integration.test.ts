@@ -8,7 +8,8 @@ import {
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
 import { isNotFound } from '../runtime';
-import { desiredDeployment, desiredIngress, desiredService } from './builders';
+import { desiredDeployment, desiredService } from './builders';
+import { desiredIngress } from './exposure';
 import { reportMessageId } from './status';
 import { App } from './types';
 import {

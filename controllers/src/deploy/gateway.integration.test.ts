@@ -5,7 +5,7 @@ import {
   NetworkingV1Api,
 } from '@kubernetes/client-node';
 import { isNotFound } from '../runtime';
-import { desiredHTTPRoute } from './builders';
+import { desiredHTTPRoute } from './exposure';
 import { App } from './types';
 import {
   describeWithCluster,

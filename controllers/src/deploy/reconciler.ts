@@ -23,14 +23,12 @@ import {
   parseObjectKey,
   systemClock,
 } from '../runtime';
+import { PodPlacement, desiredDeployment, desiredService } from './builders';
 import {
   HTTPROUTE_API_VERSION,
-  PodPlacement,
-  desiredDeployment,
   desiredHTTPRoute,
   desiredIngress,
-  desiredService,
-} from './builders';
+} from './exposure';
 import { findHostConflict } from './hosts';
 import { rolloutState } from './rollout';
 import {
