@@ -1,7 +1,15 @@
+// The RabbitMQ work queue: topology, publish, consume, retry, reconnect.
 import amqp from 'amqplib';
-import { randomUUID } from 'node:crypto';
 import { RabbitMqConfig } from '../config';
 import { Kli8ntLogger } from '../logger';
+import type {
+  AmqpMessage,
+  Channel,
+  ConfirmChannel,
+  Connection,
+} from './amqpTypes';
+import { ConfirmedPublisher } from './confirmedPublisher';
+import { Consumers, Subscription } from './consumers';
 import { processDelivery } from './processDelivery';
 import { redactBody } from './redact';
 import {
@@ -11,7 +19,6 @@ import {
   deadLetterReason,
   deliveryAttempt,
   nominalDelay,
-  PUBLISH_HEADER,
   QUEUE_HEADER,
   REASON_HEADER,
   retryQueueArguments,
@@ -28,39 +35,6 @@ import {
   WorkMessage,
   WorkQueue,
 } from './types';
-
-type Connection = Awaited<ReturnType<typeof amqp.connect>>;
-type ConfirmChannel = Awaited<ReturnType<Connection['createConfirmChannel']>>;
-type Channel = Awaited<ReturnType<Connection['createChannel']>>;
-type AmqpMessage = NonNullable<
-  Parameters<Parameters<Channel['consume']>[1]>[0]
->;
-
-interface PendingPublish {
-  id: string;
-  exchange: string;
-  routingKey: string;
-  body: Buffer;
-  messageId: string;
-  headers: Record<string, unknown>;
-  /** Per-message TTL in ms (retry queues only). */
-  expiration?: string;
-  nacks: number;
-  returned: boolean;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-interface Subscription {
-  queue: string;
-  prefetch: number;
-  onMessage(channel: Channel, message: AmqpMessage): Promise<void>;
-  channel?: Channel;
-  consumerTag?: string;
-  inFlight: Set<Promise<void>>;
-}
-
-const MAX_NACKS = 5;
 
 /** A short heartbeat so a dead broker is noticed within seconds. */
 function withHeartbeat(url: string): string {
@@ -84,12 +58,11 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   readonly #config: RabbitMqConfig;
   readonly #parser: MessageParser<T>;
   readonly #logger: Kli8ntLogger;
-  readonly #pending = new Map<string, PendingPublish>();
+  readonly #publishes = new ConfirmedPublisher();
   readonly #declared = new Set<string>();
   readonly #declaredRetry = new Set<string>();
-  readonly #subscriptions = new Set<Subscription>();
+  readonly #consumers: Consumers;
   #connection?: Connection;
-  #publisher?: ConfirmChannel;
   #closing = false;
   #reconnectTimer?: NodeJS.Timeout;
   #connected?: Promise<void>;
@@ -117,6 +90,10 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     this.#config = options.config;
     this.#parser = options.parser;
     this.#logger = options.logger;
+    this.#consumers = new Consumers({
+      logger: options.logger,
+      isLive: connection => this.#connection === connection && !this.#closing,
+    });
     this.#resetConnected();
   }
 
@@ -131,7 +108,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   async publish(queue: string, message: T): Promise<void> {
     this.#assertOpen();
     await this.#declareQueue(queue);
-    await this.#send(
+    await this.#publishes.send(
       this.#config.exchange,
       queue,
       Buffer.from(JSON.stringify(message)),
@@ -177,7 +154,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           this.#logger.warn(
             `Dead-lettering message ${msg.properties.messageId} from ${queue}: ${outcome.reason}`,
           );
-          await this.#send(
+          await this.#publishes.send(
             this.#config.deadLetterExchange,
             queue,
             Buffer.from(redactBody(msg.content.toString())),
@@ -243,7 +220,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     );
     try {
       await this.#declareRetryQueue(retryQueue, queue);
-      await this.#send(
+      await this.#publishes.send(
         '',
         retryQueue,
         msg.content,
@@ -268,7 +245,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   async #declareRetryQueue(retryQueue: string, queue: string) {
     if (this.#declaredRetry.has(retryQueue)) return;
     await this.#connected;
-    const publisher = this.#publisher;
+    const publisher = this.#publishes.channel;
     if (!publisher) throw new Error('RabbitMQ connection lost');
     await publisher.assertQueue(
       retryQueue,
@@ -281,17 +258,12 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     if (this.#closing) return;
     this.#closing = true;
     clearTimeout(this.#reconnectTimer);
-    await Promise.all([...this.#subscriptions].map(s => this.#unsubscribe(s)));
-    for (const pending of this.#pending.values()) {
-      pending.reject(
-        new Error('Work queue closed before the broker confirmed'),
-      );
-    }
-    this.#pending.clear();
+    await this.#consumers.cancelAll();
+    this.#publishes.rejectAll('Work queue closed before the broker confirmed');
     const connection = this.#connection;
     this.#connection = undefined;
     if (connection) {
-      await this.#publisher?.close().catch(() => undefined);
+      await this.#publishes.channel?.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
     }
     this.#markConnected?.();
@@ -314,9 +286,9 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
         if (reconnecting) {
           this.#logger.info(
             `RabbitMQ reconnected: topology declared, ${
-              this.#subscriptions.size
+              this.#consumers.size
             } consumers restored, ${
-              this.#pending.size
+              this.#publishes.size
             } unconfirmed publishes retried`,
           );
         } else {
@@ -356,24 +328,18 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
           connection.close().catch(() => undefined);
         }
       });
-      publisher.on('return', (msg: AmqpMessage) => {
-        const id = msg.properties.headers?.[PUBLISH_HEADER];
-        const pending = this.#pending.get(String(id));
-        if (pending) pending.returned = true;
-      });
+      publisher.on('return', (msg: AmqpMessage) =>
+        this.#publishes.markReturned(msg),
+      );
       await this.#declareTopology(publisher);
       this.#connection = connection;
-      this.#publisher = publisher;
-      for (const subscription of this.#subscriptions) {
-        await this.#startConsumer(connection, subscription);
-      }
-      for (const pending of this.#pending.values()) {
-        this.#transmit(pending);
-      }
+      this.#publishes.channel = publisher;
+      await this.#consumers.restore(connection);
+      this.#publishes.retransmitAll();
       this.#markConnected?.();
     } catch (error) {
       this.#connection = undefined;
-      this.#publisher = undefined;
+      this.#publishes.channel = undefined;
       await connection.close().catch(() => undefined);
       throw error;
     }
@@ -401,7 +367,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     while (!this.#declared.has(queue)) {
       await this.#connected;
       this.#assertOpen();
-      const publisher = this.#publisher;
+      const publisher = this.#publishes.channel;
       if (!publisher) continue;
       try {
         await this.#declareOn(publisher, queue);
@@ -409,7 +375,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       } catch (error) {
         // A declaration that failed on a live channel is a real error;
         // one cut off by a lost connection is retried after reconnecting.
-        if (this.#publisher === publisher) throw error;
+        if (this.#publishes.channel === publisher) throw error;
       }
     }
   }
@@ -417,157 +383,22 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   #onConnectionLost(connection: Connection) {
     if (this.#connection !== connection) return;
     this.#connection = undefined;
-    this.#publisher = undefined;
-    for (const subscription of this.#subscriptions) {
-      subscription.channel = undefined;
-    }
+    this.#publishes.channel = undefined;
+    this.#consumers.detach();
     if (this.#closing) return;
     this.#resetConnected();
     this.#logger.warn(
       `RabbitMQ connection lost; reconnecting with backoff (${
-        this.#pending.size
+        this.#publishes.size
       } unconfirmed publishes will be retried, ${
-        this.#subscriptions.size
+        this.#consumers.size
       } consumers restored)`,
     );
     this.#connectWithRetry(true);
   }
 
-  #send(
-    exchange: string,
-    routingKey: string,
-    body: Buffer,
-    messageId: string,
-    headers: Record<string, unknown>,
-    expiration?: string,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingPublish = {
-        id: randomUUID(),
-        exchange,
-        routingKey,
-        body,
-        messageId,
-        headers,
-        expiration,
-        nacks: 0,
-        returned: false,
-        resolve,
-        reject,
-      };
-      this.#pending.set(pending.id, pending);
-      if (this.#publisher) this.#transmit(pending);
-    });
-  }
-
-  #transmit(pending: PendingPublish) {
-    const publisher = this.#publisher;
-    if (!publisher) return;
-    pending.returned = false;
-    const done = (error: Error | null | undefined) => {
-      if (!this.#pending.has(pending.id)) return;
-      if (!error) {
-        this.#pending.delete(pending.id);
-        if (pending.returned) {
-          pending.reject(
-            new Error(
-              `Unroutable message ${pending.messageId}: no queue bound for '${pending.routingKey}' on exchange '${pending.exchange}'`,
-            ),
-          );
-        } else {
-          pending.resolve();
-        }
-        return;
-      }
-      if (this.#publisher !== publisher) {
-        return; // channel lost: re-sent after reconnecting
-      }
-      pending.nacks += 1;
-      if (pending.nacks >= MAX_NACKS) {
-        this.#pending.delete(pending.id);
-        pending.reject(
-          new Error(
-            `Broker refused message ${pending.messageId}: ${error.message}`,
-          ),
-        );
-      } else {
-        setTimeout(() => this.#transmit(pending), 100 * pending.nacks);
-      }
-    };
-    try {
-      publisher.publish(
-        pending.exchange,
-        pending.routingKey,
-        pending.body,
-        {
-          persistent: true,
-          mandatory: true,
-          contentType: 'application/json',
-          messageId: pending.messageId,
-          expiration: pending.expiration,
-          headers: { ...pending.headers, [PUBLISH_HEADER]: pending.id },
-        },
-        done,
-      );
-    } catch {
-      // The channel is closing; the reconnect re-sends everything pending.
-    }
-  }
-
-  async #subscribe(subscription: Subscription): Promise<ConsumerHandle> {
-    this.#subscriptions.add(subscription);
-    const connection = this.#connection;
-    if (connection) await this.#startConsumer(connection, subscription);
-    return { cancel: () => this.#unsubscribe(subscription) };
-  }
-
-  async #startConsumer(connection: Connection, subscription: Subscription) {
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    channel.on('close', () => {
-      if (
-        subscription.channel === channel &&
-        this.#connection === connection &&
-        !this.#closing
-      ) {
-        this.#logger.warn(
-          `RabbitMQ consumer channel for ${subscription.queue} closed; reconnecting`,
-        );
-        connection.close().catch(() => undefined);
-      }
-    });
-    await channel.prefetch(subscription.prefetch);
-    subscription.channel = channel;
-    const { consumerTag } = await channel.consume(subscription.queue, msg => {
-      if (!msg) {
-        this.#logger.warn(
-          `RabbitMQ cancelled the consumer of ${subscription.queue}; reconnecting`,
-        );
-        connection.close().catch(() => undefined);
-        return;
-      }
-      const work = subscription
-        .onMessage(channel, msg)
-        .catch(error =>
-          this.#logger.error(
-            `Failed to settle message from ${subscription.queue}: ${error.message}`,
-          ),
-        )
-        .finally(() => subscription.inFlight.delete(work));
-      subscription.inFlight.add(work);
-    });
-    subscription.consumerTag = consumerTag;
-  }
-
-  async #unsubscribe(subscription: Subscription) {
-    if (!this.#subscriptions.delete(subscription)) return;
-    const channel = subscription.channel;
-    if (channel && subscription.consumerTag) {
-      await channel.cancel(subscription.consumerTag).catch(() => undefined);
-    }
-    await Promise.allSettled([...subscription.inFlight]);
-    subscription.channel = undefined;
-    await channel?.close().catch(() => undefined);
+  #subscribe(subscription: Subscription): Promise<ConsumerHandle> {
+    return this.#consumers.add(subscription, this.#connection);
   }
 
   #settle(settle: () => void) {
