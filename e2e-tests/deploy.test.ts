@@ -222,44 +222,21 @@ test('cancelling a running build removes its pod and ends cancelled', async ({
   });
   await deploy(page, app);
   await expectStep(page, 'building', 'active');
-  await expect
-    .poll(
-      () =>
-        kubectl(
-          'get',
-          'pods',
-          '-n',
-          'kli8nt-builds',
-          '-l',
-          `kli8nt.io/app=${app}`,
-          '-o',
-          'name',
-        ),
-      {
-        timeout: 3 * MINUTE,
-      },
-    )
-    .toContain('pod/');
+  const buildPods = () =>
+    kubectl(
+      'get',
+      'pods',
+      '-n',
+      'kli8nt-builds',
+      '-l',
+      `kli8nt.io/app=${app}`,
+      '-o',
+      'name',
+    );
+  await expect.poll(buildPods, { timeout: 3 * MINUTE }).toContain('pod/');
   await page.getByRole('button', { name: `Cancel ${sha.slice(0, 7)}` }).click();
   await expectLatestStatus(page, 'cancelled', 2 * MINUTE);
-  await expect
-    .poll(
-      () =>
-        kubectl(
-          'get',
-          'pods',
-          '-n',
-          'kli8nt-builds',
-          '-l',
-          `kli8nt.io/app=${app}`,
-          '-o',
-          'name',
-        ),
-      {
-        timeout: 2 * MINUTE,
-      },
-    )
-    .toBe('');
+  await expect.poll(buildPods, { timeout: 2 * MINUTE }).toBe('');
   await shot(page, 'slow-8-cancelled');
 });
 
