@@ -129,7 +129,12 @@ export function ProgressCard(props: { deployment: Deployment }) {
             title={failure.summary}
             description={
               <>
-                {failure.details && <div>{failure.details}</div>}
+                {failure.details && (
+                  // A build's last log lines keep their line breaks.
+                  <div style={{ whiteSpace: 'pre-wrap' }}>
+                    {failure.details}
+                  </div>
+                )}
                 <Link href={logsLink}>Open the logs of this deployment</Link>
               </>
             }
