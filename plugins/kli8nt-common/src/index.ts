@@ -12,6 +12,7 @@ export * from './naming';
 export * from './permissions';
 export * from './api';
 export * from './buildPlan';
+export * from './sourcePath';
 export {
   textSchema,
   reasonCodeSchema,

@@ -21,6 +21,7 @@ import {
   repoPathSchema,
   textSchema,
 } from './validation';
+import { sourcePathSchema } from './sourcePath';
 
 /**
  * Payload of `BuildRequested`: build this commit of this repository into an
@@ -35,6 +36,11 @@ export const buildRequestedPayloadSchema = z.object({
   repo: repoSchema,
   revision: commitShaSchema,
   ref: gitRefSchema,
+  /**
+   * The build context inside the repository (`kli8nt.io/source-path`,
+   * normalized); absent means the repository root.
+   */
+  sourcePath: sourcePathSchema.optional(),
   dockerfilePath: repoPathSchema.optional(),
   buildArgs: boundedRecord(envNameSchema, textSchema(4096), 100).default({}),
   /** Short-lived token for cloning a private repository. Never log it. */

@@ -52,6 +52,34 @@ describe('parseMessage', () => {
     },
   );
 
+  it('reads a BuildRequested without sourcePath (older senders) as the repository root', () => {
+    const sourcePathOf = (input: unknown) => {
+      const result = parseMessage(input);
+      if (!result.ok || result.message.type !== 'BuildRequested') {
+        throw new Error(
+          `not a valid BuildRequested: ${JSON.stringify(result)}`,
+        );
+      }
+      return result.message.payload.sourcePath;
+    };
+    expect(
+      sourcePathOf(
+        withField(buildRequested(), 'payload.sourcePath', undefined),
+      ),
+    ).toBeUndefined();
+    expect(sourcePathOf(buildRequested())).toBe('apps/shop');
+  });
+
+  it.each(['/apps/shop', 'apps/../x', 'apps\\shop', './apps', 'apps/'])(
+    'refuses a non-normalized sourcePath %j',
+    value => {
+      expectError(
+        withField(buildRequested(), 'payload.sourcePath', value),
+        'payload.sourcePath',
+      );
+    },
+  );
+
   it('fills in config defaults', () => {
     const result = parseMessage(
       withField(buildRequested(), 'payload.config', {}),
@@ -200,6 +228,7 @@ describe('parseMessage', () => {
     ['BuildRequested', 'payload.repo.cloneUrl', buildRequested],
     ['BuildRequested', 'payload.revision', buildRequested],
     ['BuildRequested', 'payload.ref', buildRequested],
+    ['BuildRequested', 'payload.sourcePath', buildRequested],
     ['BuildRequested', 'payload.dockerfilePath', buildRequested],
     ['BuildRequested', 'payload.cloneToken', buildRequested],
     ['BuildRequested', 'payload.config.healthCheckPath', buildRequested],

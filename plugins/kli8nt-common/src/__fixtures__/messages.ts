@@ -40,6 +40,7 @@ export const buildRequested = () =>
     },
     revision: SHA,
     ref: 'main',
+    sourcePath: 'apps/shop',
     dockerfilePath: 'docker/Dockerfile',
     buildArgs: { NODE_VERSION: '22' },
     cloneToken: 'ghs_abcdef0123456789',
