@@ -70,9 +70,15 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.attempts = 0;
       this.lastActivity = this.clock.now();
     });
-    this.informer.on(ERROR, error =>
-      this.scheduleRestart('watch error', error),
-    );
+    this.informer.on(ERROR, error => {
+      // Stopping the informer (a restart does) aborts its watch, and the
+      // library reports that abort as an error after the next start: a
+      // restart for it would abort the new watch, and so on, forever.
+      if ((error as { name?: unknown } | undefined)?.name === 'AbortError') {
+        return;
+      }
+      this.scheduleRestart('watch error', error);
+    });
   }
 
   private resetSynced() {
