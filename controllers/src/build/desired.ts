@@ -14,6 +14,7 @@ import type {
 import { buildkitSteps } from './buildkit';
 import {
   BUILD_USER,
+  contextDir,
   imageRepository,
   JobConfig,
   restricted,
@@ -67,6 +68,18 @@ git fetch --quiet --depth=1 --no-tags origin "$KLI8NT_REVISION"
 git -c advice.detachedHead=false checkout --quiet FETCH_HEAD
 test "$(git rev-parse HEAD)" = "$KLI8NT_REVISION"
 rm -rf .git
+if [ -n "\${KLI8NT_SOURCE_PATH:-}" ]; then
+  # The build context must be a directory inside the checkout, not a
+  # symlink out of it.
+  context=$(cd "$KLI8NT_SOURCE_PATH" 2>/dev/null && pwd -P) || context=
+  case "$context" in
+  "$(pwd -P)"/*) ;;
+  *)
+    echo "kli8nt.io/source-path '$KLI8NT_SOURCE_PATH' is not a directory in $KLI8NT_REVISION; set it to one of its directories: $(find . -mindepth 1 -maxdepth 2 -type d ! -name '.*' | sed 's|^[.]/||' | sort | head -n 20 | tr '\\n' ' ')" >&2
+    exit 1
+    ;;
+  esac
+fi
 echo "cloned $KLI8NT_REVISION"
 `;
 
@@ -92,6 +105,7 @@ export function desiredBuild(
       repo: { ...payload.repo },
       revision: payload.revision.toLowerCase(),
       ref: payload.ref,
+      ...(payload.sourcePath ? { sourcePath: payload.sourcePath } : {}),
       ...(payload.dockerfilePath
         ? { dockerfilePath: payload.dockerfilePath }
         : {}),
@@ -204,6 +218,9 @@ function cloneStep(
     { name: 'HOME', value: '/tmp' },
     { name: 'GIT_TERMINAL_PROMPT', value: '0' },
     { name: 'GIT_CONFIG_NOSYSTEM', value: '1' },
+    ...(spec.sourcePath
+      ? [{ name: 'KLI8NT_SOURCE_PATH', value: spec.sourcePath }]
+      : []),
     ...proxyVariables(config.proxy),
   ];
   const mounts: V1VolumeMount[] = [workspaceMount, tmpMount];
@@ -257,7 +274,7 @@ function cloneStep(
 }
 
 /** The detect step: writes the Dockerfile and the plan ({stack, port}). */
-function detectContainer(config: JobConfig): V1Container {
+function detectContainer(build: BuildResource, config: JobConfig): V1Container {
   return {
     name: CONTAINERS.detect,
     image: config.images.detect,
@@ -267,7 +284,7 @@ function detectContainer(config: JobConfig): V1Container {
       '--write',
       '--plan-file',
       '/dev/termination-log',
-      SOURCE_DIR,
+      contextDir(build),
     ],
     terminationMessagePath: '/dev/termination-log',
     env: [{ name: 'HOME', value: '/tmp' }],
@@ -350,7 +367,7 @@ export function desiredJob(
             : {}),
           initContainers: [
             clone.container,
-            ...(spec.dockerfilePath ? [] : [detectContainer(config)]),
+            ...(spec.dockerfilePath ? [] : [detectContainer(build, config)]),
             ...builder.initContainers,
           ],
           containers: [push],

@@ -82,7 +82,16 @@ export function cacheRepository(
   return `${config.cacheRepo}/${app}`;
 }
 
-/** The Dockerfile to build, relative to the source directory. */
+/**
+ * The build context: the checkout, or its `kli8nt.io/source-path`
+ * subdirectory (a monorepo app). Detection and the builders see only it.
+ */
+export function contextDir(build: BuildResource): string {
+  const { sourcePath } = build.spec;
+  return sourcePath ? `${SOURCE_DIR}/${sourcePath}` : SOURCE_DIR;
+}
+
+/** The Dockerfile to build, relative to the build context. */
 export function dockerfileOf(build: BuildResource): string {
   return build.spec.dockerfilePath ?? 'Dockerfile';
 }

@@ -4,10 +4,10 @@ import type { BuildResource } from './types';
 import { CONTAINERS } from './types';
 import {
   BuilderSteps,
+  contextDir,
   dockerfileOf,
   imageRepository,
   JobConfig,
-  SOURCE_DIR,
   stepBasics,
   WORKSPACE,
   workspaceMount,
@@ -56,9 +56,10 @@ const kanikoSecurity: V1SecurityContext = {
 
 function kanikoArgs(build: BuildResource, config: JobConfig): string[] {
   const { spec } = build;
+  const context = contextDir(build);
   const args = [
-    `--context=dir://${SOURCE_DIR}`,
-    `--dockerfile=${SOURCE_DIR}/${dockerfileOf(build)}`,
+    `--context=dir://${context}`,
+    `--dockerfile=${context}/${dockerfileOf(build)}`,
     // Only names the image in the tarball: with --no-push, nothing is sent.
     `--destination=${imageRepository(config, spec.app)}:${spec.revision}`,
     '--no-push',

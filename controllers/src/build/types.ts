@@ -32,6 +32,11 @@ export interface BuildSpec {
   /** The 40-hex commit SHA to build. */
   revision: string;
   ref: string;
+  /**
+   * The build context inside the repository (`kli8nt.io/source-path`);
+   * absent: the root. `dockerfilePath` is relative to it.
+   */
+  sourcePath?: string;
   dockerfilePath?: string;
   buildArgs: Record<string, string>;
   /**

@@ -33,6 +33,19 @@ const entities: Entity[] = [
     },
     spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
   },
+  ...(['./apps/web/', 'apps/../../etc'] as const).map(path => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: path.startsWith('.') ? 'web' : 'badpath',
+      namespace: 'default',
+      annotations: {
+        'github.com/project-slug': 'acme/shop',
+        'kli8nt.io/source-path': path,
+      },
+    },
+    spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+  })),
   {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -267,6 +280,41 @@ describe('kli8nt backend', () => {
       .post('/api/kli8nt/deployments')
       .send({ entityRef: 'component:default/ghost' });
     expect(missing.status).toBe(404);
+    expect(await counts()).toEqual({ deployments: 0, outbox: 0, apps: 0 });
+  });
+
+  it('builds a monorepo app from its kli8nt.io/source-path and shows it in History', async () => {
+    const { server, knex } = await startBackend();
+    const res = await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: 'component:default/web' });
+    expect(res.status).toBe(202);
+    expect(res.body.sourcePath).toBe('apps/web');
+    const [row] = await knex('outbox');
+    expect(JSON.parse(row.message).payload.sourcePath).toBe('apps/web');
+    const list = await request(server)
+      .get('/api/kli8nt/deployments')
+      .query({ entityRef: 'component:default/web' });
+    expect(list.body.items[0].sourcePath).toBe('apps/web');
+
+    // The repository root is the default: no field at all in BUILD.
+    await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: SHOP })
+      .expect(202);
+    const [, shop] = await knex('outbox').orderBy('id');
+    expect(JSON.parse(shop.message).payload).not.toHaveProperty('sourcePath');
+  });
+
+  it('refuses a source path outside the repository, naming the annotation, and writes nothing', async () => {
+    const { server, counts } = await startBackend();
+    const res = await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: 'component:default/badpath' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(
+      'annotation kli8nt.io/source-path "apps/../../etc": must not contain ..',
+    );
     expect(await counts()).toEqual({ deployments: 0, outbox: 0, apps: 0 });
   });
 

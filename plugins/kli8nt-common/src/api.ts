@@ -15,6 +15,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from './validation';
+import { sourcePathSchema } from './sourcePath';
 
 export * from './appSettingsApi';
 export * from './logsApi';
@@ -73,6 +74,8 @@ export const deploymentSchema = z.object({
   /** The branch, tag or SHA the user asked for. */
   ref: gitRefSchema,
   commitSha: commitShaSchema,
+  /** The subdirectory built (`kli8nt.io/source-path`); absent: the root. */
+  sourcePath: sourcePathSchema.optional(),
   trigger: deploymentTriggerSchema,
   /** The request's place in the app's order (later requests win). */
   sequence: z.number().int().min(0).optional(),

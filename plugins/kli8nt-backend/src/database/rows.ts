@@ -50,6 +50,7 @@ export interface DeploymentRow {
   repo_owner: string | null;
   repo_name: string | null;
   source_deployment_id: string | null;
+  source_path?: string | null;
   requested_by: string;
   image: string | null;
   image_digest: string | null;
@@ -194,6 +195,7 @@ export function deploymentToRow(d: DeploymentRecord): DeploymentRow {
     repo_owner: d.repo?.owner ?? null,
     repo_name: d.repo?.name ?? null,
     source_deployment_id: d.sourceDeploymentId ?? null,
+    source_path: d.sourcePath ?? null,
     requested_by: d.requestedBy,
     image: d.image ?? null,
     image_digest: d.imageDigest ?? null,
@@ -225,6 +227,7 @@ export function rowToDeployment(row: DeploymentRow): DeploymentRecord {
     commitSha: row.commit_sha,
     repo,
     sourceDeploymentId: opt(row.source_deployment_id),
+    sourcePath: opt(row.source_path ?? null),
     requestedBy: row.requested_by,
     image: opt(row.image),
     imageDigest: opt(row.image_digest),

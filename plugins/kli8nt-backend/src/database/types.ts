@@ -52,6 +52,8 @@ export interface DeploymentRecord extends DeploymentState {
   ref: string;
   commitSha: string;
   repo?: RepoRef;
+  /** The build context in the repo (`kli8nt.io/source-path`); absent: root. */
+  sourcePath?: string;
   sourceDeploymentId?: string;
   requestedBy: string;
   githubDeploymentId?: number;

@@ -232,6 +232,7 @@ export class DeploymentLedger {
         ref: source.ref,
         commitSha: source.commitSha,
         repo: source.repo,
+        sourcePath: source.sourcePath,
         sourceDeploymentId: source.id,
         requestedBy: options.requestedBy,
         image: source.image,

@@ -9,6 +9,7 @@ import {
   deployQueueName,
   kli8ntAppConfigurePermission,
   kli8ntDeploymentCreatePermission,
+  readSourcePath,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
 import { Kli8ntBackendConfig } from '../config';
@@ -108,6 +109,7 @@ export class DeploymentCommands {
       defaultHost: this.options.config.github.host,
       isGithubHost: host => github.isGithubHost(host),
     });
+    const sourcePath = readSourcePath(entity.metadata.annotations);
     const { app } = await apps.resolve(entity);
     const info = await github.getRepository(repo);
     const ref = options.ref ?? info.defaultBranch;
@@ -125,6 +127,7 @@ export class DeploymentCommands {
         ref,
         commitSha,
         repo,
+        sourcePath: sourcePath || undefined,
         requestedBy: userRef(options.credentials),
         status: 'queued',
         message: this.queuedMessage(buildQueueName(app.cluster)),
@@ -138,6 +141,7 @@ export class DeploymentCommands {
         repo: { owner: repo.owner, name: repo.name, cloneUrl: info.cloneUrl },
         revision: commitSha,
         ref,
+        ...(sourcePath ? { sourcePath } : {}),
         buildArgs: {},
       },
     });
@@ -180,6 +184,7 @@ export class DeploymentCommands {
         ref: source.ref,
         commitSha: source.commitSha,
         repo: source.repo,
+        sourcePath: source.sourcePath,
         sourceDeploymentId: source.id,
         requestedBy: userRef(options.credentials),
         image,

@@ -33,6 +33,7 @@ export function toApiDeployment(d: DeploymentRecord): ApiDeployment {
     trigger: d.trigger,
     sequence: d.sequence,
     requestedBy: d.requestedBy,
+    sourcePath: d.sourcePath,
     image: d.image,
     imageDigest: d.imageDigest,
     status: d.status,
