@@ -80,3 +80,33 @@ function deployController(deploy: Record<string, unknown>) {
     });
   });
 });
+
+(hasHelm || required ? describe : describe.skip)('deploy TLS settings', () => {
+  const tlsEnv = (doc: string) =>
+    [...doc.matchAll(/- name: (KLI8NT_TLS_[A-Z_]+)\n\s+value: "?([^"\n]*)"?/g)]
+      .map(m => `${m[1]}=${m[2]}`)
+      .sort();
+
+  it('passes an issuer annotation for per-host certificates', () => {
+    const { doc } = deployController({
+      appsDomain: 'apps.example.com',
+      tls: {
+        mode: 'cert-manager',
+        clusterIssuer: 'acme',
+        issuerAnnotation: 'kli8nt.io/tls',
+      },
+    });
+    expect(tlsEnv(doc)).toEqual([
+      'KLI8NT_TLS_CLUSTER_ISSUER=acme',
+      'KLI8NT_TLS_ISSUER_ANNOTATION=kli8nt.io/tls',
+      'KLI8NT_TLS_MODE=cert-manager',
+    ]);
+  });
+
+  it("leaves cert-manager's annotation to the controller by default", () => {
+    expect(tlsEnv(deployController({}).doc)).toEqual([
+      'KLI8NT_TLS_CLUSTER_ISSUER=letsencrypt',
+      'KLI8NT_TLS_MODE=cert-manager',
+    ]);
+  });
+});

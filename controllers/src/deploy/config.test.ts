@@ -158,4 +158,26 @@ describe('readDeploySection', () => {
       problems({ ...minimal, KLI8NT_APPS_DOMAIN: 'Apps.Example.com' }),
     ).toEqual(["KLI8NT_APPS_DOMAIN 'Apps.Example.com' is not a DNS name"]);
   });
+
+  it('reads the issuer annotation of mode cert-manager and checks it is a key', () => {
+    expect(
+      readDeploySection(
+        {
+          ...minimal,
+          KLI8NT_TLS_CLUSTER_ISSUER: 'acme',
+          KLI8NT_TLS_ISSUER_ANNOTATION: 'kli8nt.io/tls',
+        },
+        shared,
+      ).tls,
+    ).toEqual({
+      mode: 'cert-manager',
+      clusterIssuer: 'acme',
+      issuerAnnotation: 'kli8nt.io/tls',
+    });
+    expect(
+      problems({ ...minimal, KLI8NT_TLS_ISSUER_ANNOTATION: 'not an/key/x' }),
+    ).toEqual([
+      "KLI8NT_TLS_ISSUER_ANNOTATION 'not an/key/x' is not an annotation key",
+    ]);
+  });
 });

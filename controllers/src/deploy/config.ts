@@ -62,8 +62,10 @@ const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * workers, resync and RabbitMQ settings are shared with the other roles):
  *
  * - `KLI8NT_APPS_DOMAIN` (required), `KLI8NT_APPS_NAMESPACE` (`kli8nt-apps`).
- * - `KLI8NT_TLS_MODE` `cert-manager` (default; needs
- *   `KLI8NT_TLS_CLUSTER_ISSUER`), `wildcard` (needs
+ * - `KLI8NT_TLS_MODE` `cert-manager` (default: a certificate per app from
+ *   the issuer `KLI8NT_TLS_CLUSTER_ISSUER`, named in the Ingress annotation
+ *   `KLI8NT_TLS_ISSUER_ANNOTATION`, `cert-manager.io/cluster-issuer` if
+ *   unset), `wildcard` (needs
  *   `KLI8NT_TLS_WILDCARD_SECRET`, a Secret in the apps namespace) or `none`.
  * - `KLI8NT_EXPOSURE` `ingress` (default; `KLI8NT_INGRESS_CLASS` optional)
  *   or `gateway` (needs `KLI8NT_GATEWAY` = `namespace/name`,
@@ -150,7 +152,17 @@ export function readDeploySection(
   let tls: TlsSpec = { mode: 'none' };
   const tlsMode = str('KLI8NT_TLS_MODE', 'cert-manager');
   if (tlsMode === 'cert-manager') {
-    tls = { mode: tlsMode, clusterIssuer: str('KLI8NT_TLS_CLUSTER_ISSUER') };
+    const issuerAnnotation = env.KLI8NT_TLS_ISSUER_ANNOTATION?.trim();
+    if (issuerAnnotation && !LABEL_KEY.test(issuerAnnotation)) {
+      problems.push(
+        `KLI8NT_TLS_ISSUER_ANNOTATION '${issuerAnnotation}' is not an annotation key`,
+      );
+    }
+    tls = {
+      mode: tlsMode,
+      clusterIssuer: str('KLI8NT_TLS_CLUSTER_ISSUER'),
+      ...(issuerAnnotation ? { issuerAnnotation } : {}),
+    };
   } else if (tlsMode === 'wildcard') {
     tls = { mode: tlsMode, secretName: str('KLI8NT_TLS_WILDCARD_SECRET') };
   } else if (tlsMode !== 'none') {

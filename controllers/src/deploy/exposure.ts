@@ -52,7 +52,11 @@ export function desiredIngress(app: App): V1Ingress {
   let tls: V1IngressTLS[] | undefined;
   const annotations: Record<string, string> = {};
   if (spec.tls.mode === 'cert-manager') {
-    annotations[CERT_MANAGER_ISSUER_ANNOTATION] = spec.tls.clusterIssuer;
+    // Any controller issuing per-host certificates from an annotation
+    // (cert-manager's ingress-shim, the test world's Caddy) fits this mode.
+    const annotation =
+      spec.tls.issuerAnnotation ?? CERT_MANAGER_ISSUER_ANNOTATION;
+    annotations[annotation] = spec.tls.clusterIssuer;
     tls = [
       {
         hosts: [...spec.hosts],

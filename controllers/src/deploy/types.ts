@@ -15,7 +15,12 @@ export interface ResourceList {
 }
 
 export type TlsSpec =
-  | { mode: 'cert-manager'; clusterIssuer: string }
+  | {
+      mode: 'cert-manager';
+      clusterIssuer: string;
+      /** The Ingress annotation naming the issuer; cert-manager's if absent. */
+      issuerAnnotation?: string;
+    }
   | { mode: 'wildcard'; secretName: string }
   | { mode: 'none' };
 
