@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 export const BENCH_DIR = dirname(
   require.resolve('@internal/kli8nt-bench/package.json'),
 );
-const ROOT = resolve(BENCH_DIR, '..');
+export const ROOT = resolve(BENCH_DIR, '..');
 const TESTENV = resolve(ROOT, 'scripts/testenv/testenv');
 
 /**
@@ -15,7 +15,7 @@ const TESTENV = resolve(ROOT, 'scripts/testenv/testenv');
  * what to run, when a needed service is not up.
  */
 export function testWorld(needed: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
+  const read: Record<string, string> = {};
   if (needed.some(name => !process.env[name])) {
     let text = '';
     try {
@@ -26,10 +26,12 @@ export function testWorld(needed: string[]): Record<string, string> {
       );
     }
     for (const match of text.matchAll(/^export (\w+)=(?:'([^']*)'|(\S*))$/gm)) {
-      env[match[1]] = match[2] ?? match[3];
+      read[match[1]] = match[2] ?? match[3];
     }
   }
-  for (const name of needed) env[name] = process.env[name] ?? env[name];
+  // Only what was asked for (PATH there is shell syntax, not a value).
+  const env: Record<string, string> = {};
+  for (const name of needed) env[name] = process.env[name] ?? read[name];
   const missing = needed.filter(name => !env[name]);
   if (missing.length > 0) {
     throw new Error(

@@ -24,6 +24,30 @@ function reply<T>(child: ChildProcess, key: string): Promise<T> {
   });
 }
 
+/**
+ * Forks a server module (through the TS loader, with a CPU profile when
+ * `cpuProfileDir` is given); resolves once it sends `{ port }`.
+ */
+export async function startServer(
+  module: string,
+  env: Record<string, string>,
+  cpuProfileDir?: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(module, [], {
+    execArgv: [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []),
+    ],
+    env: { ...process.env, ...env },
+  });
+  const port = await new Promise<number>((ok, fail) => {
+    child.once('exit', code => fail(new Error(`${module} exited ${code}`)));
+    reply<{ port: number }>(child, 'port').then(m => ok(m.port));
+  });
+  return { child, port };
+}
+
 /** The relay server child process (see relayServer.ts). */
 export class Relay {
   private constructor(
@@ -36,20 +60,11 @@ export class Relay {
     app: string;
     cpuProfileDir?: string;
   }): Promise<Relay> {
-    const child = fork(require.resolve('./relayServer'), [], {
-      execArgv: [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        ...(options.cpuProfileDir
-          ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir]
-          : []),
-      ],
-      env: { ...process.env, ...options.env, BENCH_APP: options.app },
-    });
-    const port = await new Promise<number>((ok, fail) => {
-      child.once('exit', code => fail(new Error(`relay exited ${code}`)));
-      reply<{ port: number }>(child, 'port').then(m => ok(m.port));
-    });
+    const { child, port } = await startServer(
+      require.resolve('./relayServer'),
+      { ...options.env, BENCH_APP: options.app },
+      options.cpuProfileDir,
+    );
     return new Relay(child, port);
   }
 

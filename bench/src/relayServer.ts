@@ -12,13 +12,12 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-// The relay is measured on its own (startTestBackend cannot serve WebSocket
-// routes, see shared/machine-notes.md), and the backend exports only its
-// plugin: so the source files, by path.
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { LogStreamHandler } from '../../plugins/kli8nt-backend/src/logs/LogStreamHandler';
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { EntityAccess } from '../../plugins/kli8nt-backend/src/service/EntityAccess';
+// The relay is measured on its own: startTestBackend cannot serve WebSocket
+// routes (see shared/machine-notes.md).
+import {
+  EntityAccess,
+  LogStreamHandler,
+} from '@internal/backstage-plugin-kli8nt-backend/logStream';
 import {
   createLogBusClient,
   createLogSource,

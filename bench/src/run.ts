@@ -9,26 +9,54 @@ import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { BENCH_DIR, stoppedServices, testWorld } from './env';
+import { deploymentsBenchmark } from './deployments';
 import { detectorBenchmark } from './detector';
 import { logRelayBenchmarks } from './logRelay';
+import { reconcileBenchmark } from './reconcile';
 import { Run, markdown, writeRun } from './report';
-import { BenchContext } from './types';
+import { BenchContext, BenchResult } from './types';
+
+/** What each benchmark needs up in the test world, and how it runs. */
+const BENCHMARKS: Array<{
+  ids: string[];
+  services: string[];
+  env: string[];
+  run: (
+    ctx: BenchContext,
+    wants: (id: string) => boolean,
+  ) => Promise<BenchResult[]>;
+}> = [
+  {
+    ids: ['a', 'b', 'c'],
+    services: ['kafka'],
+    env: ['KLI8NT_TEST_KAFKA_BROKERS'],
+    run: logRelayBenchmarks,
+  },
+  {
+    ids: ['d'],
+    services: ['postgres', 'rabbitmq'],
+    env: ['KLI8NT_TEST_PG_URL', 'KLI8NT_TEST_AMQP_URL'],
+    run: async ctx => [await deploymentsBenchmark(ctx)],
+  },
+  {
+    ids: ['g'],
+    services: ['rabbitmq', 'kube-apiserver', 'kube-controller-manager'],
+    env: ['KUBECONFIG', 'KLI8NT_TEST_AMQP_URL', 'KLI8NT_TESTENV_BIN'],
+    run: async ctx => [await reconcileBenchmark(ctx)],
+  },
+  {
+    ids: ['e'],
+    services: [],
+    env: [],
+    run: async ctx => [await detectorBenchmark(ctx)],
+  },
+];
 
 const NOT_HERE = [
-  [
-    'd',
-    'POST /deployments → 202 at 100 rps vs GET',
-    "not built yet (next: startTestBackend on the test world's PostgreSQL, the local GitHub)",
-  ],
   [
     'f',
     'pod log → Kafka (log controller) vs the apiserver',
     'not built yet (needs the real node up)',
-  ],
-  [
-    'g',
-    'reconcile 1,000 apps on kwok vs server-side apply',
-    'not built yet (needs k8s and kwok up)',
   ],
 ] as const;
 
@@ -42,7 +70,10 @@ async function main() {
   const wants = (id: string) => !only || only.includes(id);
   // Quick runs (CI) go to results/quick/, which git ignores.
   const dir = resolve(BENCH_DIR, quick ? 'results/quick' : 'results');
-  const stopped = stoppedServices(['kafka']);
+  const chosen = BENCHMARKS.filter(b => b.ids.some(wants));
+  const stopped = stoppedServices([
+    ...new Set(chosen.flatMap(b => b.services)),
+  ]);
   if (stopped.length > 0) {
     throw new Error(
       `The test world is not up (${stopped.join(
@@ -50,7 +81,7 @@ async function main() {
       )} stopped): run scripts/testenv/testenv up (same KLI8NT_TESTENV_RUN and KLI8NT_TESTENV_PORT_OFFSET), then yarn bench again`,
     );
   }
-  const env = testWorld(['KLI8NT_TEST_KAFKA_BROKERS']);
+  const env = testWorld([...new Set(chosen.flatMap(b => b.env))]);
   const ctx: BenchContext = {
     quick,
     env,
@@ -71,10 +102,9 @@ async function main() {
     results: [],
     skipped: [],
   };
-  if (['a', 'b', 'c'].some(wants)) {
-    run.results.push(...(await logRelayBenchmarks(ctx, wants)));
+  for (const benchmark of chosen) {
+    run.results.push(...(await benchmark.run(ctx, wants)));
   }
-  if (wants('e')) run.results.push(await detectorBenchmark(ctx));
   for (const [id, name, reason] of NOT_HERE) {
     if (wants(id)) run.skipped.push({ id, name, reason });
   }
