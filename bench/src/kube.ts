@@ -109,6 +109,41 @@ export class PlainKube {
     return (list.items ?? []).map((item: any) => item.metadata.name);
   }
 
+  /**
+   * GET that streams: `onData` gets each chunk until the server ends it or
+   * `abort` is called; rejects on a non-2xx answer.
+   */
+  stream(
+    path: string,
+    onData: (chunk: Buffer) => void,
+  ): { done: Promise<void>; abort: () => void } {
+    let aborted = false;
+    let abort = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      const req = request(
+        new URL(path, this.server),
+        { agent: this.agent },
+        res => {
+          if ((res.statusCode ?? 0) >= 300) {
+            reject(new Error(`GET ${path}: ${res.statusCode}`));
+            res.resume();
+            return;
+          }
+          res.on('data', onData);
+          res.on('end', () => resolve());
+          res.on('error', () => resolve());
+        },
+      );
+      req.on('error', error => (aborted ? resolve() : reject(error)));
+      abort = () => {
+        aborted = true;
+        req.destroy();
+      };
+      req.end();
+    });
+    return { done, abort };
+  }
+
   close() {
     this.agent.destroy();
   }

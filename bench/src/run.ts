@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { BENCH_DIR, stoppedServices, testWorld } from './env';
 import { deploymentsBenchmark } from './deployments';
 import { detectorBenchmark } from './detector';
+import { podLogsBenchmark } from './podLogs';
 import { logRelayBenchmarks } from './logRelay';
 import { reconcileBenchmark } from './reconcile';
 import { Run, markdown, writeRun } from './report';
@@ -39,6 +40,16 @@ const BENCHMARKS: Array<{
     run: async ctx => [await deploymentsBenchmark(ctx)],
   },
   {
+    ids: ['f'],
+    services: ['kafka', 'kube-apiserver', 'containerd', 'kubelet'],
+    env: [
+      'KUBECONFIG',
+      'KLI8NT_TEST_KAFKA_BROKERS',
+      'KLI8NT_TEST_BUSYBOX_IMAGE',
+    ],
+    run: async ctx => [await podLogsBenchmark(ctx)],
+  },
+  {
     ids: ['g'],
     services: ['rabbitmq', 'kube-apiserver', 'kube-controller-manager'],
     env: ['KUBECONFIG', 'KLI8NT_TEST_AMQP_URL', 'KLI8NT_TESTENV_BIN'],
@@ -54,10 +65,16 @@ const BENCHMARKS: Array<{
 
 const NOT_HERE = [
   [
-    'f',
-    'pod log → Kafka (log controller) vs the apiserver',
-    'not built yet (needs the real node up)',
+    'h',
+    'click → live platform overhead (real node)',
+    'not built yet: needs a build on the real node per sample (minutes each here)',
   ],
+  [
+    'i',
+    'in-cluster build vs buildah',
+    'being moved here from the BuildKit per-stack table',
+  ],
+  ['j', 'Logs tab in Chromium, 100k lines then 1k lines/s', 'not built yet'],
 ] as const;
 
 async function main() {
