@@ -6,6 +6,7 @@ import {
 } from '@kubernetes/client-node';
 import { testenvGate } from '../__testUtils__/testenvGate';
 import { ResilientInformer } from './informer';
+import { createLogger } from './logger';
 
 const { describeWithTestenv, requireTestenv } = testenvGate(['KUBECONFIG']);
 
@@ -35,11 +36,10 @@ describeWithTestenv('ResilientInformer on the real API server', () => {
           labelSelector: `informer-it=${name}`,
         }) as Promise<V1ConfigMapList>,
       onEvent: (_event, obj) => seen.add(obj.metadata!.name!),
-      logger: {
-        info: () => {},
-        error: () => {},
-        warn: (_msg, fields) => restarts.push(String(fields?.reason)),
-      },
+      logger: createLogger({}, line => {
+        const entry = JSON.parse(line);
+        if (entry.msg === 'informer restarting') restarts.push(entry.reason);
+      }),
       staleAfterMs: 2000,
     });
     await informer.start();
