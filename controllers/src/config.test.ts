@@ -54,6 +54,7 @@ describe('readControllerConfig', () => {
         nodeSelector: {},
         tolerations: [],
         caConfigMap: undefined,
+        sealingKeys: [],
         proxy: {},
         amqp: {
           url: 'amqp://guest:guest@rabbitmq:5672',
@@ -106,7 +107,7 @@ describe('readControllerConfig', () => {
     });
   });
 
-  it('reads tolerations, the clone CA and the build proxy', () => {
+  it('reads tolerations, the clone CA, the build proxy and the sealing keys', () => {
     const { role } = readControllerConfig('build', {
       ...minimal,
       KLI8NT_BUILD_TOLERATIONS:
@@ -115,8 +116,10 @@ describe('readControllerConfig', () => {
       KLI8NT_BUILD_HTTP_PROXY: 'http://proxy.corp:3128',
       KLI8NT_BUILD_HTTPS_PROXY: 'http://user:s3cret@proxy.corp:3128',
       KLI8NT_BUILD_NO_PROXY: '.corp,10.0.0.0/8,localhost',
+      KLI8NT_SEALING_KEYS: ' k1, k2 ,',
     });
     expect(role).toMatchObject({
+      sealingKeys: ['k1', 'k2'],
       tolerations: [
         {
           key: 'kli8nt.io/node',

@@ -168,6 +168,20 @@ const buildEnvSchema = z
         'must be a ConfigMap name',
       )
       .optional(),
+    /**
+     * Keys that open sealed clone tokens: the backend's `kli8nt.secretKey`
+     * (comma separated, base64 or hex; the first seals, older ones open
+     * during a rotation). Without them private repositories cannot build.
+     */
+    KLI8NT_SEALING_KEYS: z
+      .string()
+      .optional()
+      .transform(v =>
+        (v ?? '')
+          .split(',')
+          .map(k => k.trim())
+          .filter(Boolean),
+      ),
     /** Proxy for the clone step and the Dockerfile's RUN steps (`build.proxy`). */
     KLI8NT_BUILD_HTTP_PROXY: proxyUrl,
     KLI8NT_BUILD_HTTPS_PROXY: proxyUrl,
@@ -222,6 +236,7 @@ const buildEnvSchema = z
     nodeSelector: env.KLI8NT_BUILD_NODE_SELECTOR,
     tolerations: env.KLI8NT_BUILD_TOLERATIONS,
     caConfigMap: env.KLI8NT_BUILD_CA_CONFIGMAP,
+    sealingKeys: env.KLI8NT_SEALING_KEYS,
     proxy: {
       ...(env.KLI8NT_BUILD_HTTP_PROXY
         ? { httpProxy: env.KLI8NT_BUILD_HTTP_PROXY }

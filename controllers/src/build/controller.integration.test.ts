@@ -43,7 +43,7 @@ import { desiredBuild, desiredJob } from './desired';
 import { parseBuildQueueMessage } from './queueAdapter';
 import { FaultPoint } from './reconciler';
 import { reportMessageId } from './reports';
-import { buildRequested, jobConfig } from './testFixtures';
+import { buildRequested, jobConfig, TEST_SEALING_KEY } from './testFixtures';
 import { BuildResource } from './types';
 
 const kubeconfigPath = process.env.KUBECONFIG;
@@ -130,6 +130,7 @@ describeIntegration('build controller (testenv)', () => {
       clusters: [cluster],
       namespace,
       digestGraceMs: 30_000,
+      sealingKeys: [TEST_SEALING_KEY],
       amqp: amqpConfig,
       ...overrides,
     };
@@ -259,9 +260,10 @@ describeIntegration('build controller (testenv)', () => {
   });
 
   function request(overrides: { cloneToken?: string } = {}) {
-    const base = buildRequested(overrides);
+    const deploymentId = randomUUID();
+    const base = buildRequested({ ...overrides, deploymentId });
     return createMessage('BuildRequested', {
-      deploymentId: randomUUID(),
+      deploymentId,
       payload: { ...base.payload, cluster },
     });
   }

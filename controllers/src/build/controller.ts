@@ -123,6 +123,7 @@ export class BuildController {
       custom,
       objects,
       namespace,
+      sealingKeys: config.sealingKeys,
       logger,
       faults: options.faults,
     });

@@ -5,6 +5,10 @@ import {
   Kli8ntMessage,
   parseMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
+import {
+  openCloneToken,
+  TerminalError,
+} from '@internal/backstage-plugin-kli8nt-node';
 import { CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { applyObject, isNotFound, Logger } from '../runtime';
 import { desiredBuild, desiredCloneSecret } from './desired';
@@ -53,6 +57,8 @@ export class BuildQueueAdapter {
       custom: CustomObjectsApi;
       objects: KubernetesObjectApi;
       namespace: string;
+      /** Open the sealed clone tokens (the backend's `kli8nt.secretKey`). */
+      sealingKeys: string[];
       logger: Logger;
       faults?: FaultInjector;
     },
@@ -81,11 +87,16 @@ export class BuildQueueAdapter {
       });
       return;
     }
-    if (message.payload.cloneToken) {
+    const { sealedCloneToken } = message.payload;
+    if (sealedCloneToken) {
       // Before the Build, so the Build never exists without its token.
       await applyObject(
         this.deps.objects,
-        desiredCloneSecret(message, namespace, message.payload.cloneToken),
+        desiredCloneSecret(
+          message,
+          namespace,
+          this.openToken(sealedCloneToken, message),
+        ),
       );
     }
     await applyObject(this.deps.objects, desiredBuild(message, namespace));
@@ -95,6 +106,26 @@ export class BuildQueueAdapter {
       revision: message.payload.revision,
     });
     await this.deps.faults?.('afterApply');
+  }
+
+  /**
+   * The clone token, opened only for the deployment and repository it was
+   * sealed for. A token that does not open can never open: terminal.
+   */
+  private openToken(sealed: string, message: BuildRequestedMessage): string {
+    try {
+      return openCloneToken(sealed, this.deps.sealingKeys, {
+        deploymentId: message.deploymentId,
+        owner: message.payload.repo.owner,
+        name: message.payload.repo.name,
+      });
+    } catch (error) {
+      throw new TerminalError(
+        `payload.sealedCloneToken: does not open for this deployment and repository with KLI8NT_SEALING_KEYS (${
+          (error as Error).message
+        }); the build role needs the backend's kli8nt.secretKey`,
+      );
+    }
   }
 
   private async onCancelRequested(message: CancelRequestedMessage) {

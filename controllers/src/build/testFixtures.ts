@@ -1,15 +1,25 @@
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
 import type { JobConfig } from './jobParts';
 
 /** Shared inputs of the build role's unit tests. */
 export const DEPLOYMENT_ID = '0b5f6a8e-3c1d-4e2f-9a7b-6c5d4e3f2a1b';
 export const REVISION = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';
 
+/** The build role's KLI8NT_SEALING_KEYS in tests (the backend's kli8nt.secretKey). */
+export const TEST_SEALING_KEY = 'q'.repeat(43) + '=';
+
+/** A BuildRequested; `cloneToken` is sealed into it as the backend does. */
 export function buildRequested(
-  overrides: { cloneToken?: string; dockerfilePath?: string } = {},
+  overrides: {
+    cloneToken?: string;
+    dockerfilePath?: string;
+    deploymentId?: string;
+  } = {},
 ) {
+  const { cloneToken, deploymentId = DEPLOYMENT_ID, ...rest } = overrides;
   return createMessage('BuildRequested', {
-    deploymentId: DEPLOYMENT_ID,
+    deploymentId,
     messageId: '11111111-2222-4333-8444-555555555555',
     occurredAt: '2025-01-02T03:04:05.000Z',
     payload: {
@@ -25,7 +35,16 @@ export function buildRequested(
       ref: 'main',
       buildArgs: { NODE_ENV: 'production', API_URL: 'https://api.example.com' },
       config: { port: 3000, env: { LOG_LEVEL: 'info' } },
-      ...overrides,
+      ...(cloneToken
+        ? {
+            sealedCloneToken: sealCloneToken(cloneToken, TEST_SEALING_KEY, {
+              deploymentId,
+              owner: 'acme',
+              name: 'shop',
+            }),
+          }
+        : {}),
+      ...rest,
     },
   });
 }

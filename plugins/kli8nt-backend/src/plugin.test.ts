@@ -165,7 +165,7 @@ describe('kli8nt backend', () => {
     });
     // The clone token is minted by the relay at publish time, never stored.
     expect(row.message).not.toContain('ghp_configtoken');
-    expect(message.payload.cloneToken).toBeUndefined();
+    expect(message.payload.sealedCloneToken).toBeUndefined();
 
     expect(github.requests.map(r => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining([

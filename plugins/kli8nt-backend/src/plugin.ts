@@ -78,6 +78,7 @@ export const kli8ntPlugin = createBackendPlugin({
           failDeployment,
           publisher: () => workQueue.queue,
           mintCloneToken: repo => github.cloneToken(repo),
+          cloneTokenKey: settings.secretKey,
           logger,
           ...settings.outbox,
         });

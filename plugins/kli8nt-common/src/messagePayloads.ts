@@ -19,6 +19,7 @@ import {
   imageReferenceSchema,
   reasonCodeSchema,
   repoPathSchema,
+  sealedValueSchema,
   textSchema,
 } from './validation';
 import { sourcePathSchema } from './sourcePath';
@@ -43,13 +44,13 @@ export const buildRequestedPayloadSchema = z.object({
   sourcePath: sourcePathSchema.optional(),
   dockerfilePath: repoPathSchema.optional(),
   buildArgs: boundedRecord(envNameSchema, textSchema(4096), 100).default({}),
-  /** Short-lived token for cloning a private repository. Never log it. */
-  cloneToken: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(4096, 'must be at most 4096 characters')
-    .regex(/^[A-Za-z0-9_.-]+$/, 'must be a token of letters, digits and _ . -')
-    .optional(),
+  /**
+   * The clone token (a GitHub App installation token scoped to this one
+   * repository, `contents: read`), sealed by kli8nt-node's `sealCloneToken`
+   * for this deployment and repository: the broker only ever holds
+   * ciphertext. Absent for repositories that clone anonymously.
+   */
+  sealedCloneToken: sealedValueSchema.optional(),
   config: appConfigSchema,
 });
 

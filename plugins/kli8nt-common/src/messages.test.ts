@@ -230,7 +230,7 @@ describe('parseMessage', () => {
     ['BuildRequested', 'payload.ref', buildRequested],
     ['BuildRequested', 'payload.sourcePath', buildRequested],
     ['BuildRequested', 'payload.dockerfilePath', buildRequested],
-    ['BuildRequested', 'payload.cloneToken', buildRequested],
+    ['BuildRequested', 'payload.sealedCloneToken', buildRequested],
     ['BuildRequested', 'payload.config.healthCheckPath', buildRequested],
     ['BuildRequested', 'payload.config.port', buildRequested],
     ['BuildRequested', 'payload.config.replicas', buildRequested],

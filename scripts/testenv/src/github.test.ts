@@ -81,6 +81,7 @@ describeWithGithub('local GitHub', () => {
   let work: string;
   let privSha: string;
   let pubSha: string;
+  let otherSha: string;
   const useCloneUrl = (name: string) => `${g.gitUrl}/${owner}/${name}.git`;
 
   beforeAll(async () => {
@@ -100,6 +101,15 @@ describeWithGithub('local GitHub', () => {
         root: g.gitRoot,
         owner,
         name: 'priv',
+        source: src,
+        private: true,
+      })
+    ).sha;
+    otherSha = (
+      await addRepository({
+        root: g.gitRoot,
+        owner,
+        name: 'other',
         source: src,
         private: true,
       })
@@ -217,6 +227,35 @@ describeWithGithub('local GitHub', () => {
     expect(await fs.readFile(path.join(dir, 'src', 'secret.txt'), 'utf8')).toBe(
       'private\n',
     );
+
+    // Scoped to priv with contents: read: another private repository of
+    // the same installation does not clone, and nothing can be written.
+    const other = await cloneScript(
+      useCloneUrl('other'),
+      otherSha,
+      await fs.mkdtemp(path.join(work, 'clone-')),
+      token,
+    );
+    expect(other.code).not.toBe(0);
+    expect(other.output).toMatch(/not found|404/i);
+    expect(other.output).not.toContain(token!);
+    const write = await fetch(
+      `${g.apiBaseUrl}/repos/${owner}/priv/deployments`,
+      {
+        method: 'POST',
+        headers: { authorization: `token ${token}` },
+        body: JSON.stringify({ ref: privSha, environment: 'x' }),
+      },
+    );
+    expect(write.status).toBe(403);
+    const listed = await fetch(`${g.apiBaseUrl}/installation/repositories`, {
+      headers: { authorization: `token ${token}` },
+    });
+    expect((await listed.json()).repositories.map((r: any) => r.name)).toEqual([
+      'priv',
+    ]);
+    // Every call mints a new token: none is cached.
+    expect(await gw.cloneToken(ref('priv'))).not.toBe(token);
   });
 
   it('records deployments and their statuses', async () => {

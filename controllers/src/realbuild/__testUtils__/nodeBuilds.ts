@@ -6,7 +6,8 @@ import {
 import { TestGithub, waitFor } from '@internal/testenv';
 import { addRepository } from '@internal/testenv/src/github/repos';
 import { randomUUID } from 'node:crypto';
-import { buildRequested } from '../../build/testFixtures';
+import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { buildRequested, TEST_SEALING_KEY } from '../../build/testFixtures';
 import { run } from './buildah';
 import {
   kubectl,
@@ -42,23 +43,34 @@ export function nodeBuildDriver(
     return added.sha;
   }
 
-  async function requestBuild(repo: string, sha: string) {
+  /** `app` defaults to the repository's name; `sourcePath` to the root. */
+  async function requestBuild(
+    repo: string,
+    sha: string,
+    options: { app?: string; sourcePath?: string } = {},
+  ) {
     const access = await mintCloneAccess(github, owner, repo);
     if (!access.cloneUrl.startsWith(github.gitUrlNode)) {
       throw new Error(`clone_url ${access.cloneUrl} is not the pods' one`);
     }
     const base = buildRequested();
+    const deploymentId = randomUUID();
     const message = createMessage('BuildRequested', {
-      deploymentId: randomUUID(),
+      deploymentId,
       payload: {
         ...base.payload,
-        app: repo,
+        app: options.app ?? repo,
         entityRef: `component:default/${repo}`,
         cluster: world.cluster,
         repo: { owner, name: repo, cloneUrl: access.cloneUrl },
         revision: sha,
+        ...(options.sourcePath ? { sourcePath: options.sourcePath } : {}),
         buildArgs: {},
-        cloneToken: access.token,
+        sealedCloneToken: sealCloneToken(access.token, TEST_SEALING_KEY, {
+          deploymentId,
+          owner,
+          name: repo,
+        }),
       },
     });
     const started = Date.now();

@@ -20,6 +20,7 @@ import type { BuildConfig } from '../../config';
 import { createLogger } from '../../runtime';
 import { BuildController } from '../../build/controller';
 import { parseBuildQueueMessage } from '../../build/queueAdapter';
+import { TEST_SEALING_KEY } from '../../build/testFixtures';
 import { parseTolerations } from '../../runtime/tolerations';
 import { REPO_ROOT } from './buildah';
 
@@ -59,10 +60,12 @@ async function api<T>(
   route: string,
   auth: string,
   method = 'GET',
+  body?: object,
 ): Promise<T> {
   const response = await fetch(`${github.apiBaseUrl}${route}`, {
     method,
     headers: { authorization: auth, accept: 'application/vnd.github+json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
   if (!response.ok) {
     throw new Error(`${method} ${route}: ${response.status}`);
@@ -71,9 +74,9 @@ async function api<T>(
 }
 
 /**
- * Mints an installation token of the owner's installation, as the backend
- * does for a BuildRequested, and reads the repository's clone URL (the one
- * build pods reach) with it.
+ * Mints an installation token for the one repository, `contents: read`,
+ * as the backend does for a BuildRequested, and reads the repository's
+ * clone URL (the one build pods reach) with it.
  */
 export async function mintCloneAccess(
   github: TestGithub,
@@ -91,6 +94,7 @@ export async function mintCloneAccess(
     `/app/installations/${installation.id}/access_tokens`,
     jwt,
     'POST',
+    { repositories: [name], permissions: { contents: 'read' } },
   );
   const repo = await api<{ clone_url: string; private: boolean }>(
     github,
@@ -189,7 +193,10 @@ export async function setUpNodeBuilds(
   github: TestGithub,
   egressProxyNode: string,
   images: Record<string, string>,
-  base: Omit<BuildConfig, 'clusters' | 'namespace' | 'amqp' | 'digestGraceMs'>,
+  base: Omit<
+    BuildConfig,
+    'clusters' | 'namespace' | 'amqp' | 'digestGraceMs' | 'sealingKeys'
+  >,
 ): Promise<NodeBuildWorld> {
   const namespace = `kli8nt-bk-${suffix}`;
   const cluster = `bk-${suffix}`;
@@ -211,6 +218,7 @@ export async function setUpNodeBuilds(
       reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
     },
     digestGraceMs: 30_000,
+    sealingKeys: [TEST_SEALING_KEY],
     registry: `${registry}/apps`,
     cacheRepo: `${registry}/kli8nt-cache`,
     insecureRegistry: true,

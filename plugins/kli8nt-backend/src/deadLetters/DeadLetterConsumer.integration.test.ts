@@ -7,6 +7,7 @@ import {
 import {
   AmqpWorkQueue,
   readKli8ntNodeConfig,
+  sealCloneToken,
   TerminalError,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
@@ -92,7 +93,14 @@ describeWithTestEnv(
         consumer.start();
         await queue.publish(buildQueue, {
           ...d.message,
-          payload: { ...d.message.payload, cloneToken: TOKEN },
+          payload: {
+            ...d.message.payload,
+            sealedCloneToken: sealCloneToken(TOKEN, randomBytes(32), {
+              deploymentId: d.message.deploymentId,
+              owner: 'acme',
+              name: 'shop',
+            }),
+          },
         });
 
         const deadline = Date.now() + 20_000;

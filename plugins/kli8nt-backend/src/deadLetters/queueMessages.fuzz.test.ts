@@ -9,9 +9,10 @@ import {
   DeliveryOutcome,
   InMemoryWorkQueue,
   processDelivery,
+  sealCloneToken,
 } from '@internal/backstage-plugin-kli8nt-node';
 import fc from 'fast-check';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { testBuildPayload } from '../__testUtils__/messages';
 
 /*
@@ -34,10 +35,18 @@ const TOKENS = [
 const deploymentId = randomUUID();
 const config = { port: 8080, replicas: 1, domains: [], env: {}, secretEnv: {} };
 const VALID: Kli8ntMessage[] = [
-  ...TOKENS.map(cloneToken =>
+  ...TOKENS.map(token =>
     createMessage('BuildRequested', {
       deploymentId,
-      payload: { ...testBuildPayload(), cloneToken, config },
+      payload: {
+        ...testBuildPayload(),
+        sealedCloneToken: sealCloneToken(token, randomBytes(32), {
+          deploymentId,
+          owner: 'acme',
+          name: 'shop',
+        }),
+        config,
+      },
     }),
   ),
   createMessage('DeployRequested', {
@@ -179,10 +188,10 @@ function letterProblem(letter: DeadLetter): string | undefined {
   if (hasToken(letter.reason) || hasToken(letter.body)) {
     return `token kept: ${letter.body}`;
   }
-  const token = JSON.parse(letter.body)?.payload?.cloneToken;
-  return token === undefined || token === '[redacted]'
+  const sealed = JSON.parse(letter.body)?.payload?.sealedCloneToken;
+  return sealed === undefined || sealed === '[redacted]'
     ? undefined
-    : `cloneToken ${token}`;
+    : `sealedCloneToken ${sealed}`;
 }
 
 describe('queue consumption under fuzzing', () => {

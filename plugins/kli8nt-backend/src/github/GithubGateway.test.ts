@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { OctokitGithubGateway } from './GithubGateway';
@@ -35,6 +36,7 @@ describe('OctokitGithubGateway', () => {
     expect(await gateway.getRepository(repo)).toEqual({
       defaultBranch: 'main',
       cloneUrl: 'https://github.com/acme/shop.git',
+      private: false,
     });
     expect(auth).toBe('token ghp_testtoken');
   });
@@ -174,7 +176,108 @@ describe('OctokitGithubGateway', () => {
     ).rejects.toThrow('HTTP 202');
   });
 
-  it('hands out the clone token', async () => {
-    expect(await gateway.cloneToken(repo)).toBe('ghp_testtoken');
+  it('never hands out the personal access token as a clone token', async () => {
+    expect(gateway.mintsCloneTokens('github.com')).toBe(false);
+    expect(await gateway.cloneToken(repo)).toBeUndefined();
+  });
+
+  describe('as a GitHub App', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+    });
+    const appGateway = OctokitGithubGateway.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [
+            {
+              host: 'github.com',
+              token: 'ghp_testtoken',
+              apps: [
+                {
+                  appId: 42,
+                  privateKey: privateKey.export({
+                    type: 'pkcs8',
+                    format: 'pem',
+                  }) as string,
+                  clientId: 'c',
+                  clientSecret: 's',
+                  webhookSecret: 'w',
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+
+    function verifiedIssuer(authorization: string | null): string {
+      const [scheme, jwt] = (authorization ?? '').split(' ');
+      expect(scheme.toLowerCase()).toBe('bearer');
+      const [header, payload, signature] = jwt.split('.');
+      expect(
+        createVerify('RSA-SHA256')
+          .update(`${header}.${payload}`)
+          .verify(publicKey, signature, 'base64url'),
+      ).toBe(true);
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      expect(claims.exp - claims.iat).toBeLessThanOrEqual(600);
+      return claims.iss;
+    }
+
+    it('mints a fresh token for the one repository, contents: read, every time', async () => {
+      const asked: unknown[] = [];
+      let n = 0;
+      server.use(
+        http.get(`${API}/repos/acme/shop/installation`, ({ request }) => {
+          expect(verifiedIssuer(request.headers.get('authorization'))).toBe(
+            '42',
+          );
+          return HttpResponse.json({ id: 7 });
+        }),
+        http.post(
+          `${API}/app/installations/7/access_tokens`,
+          async ({ request }) => {
+            verifiedIssuer(request.headers.get('authorization'));
+            asked.push(await request.json());
+            n++;
+            return HttpResponse.json(
+              { token: `ghs_scoped${n}`, expires_at: '2030-01-01T00:00:00Z' },
+              { status: 201 },
+            );
+          },
+        ),
+      );
+      expect(appGateway.mintsCloneTokens('github.com')).toBe(true);
+      expect(await appGateway.cloneToken(repo)).toBe('ghs_scoped1');
+      expect(await appGateway.cloneToken(repo)).toBe('ghs_scoped2');
+      expect(asked).toEqual([
+        { repositories: ['shop'], permissions: { contents: 'read' } },
+        { repositories: ['shop'], permissions: { contents: 'read' } },
+      ]);
+    });
+
+    it('gives no token (and never the PAT) when the App is not installed on the owner', async () => {
+      server.use(
+        http.get(`${API}/repos/acme/shop/installation`, () =>
+          HttpResponse.json(fx.notFound, { status: 404 }),
+        ),
+      );
+      expect(await appGateway.cloneToken(repo)).toBeUndefined();
+    });
+
+    it('says what failed when GitHub refuses the token', async () => {
+      server.use(
+        http.get(`${API}/repos/acme/shop/installation`, () =>
+          HttpResponse.json({ id: 7 }),
+        ),
+        http.post(`${API}/app/installations/7/access_tokens`, () =>
+          HttpResponse.json(
+            { message: 'The permissions requested are not granted' },
+            { status: 422 },
+          ),
+        ),
+      );
+      await expect(appGateway.cloneToken(repo)).rejects.toThrow(/GitHub/);
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@backstage/integration';
 import { Octokit } from '@octokit/rest';
 import { RepoRef } from '../database/types';
+import { GithubAppCloneTokens } from './cloneTokens';
 import { githubFailure, githubStatus as status } from './failure';
 import { repoUrl } from './repo';
 
@@ -24,6 +25,7 @@ export type GithubDeploymentState =
 export interface RepositoryInfo {
   defaultBranch: string;
   cloneUrl: string;
+  private: boolean;
 }
 
 export interface BranchInfo {
@@ -56,8 +58,14 @@ export interface GithubGateway {
       environmentUrl?: string;
     },
   ): Promise<void>;
-  /** A short-lived token that can clone the repository. Never log it. */
+  /**
+   * A GitHub App installation token that can only read this repository's
+   * contents, minted now (never cached), or undefined when no App is
+   * installed on its owner. Never a personal access token. Never log it.
+   */
   cloneToken(repo: RepoRef): Promise<string | undefined>;
+  /** Whether the host has a GitHub App, so private repositories can build. */
+  mintsCloneTokens(host: string): boolean;
 }
 
 const MAX_BRANCH_PAGES = 10;
@@ -72,10 +80,16 @@ export class OctokitGithubGateway implements GithubGateway {
     );
   }
 
+  private readonly cloneTokens: GithubAppCloneTokens;
+
   constructor(
     private readonly integrations: ScmIntegrationRegistry,
     private readonly credentials: GithubCredentialsProvider,
-  ) {}
+  ) {
+    this.cloneTokens = new GithubAppCloneTokens(
+      host => integrations.github.byHost(host)?.config,
+    );
+  }
 
   isGithubHost(host: string): boolean {
     return this.integrations.github.byHost(host) !== undefined;
@@ -123,7 +137,11 @@ export class OctokitGithubGateway implements GithubGateway {
     const { data } = await this.call(repo, () =>
       octokit.repos.get({ owner: repo.owner, repo: repo.name }),
     );
-    return { defaultBranch: data.default_branch, cloneUrl: data.clone_url };
+    return {
+      defaultBranch: data.default_branch,
+      cloneUrl: data.clone_url,
+      private: data.private,
+    };
   }
 
   async listBranches(repo: RepoRef): Promise<BranchInfo[]> {
@@ -222,12 +240,10 @@ export class OctokitGithubGateway implements GithubGateway {
   }
 
   async cloneToken(repo: RepoRef): Promise<string | undefined> {
-    // A GitHub App's credentials are fetched from GitHub too.
-    const { token } = await this.credentials
-      .getCredentials({ url: repoUrl(repo) })
-      .catch(error => {
-        throw this.failure(error, repo);
-      });
-    return token;
+    return this.call(repo, () => this.cloneTokens.mint(repo));
+  }
+
+  mintsCloneTokens(host: string): boolean {
+    return this.cloneTokens.canMint(host);
   }
 }

@@ -4,6 +4,8 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { openCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { randomBytes } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { acceptedDeploy, testApp } from '../__testUtils__/messages';
 import { describeWithTestEnv } from '../__testUtils__/testenv';
@@ -15,6 +17,7 @@ const databases = TestDatabases.create({
   disableDocker: true,
 });
 const TOKEN = 'ghs_shortlivedinstallationtoken';
+const KEY = randomBytes(32).toString('base64');
 
 jest.setTimeout(30_000);
 
@@ -34,6 +37,7 @@ async function setup(
     outbox,
     publisher: async () => ({ publish }),
     mintCloneToken: mint,
+    cloneTokenKey: KEY,
     failDeployment,
     logger,
     pollIntervalMs: 10_000,
@@ -117,9 +121,15 @@ describe.each(databases.eachSupportedId())('OutboxRelay on %p', id => {
       deploys.map(d => ['build.default', d.message.messageId]),
     );
     const [, first] = published[0];
-    expect(first.type === 'BuildRequested' && first.payload.cloneToken).toBe(
-      TOKEN,
-    );
+    if (first.type !== 'BuildRequested') throw new Error(first.type);
+    expect(JSON.stringify(published)).not.toContain(TOKEN);
+    expect(
+      openCloneToken(first.payload.sealedCloneToken!, [KEY], {
+        deploymentId: first.deploymentId,
+        owner: 'acme',
+        name: 'shop',
+      }),
+    ).toBe(TOKEN);
     expect(mint).toHaveBeenCalledWith({
       host: 'github.com',
       owner: 'acme',

@@ -3,6 +3,7 @@ import {
   Kli8ntMessage,
   parseMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
 import { FailDeployment, failTargetOf } from '../deadLetters/failDeployment';
 import { ClaimedRow, OutboxStore } from './OutboxStore';
 
@@ -12,7 +13,7 @@ export interface MessagePublisher {
   publish(queue: string, message: Kli8ntMessage): Promise<void>;
 }
 
-/** Mints the clone token of a repository at publish time. */
+/** Mints the (repository-scoped, read-only) clone token of a repository at publish time. */
 export type CloneTokenMinter = (repo: {
   host: string;
   owner: string;
@@ -23,6 +24,12 @@ export interface OutboxRelayOptions {
   outbox: OutboxStore;
   publisher: () => Promise<MessagePublisher>;
   mintCloneToken: CloneTokenMinter;
+  /**
+   * `kli8nt.secretKey`: the clone token is sealed with it for the build
+   * role, which holds the same key. Without it no token is minted, so only
+   * public repositories build.
+   */
+  cloneTokenKey?: string;
   /** Ends the deployment of a parked row. */
   failDeployment: FailDeployment;
   logger: LoggerService;
@@ -181,7 +188,12 @@ export class OutboxRelay {
     }
   }
 
-  /** The token is minted here so that it is never stored in the outbox. */
+  /**
+   * The token is minted here, as late as the backend can (the outbox row
+   * never holds it), and sealed for this deployment and repository, so the
+   * message body the broker keeps (queue, disk, dead letters) holds only
+   * ciphertext.
+   */
   private async withCloneToken(row: ClaimedRow): Promise<Kli8ntMessage> {
     const parsed = parseMessage(row.message);
     if (!parsed.ok) {
@@ -190,19 +202,24 @@ export class OutboxRelay {
       );
     }
     const message = parsed.message;
-    if (message.type !== 'BuildRequested') {
+    const key = this.options.cloneTokenKey;
+    if (message.type !== 'BuildRequested' || !key) {
       return message;
     }
     const { repo } = message.payload;
     const host = new URL(repo.cloneUrl).host;
-    const cloneToken = await this.options.mintCloneToken({
+    const token = await this.options.mintCloneToken({
       host,
       owner: repo.owner,
       name: repo.name,
     });
-    return cloneToken
-      ? { ...message, payload: { ...message.payload, cloneToken } }
-      : message;
+    if (!token) return message;
+    const sealedCloneToken = sealCloneToken(token, key, {
+      deploymentId: message.deploymentId,
+      owner: repo.owner,
+      name: repo.name,
+    });
+    return { ...message, payload: { ...message.payload, sealedCloneToken } };
   }
 
   private async run() {

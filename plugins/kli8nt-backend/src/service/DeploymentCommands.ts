@@ -3,7 +3,7 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   buildQueueName,
   deployQueueName,
@@ -17,6 +17,7 @@ import {
   DeploymentRecord,
   DeploymentTrigger,
   Kli8ntStore,
+  RepoRef,
 } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import { repoFromEntity } from '../github/repo';
@@ -92,6 +93,30 @@ export class DeploymentCommands {
     }
   }
 
+  /**
+   * A private repository builds only with a GitHub App token sealed for the
+   * build (never a personal access token): refused up front, with what to
+   * configure, rather than failing at the clone.
+   */
+  private checkCloneable(repo: RepoRef, isPrivate: boolean) {
+    if (!isPrivate) return;
+    const missing = [
+      ...(this.options.github.mintsCloneTokens(repo.host)
+        ? []
+        : [`a GitHub App for ${repo.host} (integrations.github[].apps)`]),
+      ...(this.options.config.secretKey ? [] : ['kli8nt.secretKey']),
+    ];
+    if (missing.length > 0) {
+      throw new InputError(
+        `${repo.owner}/${
+          repo.name
+        } is private, and builds get only a read-only GitHub App token for their one repository, never a personal access token: configure ${missing.join(
+          ' and ',
+        )}. Without them only public repositories build.`,
+      );
+    }
+  }
+
   async deploy(options: {
     entityRef: string;
     ref?: string;
@@ -112,6 +137,7 @@ export class DeploymentCommands {
     const sourcePath = readSourcePath(entity.metadata.annotations);
     const { app } = await apps.resolve(entity);
     const info = await github.getRepository(repo);
+    this.checkCloneable(repo, info.private);
     const ref = options.ref ?? info.defaultBranch;
     const commitSha = await github.resolveCommit(repo, ref);
 

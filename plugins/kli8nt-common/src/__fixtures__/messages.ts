@@ -43,7 +43,8 @@ export const buildRequested = () =>
     sourcePath: 'apps/shop',
     dockerfilePath: 'docker/Dockerfile',
     buildArgs: { NODE_VERSION: '22' },
-    cloneToken: 'ghs_abcdef0123456789',
+    sealedCloneToken:
+      'v1.0a1b2c3d.QUJDREVGR0hJSktM.VGhpcyBpcyBhIHRhZzE2.Y2lwaGVydGV4dA',
     config,
   });
 

@@ -46,14 +46,21 @@ export function sealingKeyId(key: SealingKey): string {
 
 /**
  * Encrypts a secret with AES-256-GCM into
- * `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts).
+ * `v1.<keyId>.<iv>.<tag>.<ciphertext>` (base64url parts). A `context`
+ * (authenticated, not stored) binds the value to its use: it opens only
+ * with the same context, so it cannot be copied into another message.
  *
  * @public
  */
-export function sealSecret(plaintext: string, key: SealingKey): string {
+export function sealSecret(
+  plaintext: string,
+  key: SealingKey,
+  context?: string,
+): string {
   const bytes = keyBytes(key);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', bytes, iv);
+  if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
   const ciphertext = Buffer.concat([
     cipher.update(plaintext, 'utf8'),
     cipher.final(),
@@ -69,11 +76,16 @@ export function sealSecret(plaintext: string, key: SealingKey): string {
 
 /**
  * Decrypts a value made by {@link sealSecret} with whichever of `keys` has
- * its key id. Throws on an unknown key, a malformed value or tampering.
+ * its key id and the same `context`. Throws on an unknown key, a malformed
+ * value, tampering or another context.
  *
  * @public
  */
-export function openSecret(sealed: string, keys: SealingKey[]): string {
+export function openSecret(
+  sealed: string,
+  keys: SealingKey[],
+  context?: string,
+): string {
   const parts = sealed.split('.');
   if (parts.length !== 5 || parts[0] !== VERSION) {
     throw new Error(
@@ -92,6 +104,7 @@ export function openSecret(sealed: string, keys: SealingKey[]): string {
   }
   const decipher = createDecipheriv('aes-256-gcm', key, ivBytes);
   decipher.setAuthTag(tagBytes);
+  if (context !== undefined) decipher.setAAD(Buffer.from(context, 'utf8'));
   try {
     return Buffer.concat([
       decipher.update(Buffer.from(ciphertext, 'base64url')),

@@ -51,7 +51,12 @@ export class Deployments {
     const mine = this.state.deployments.filter(
       d => d.owner === repo.owner && d.repo === repo.name,
     );
-    const writer = TokenStore.canRead(caller, repo.owner, repo.name);
+    const writer = TokenStore.canWrite(
+      caller,
+      repo.owner,
+      repo.name,
+      'deployments',
+    );
     if (method === 'POST' && !writer)
       return json(
         caller.kind === 'anonymous' ? 401 : 403,

@@ -125,11 +125,23 @@ export function createFakeGithub(options: FakeGithubOptions) {
         const names: string[] | undefined = Array.isArray(body?.repositories)
           ? body.repositories
           : undefined;
-        const minted = tokens.mint(inst.id, inst.account.login, names);
+        for (const n of names ?? []) {
+          if (!(await repos.repo(inst.account.login, n)))
+            return json(
+              422,
+              p.message(
+                'There is at least one repository that does not exist or is not accessible to the parent installation.',
+                422,
+              ),
+            );
+        }
+        const asked = narrowed(body?.permissions, inst.permissions);
+        if (typeof asked === 'string') return json(422, p.message(asked, 422));
+        const minted = tokens.mint(inst.id, inst.account.login, names, asked);
         return json(201, {
           token: minted.token,
           expires_at: minted.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          permissions: inst.permissions,
+          permissions: asked ?? inst.permissions,
           repository_selection: names ? 'selected' : 'all',
           ...(names
             ? {
@@ -286,6 +298,26 @@ export function createFakeGithub(options: FakeGithubOptions) {
       });
     },
   };
+}
+
+/**
+ * The permissions a token request asked for, checked against the
+ * installation's as GitHub does (422 for more than it has); undefined when
+ * it asked for none (the token gets all of the installation's).
+ */
+function narrowed(
+  asked: unknown,
+  granted: Record<string, string>,
+): Record<string, string> | string | undefined {
+  if (asked === undefined || asked === null) return undefined;
+  if (typeof asked !== 'object' || Array.isArray(asked))
+    return 'permissions must be an object';
+  const rank = (level: unknown) => ['read', 'write'].indexOf(String(level));
+  for (const [name, level] of Object.entries(asked)) {
+    if (rank(level) < 0 || rank(level) > rank(granted[name]))
+      return `The permissions requested are not granted to this installation (${name}: ${level})`;
+  }
+  return asked as Record<string, string>;
 }
 
 /** per_page/page with a Link header, as Octokit's paginate() follows it. */

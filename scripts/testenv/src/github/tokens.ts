@@ -2,7 +2,9 @@
  * Credentials as GitHub checks them: a personal access token that reads
  * every repository, GitHub App JWTs (RS256, signed with the app's private
  * key) that may mint installation tokens, and installation tokens that
- * expire and read only their account's repositories. Tokens are kept as
+ * expire, read only their account's repositories (or the ones they were
+ * scoped to) and write only with the permissions they were granted (all of
+ * the installation's unless the request narrowed them). Tokens are kept as
  * SHA-256 digests, so neither memory dumps nor the state file hold one.
  */
 import crypto from 'node:crypto';
@@ -16,6 +18,8 @@ export type Grant =
       account: string;
       /** Repository names, when the token was scoped to some. */
       repositories?: string[];
+      /** Permission → `read` | `write`, when the token was narrowed. */
+      permissions?: Record<string, string>;
       expiresAt: number;
     };
 
@@ -27,6 +31,7 @@ export interface StoredToken {
   installationId: number;
   account: string;
   repositories?: string[];
+  permissions?: Record<string, string>;
   expiresAt: number;
 }
 
@@ -87,7 +92,12 @@ export class TokenStore {
   }
 
   /** `POST /app/installations/:id/access_tokens` */
-  mint(installationId: number, account: string, repositories?: string[]) {
+  mint(
+    installationId: number,
+    account: string,
+    repositories?: string[],
+    permissions?: Record<string, string>,
+  ) {
     const token = `ghs_${crypto.randomBytes(27).toString('base64url')}`;
     const ttl = (this.options.ttlSeconds ?? 3600) * 1000;
     // Whole seconds: GitHub's expires_at has no fraction.
@@ -98,6 +108,7 @@ export class TokenStore {
       installationId,
       account,
       repositories,
+      permissions,
       expiresAt,
     });
     this.options.onChange?.([...this.tokens.values()]);
@@ -127,7 +138,25 @@ export class TokenStore {
     if (caller.kind === 'pat') return true;
     if (caller.kind !== 'installation') return false;
     if (caller.account.toLowerCase() !== owner.toLowerCase()) return false;
-    return !caller.repositories || caller.repositories.includes(name);
+    return (
+      !caller.repositories ||
+      caller.repositories.some(r => r.toLowerCase() === name.toLowerCase())
+    );
+  }
+
+  /**
+   * May this caller write `permission` (e.g. `deployments`) on the
+   * repository? A token narrowed to `contents: read` writes nothing.
+   */
+  static canWrite(
+    caller: Caller,
+    owner: string,
+    name: string,
+    permission: string,
+  ): boolean {
+    if (!TokenStore.canRead(caller, owner, name)) return false;
+    if (caller.kind !== 'installation' || !caller.permissions) return true;
+    return caller.permissions[permission] === 'write';
   }
 
   private verifyJwt(jwt: string): boolean {
