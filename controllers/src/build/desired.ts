@@ -111,7 +111,7 @@ export function desiredBuild(
         : {}),
       buildArgs: { ...payload.buildArgs },
       config: payload.config,
-      ...(payload.sealedCloneToken
+      ...(payload.cloneToken
         ? { cloneSecretName: cloneSecretName(deploymentId) }
         : {}),
     },
@@ -284,6 +284,7 @@ function detectContainer(build: BuildResource, config: JobConfig): V1Container {
       '--write',
       '--plan-file',
       '/dev/termination-log',
+      ...(build.spec.sourcePath ? ['--checkout', SOURCE_DIR] : []),
       contextDir(build),
     ],
     terminationMessagePath: '/dev/termination-log',

@@ -52,7 +52,12 @@ describe('a Build with a source path', () => {
       name: 'KLI8NT_SOURCE_PATH',
       value: 'apps/web',
     });
-    expect(detect.command!.at(-1)).toBe('/workspace/src/apps/web');
+    // Detection also knows the checkout, to refuse a workspace member.
+    expect(detect.command!.slice(-3)).toEqual([
+      '--checkout',
+      '/workspace/src',
+      '/workspace/src/apps/web',
+    ]);
     expect(kaniko.args).toContain('--context=dir:///workspace/src/apps/web');
     expect(kaniko.args).toContain(
       '--dockerfile=/workspace/src/apps/web/Dockerfile',
@@ -75,6 +80,7 @@ describe('a Build with a source path', () => {
     const { clone, detect, kaniko } = steps(jobConfig, build());
     expect(clone.env!.map(e => e.name)).not.toContain('KLI8NT_SOURCE_PATH');
     expect(detect.command!.at(-1)).toBe('/workspace/src');
+    expect(detect.command).not.toContain('--checkout');
     expect(kaniko.args).toContain('--context=dir:///workspace/src');
   });
 });

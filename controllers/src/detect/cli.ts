@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { detect } from './detect';
 import { DetectError } from './errors';
 import { readDirectoryTree } from './readDirectoryTree';
+import { checkNotWorkspaceMember } from './workspaceAbove';
 import { writePlan } from './writePlan';
 
 const USAGE = `Usage: kli8nt-detect <dir> [--json] [--write] [--dockerfile <path>] [--plan-file <path>]
@@ -15,6 +16,8 @@ Detects the stack of the repository in <dir> and prints its build plan.
                        (nothing is written when the repository has its own Dockerfile;
                        an existing .dockerignore is kept)
   --dockerfile <path>  use the repository's Dockerfile at <path> (relative to <dir>)
+  --checkout <root>    <dir> is a subdirectory of the checkout at <root> (a monorepo
+                       app): refuse it when it is a member of a workspace above it
   --plan-file <path>   write {"stack","port"} as JSON to <path> (the build Job's
                        termination message, so the controller learns the plan)
 
@@ -48,6 +51,7 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
         write: { type: 'boolean', default: false },
         dockerfile: { type: 'string' },
         'plan-file': { type: 'string' },
+        checkout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -67,6 +71,9 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
   const json = args.values.json;
 
   try {
+    if (args.values.checkout && !args.values.dockerfile) {
+      checkNotWorkspaceMember(args.values.checkout, dir);
+    }
     const tree = readDirectoryTree(dir);
     const plan = buildPlanSchema.parse(
       detect(tree, { dockerfilePath: args.values.dockerfile }),

@@ -11,7 +11,8 @@ export type DetectErrorCode =
   | 'DockerfileNotFound'
   | 'InvalidDockerfile'
   | 'InvalidManifest'
-  | 'UnsafeValue';
+  | 'UnsafeValue'
+  | 'WorkspaceMember';
 
 /**
  * A detection failure caused by the repository's contents (a user error):

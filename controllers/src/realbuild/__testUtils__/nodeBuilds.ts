@@ -6,8 +6,7 @@ import {
 import { TestGithub, waitFor } from '@internal/testenv';
 import { addRepository } from '@internal/testenv/src/github/repos';
 import { randomUUID } from 'node:crypto';
-import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
-import { buildRequested, TEST_SEALING_KEY } from '../../build/testFixtures';
+import { buildRequested } from '../../build/testFixtures';
 import { run } from './buildah';
 import {
   kubectl,
@@ -54,9 +53,8 @@ export function nodeBuildDriver(
       throw new Error(`clone_url ${access.cloneUrl} is not the pods' one`);
     }
     const base = buildRequested();
-    const deploymentId = randomUUID();
     const message = createMessage('BuildRequested', {
-      deploymentId,
+      deploymentId: randomUUID(),
       payload: {
         ...base.payload,
         app: options.app ?? repo,
@@ -66,11 +64,7 @@ export function nodeBuildDriver(
         revision: sha,
         ...(options.sourcePath ? { sourcePath: options.sourcePath } : {}),
         buildArgs: {},
-        sealedCloneToken: sealCloneToken(access.token, TEST_SEALING_KEY, {
-          deploymentId,
-          owner,
-          name: repo,
-        }),
+        cloneToken: access.token,
       },
     });
     const started = Date.now();

@@ -349,6 +349,19 @@ describe('DeployTab', () => {
     ).toHaveTextContent('Deploying');
   });
 
+  it('shows the source path of a monorepo app in the history', async () => {
+    api.deployments = [
+      makeDeployment({ status: 'live', sourcePath: 'apps/web' }),
+      makeDeployment({ status: 'superseded', ref: 'root-build' }),
+    ];
+    renderTab(<DeployTab />, { api });
+    const history = await waitFor(() => card('History'));
+    expect(
+      await within(history).findByText('main · apps/web'),
+    ).toBeInTheDocument();
+    expect(within(history).getByText('root-build')).toBeInTheDocument();
+  });
+
   it('pages through the history', async () => {
     api.deployments = Array.from({ length: 12 }, (_, i) =>
       makeDeployment({ status: 'superseded', ref: `release-${i}` }),

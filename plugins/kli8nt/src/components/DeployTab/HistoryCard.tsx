@@ -109,7 +109,14 @@ export function HistoryCard(props: {
         );
       },
     },
-    { id: 'ref', label: 'Ref', cell: d => <CellText title={d.ref} /> },
+    {
+      id: 'ref',
+      label: 'Ref',
+      // A monorepo app names the directory it was built from.
+      cell: d => (
+        <CellText title={d.sourcePath ? `${d.ref} · ${d.sourcePath}` : d.ref} />
+      ),
+    },
     {
       id: 'status',
       label: 'Status',
