@@ -204,6 +204,7 @@ describeWithGithub('local GitHub', () => {
     expect(await gw.getRepository(ref('priv'))).toEqual({
       defaultBranch: 'main',
       cloneUrl: `${g.gitUrlNode}/${owner}/priv.git`,
+      private: true,
     });
     expect(await gw.listBranches(ref('priv'))).toEqual([
       { name: 'main', commitSha: privSha },
