@@ -88,8 +88,14 @@ rabbit_env() {
     RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$LOG_DIR/rabbitmq" \
     RABBITMQ_PID_FILE="$d/rabbitmq.pid" RABBITMQ_CONFIG_FILE="$d/rabbitmq" \
     RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
-    RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" "$@"
+    RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$RABBIT_LOOPBACK_DIST" \
+    RABBITMQ_CTL_ERL_ARGS="$RABBIT_LOOPBACK_DIST" "$@"
 }
+# Erlang distribution listens on every interface unless told otherwise, and
+# the real node's build pods reach the host's veth address: loopback only
+# (found while writing the hostile-repository test, #17).
+RABBIT_LOOPBACK_DIST='-kernel inet_dist_use_interface {127,0,0,1}'
 rabbitmq_pid() { [[ -r $RUN_DIR/rabbitmq/rabbitmq.pid ]] && cat "$RUN_DIR/rabbitmq/rabbitmq.pid" || true; }
 # The node name is passed by env, not argv; its home dir is unique to us.
 rabbitmq_running() { pid_alive "$(rabbitmq_pid)" "$RUN_DIR/rabbitmq/home"; }
