@@ -36,6 +36,14 @@ export interface Config {
        * Name of the GitHub Deployment environment. Default 'kli8nt-<cluster>'.
        */
       environment?: string;
+      /**
+       * Repository binding: an entity registered from a `url` location may
+       * deploy only the repository its catalog file is in. Entities whose
+       * origin location ref starts with one of these (e.g.
+       * `url:https://github.com/acme/catalog/`, a catalog repository the
+       * platform team reviews) may name any repository. Default none.
+       */
+      trustedOrigins?: string[];
     };
     /** Relay of the transactional outbox to the work queues. */
     outbox?: {

@@ -10,6 +10,7 @@ describe('readKli8ntBackendConfig', () => {
         host: 'github.com',
         deployments: true,
         environment: 'kli8nt-default',
+        trustedOrigins: [],
       },
       outbox: {
         pollIntervalMs: 5000,
@@ -39,6 +40,7 @@ describe('readKli8ntBackendConfig', () => {
             host: 'ghe.example.com',
             deployments: false,
             environment: 'production',
+            trustedOrigins: ['url:https://github.com/acme/catalog/'],
           },
           outbox: {
             pollIntervalMs: 100,
@@ -65,6 +67,7 @@ describe('readKli8ntBackendConfig', () => {
         host: 'ghe.example.com',
         deployments: false,
         environment: 'production',
+        trustedOrigins: ['url:https://github.com/acme/catalog/'],
       },
       outbox: {
         pollIntervalMs: 100,

@@ -11,6 +11,7 @@ export interface Kli8ntBackendConfig {
     host: string;
     deployments: boolean;
     environment: string;
+    trustedOrigins: string[];
   };
   outbox: {
     pollIntervalMs: number;
@@ -81,6 +82,8 @@ export function readKli8ntBackendConfig(root: Config): Kli8ntBackendConfig {
       deployments: config.getOptionalBoolean('github.deployments') ?? true,
       environment:
         config.getOptionalString('github.environment') ?? `kli8nt-${cluster}`,
+      trustedOrigins:
+        config.getOptionalStringArray('github.trustedOrigins') ?? [],
     },
     outbox: {
       pollIntervalMs: positiveInt(config, 'outbox.pollIntervalMs', 5_000),

@@ -39,7 +39,8 @@ import {
 const ROOT = 'user:default/root'; // an admin, seeds the deployments
 const IMAGE_DIGEST = `sha256:${'b'.repeat(64)}`;
 
-const loc = 'url:https://example.com/matrix.yaml';
+// Registered from the repository it deploys (repository binding).
+const loc = 'url:https://github.com/acme/shop/blob/main/catalog-info.yaml';
 const meta = (name: string, extra: object = {}) => ({
   name,
   namespace: 'default',

@@ -1,16 +1,28 @@
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { RepoRef } from '../database/types';
+import { checkRepositoryBinding, RepositoryBindingOptions } from './binding';
 
 // GitHub owners are alphanumeric with dashes; names may not be '.' or '..'.
 const SLUG = /^([A-Za-z0-9][A-Za-z0-9-]*)\/(?!\.\.?$)([A-Za-z0-9_.-]+)$/;
 
 /**
  * The GitHub repository of an entity, from its `github.com/project-slug`
- * annotation or else its `backstage.io/source-location`. The request body
- * never names a repository: the catalog decides what gets deployed.
+ * annotation or else its `backstage.io/source-location`, once repository
+ * binding allows it (see `checkRepositoryBinding`: 403 otherwise). The
+ * request body never names a repository: the catalog decides what gets
+ * deployed.
  */
 export function repoFromEntity(
+  entity: Entity,
+  options: { defaultHost: string } & RepositoryBindingOptions,
+): RepoRef {
+  const repo = namedRepo(entity, options);
+  checkRepositoryBinding(entity, repo, options);
+  return repo;
+}
+
+function namedRepo(
   entity: Entity,
   options: { defaultHost: string; isGithubHost(host: string): boolean },
 ): RepoRef {

@@ -133,6 +133,7 @@ export class DeploymentCommands {
     const repo = repoFromEntity(entity, {
       defaultHost: this.options.config.github.host,
       isGithubHost: host => github.isGithubHost(host),
+      trustedOrigins: this.options.config.github.trustedOrigins,
     });
     const sourcePath = readSourcePath(entity.metadata.annotations);
     const { app } = await apps.resolve(entity);

@@ -65,6 +65,7 @@ export class DeploymentQueries {
     const repo = repoFromEntity(entity, {
       defaultHost: config.github.host,
       isGithubHost: host => github.isGithubHost(host),
+      trustedOrigins: this.options.config.github.trustedOrigins,
     });
     const [info, branches] = await Promise.all([
       github.getRepository(repo),
