@@ -46,7 +46,10 @@ async function openLoop(
             latencies.push(performance.now() - t0);
           },
           error => {
-            failures.push(String(error));
+            // fetch's own message is 'fetch failed'; the cause says why.
+            failures.push(
+              error?.cause ? `${error}: ${error.cause}` : String(error),
+            );
           },
         ),
       );
