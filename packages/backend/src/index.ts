@@ -76,6 +76,12 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // mcp actions plugin
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// events plugin: GitHub webhooks at /api/events/http/github, refused (403)
+// unless signed with events.modules.github.webhookSecret; kli8nt subscribes
+// to github.push and github.pull_request (deploy on push, previews)
+backend.add(import('@backstage/plugin-events-backend'));
+backend.add(import('@backstage/plugin-events-backend-module-github'));
+
 backend.add(import('@internal/backstage-plugin-kli8nt-backend'));
 backend.add(
   import('@internal/backstage-plugin-scaffolder-backend-module-kli8nt'),

@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { kli8ntPermissions } from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntLogSourceServiceRef } from '@internal/backstage-plugin-kli8nt-node';
@@ -25,6 +26,7 @@ import { DeploymentCommands } from './service/DeploymentCommands';
 import { DeploymentQueries } from './service/DeploymentQueries';
 import { EntityAccess } from './service/EntityAccess';
 import { Sweeper } from './sweeper/Sweeper';
+import { startGitDeploys } from './webhooks';
 
 /**
  * Kli8nt backend plugin: deployments REST API, outbox relay, INFORM consumer
@@ -51,6 +53,7 @@ export const kli8ntPlugin = createBackendPlugin({
         signals: signalsServiceRef,
         auth: coreServices.auth,
         logSource: kli8ntLogSourceServiceRef,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, lifecycle } = deps;
@@ -159,6 +162,19 @@ export const kli8ntPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
             service,
+          }),
+        );
+        deps.httpRouter.use(
+          await startGitDeploys({
+            ...deps,
+            store,
+            access,
+            apps,
+            ledger,
+            commands,
+            github,
+            githubHost: settings.github.host,
+            logger,
           }),
         );
         const logs = new LogStreamHandler({

@@ -29,7 +29,7 @@ export interface RouterOptions {
 const entityQuerySchema = z.strictObject({ entityRef: entityRefSchema });
 
 /** Runs a mutation as an audit event that records its outcome. */
-async function audited<T>(
+export async function audited<T>(
   auditor: AuditorService,
   request: Request,
   eventId: string,

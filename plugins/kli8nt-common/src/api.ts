@@ -50,8 +50,11 @@ export type CreateDeploymentRequest = z.output<
  * @public
  */
 export const deploymentTriggerSchema = z.enum(
-  ['manual', 'scaffolder', 'redeploy', 'rollback', 'config'],
-  { error: 'must be one of manual, scaffolder, redeploy, rollback, config' },
+  ['manual', 'scaffolder', 'redeploy', 'rollback', 'config', 'push', 'preview'],
+  {
+    error:
+      'must be one of manual, scaffolder, redeploy, rollback, config, push, preview',
+  },
 );
 
 /**
@@ -79,8 +82,14 @@ export const deploymentSchema = z.object({
   trigger: deploymentTriggerSchema,
   /** The request's place in the app's order (later requests win). */
   sequence: z.number().int().min(0).optional(),
-  /** Entity ref of the user, such as `user:default/jane`. */
+  /**
+   * Entity ref of the user, such as `user:default/jane`; for `push` and
+   * `preview`, the GitHub login that pushed or opened the pull request, as
+   * `github:<login>`.
+   */
   requestedBy: textSchema(255),
+  /** For `push`: the compare link of the push; for `preview`: the pull request. */
+  triggerUrl: httpUrlSchema.optional(),
   image: imageReferenceSchema.optional(),
   imageDigest: imageDigestSchema.optional(),
   status: deploymentStatusSchema,

@@ -12,6 +12,7 @@ import {
   entityRefSchema,
   envNameSchema,
   envValueSchema,
+  gitRefSchema,
   timestampSchema,
   urlPathSchema,
 } from './validation';
@@ -133,3 +134,89 @@ export const updateAppSettingsRequestSchema = z
 export type UpdateAppSettingsRequest = z.output<
   typeof updateAppSettingsRequestSchema
 >;
+
+/** How many previews an app may run at once unless its settings say otherwise. */
+export const DEFAULT_PREVIEW_LIMIT = 3;
+
+/**
+ * The git-driven settings of an app (`GET /apps/git-settings`): the branch
+ * whose pushes deploy (absent: auto-deploy off) and the pull request
+ * previews.
+ *
+ * @public
+ */
+export const gitSettingsSchema = z.object({
+  entityRef: entityRefSchema,
+  app: appNameSchema,
+  /** Pushes to this branch deploy its head commit; absent: off. */
+  autoDeployBranch: gitRefSchema.optional(),
+  previews: z.object({
+    enabled: z.boolean(),
+    /** Concurrent previews; opening one more stops the oldest. */
+    limit: z.number().int().min(1).max(20),
+    /** Previews get the app's secrets (never a pull request from a fork). */
+    secrets: z.boolean(),
+  }),
+});
+
+/**
+ * The git-driven settings of an app.
+ *
+ * @public
+ */
+export type GitSettings = z.output<typeof gitSettingsSchema>;
+
+/**
+ * Body of `PUT /apps/git-settings?entityRef=…`: absent fields keep their
+ * value; `autoDeployBranch: null` turns auto-deploy off.
+ *
+ * @public
+ */
+export const updateGitSettingsRequestSchema = z.strictObject({
+  autoDeployBranch: gitRefSchema.nullable().optional(),
+  previews: z
+    .strictObject({
+      enabled: z.boolean({ error: 'must be true or false' }).optional(),
+      limit: z
+        .number({ error: 'must be a number' })
+        .int('must be an integer')
+        .min(1, 'must be between 1 and 20')
+        .max(20, 'must be between 1 and 20')
+        .optional(),
+      secrets: z.boolean({ error: 'must be true or false' }).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Body of `PUT /apps/git-settings`.
+ *
+ * @public
+ */
+export type UpdateGitSettingsRequest = z.output<
+  typeof updateGitSettingsRequestSchema
+>;
+
+/**
+ * A live pull request preview (`GET /apps/previews`).
+ *
+ * @public
+ */
+export const previewSchema = z.object({
+  app: appNameSchema,
+  pullRequest: z.number().int().positive(),
+  pullRequestUrl: z.string(),
+  headRef: z.string(),
+  commitSha: z.string(),
+  fromFork: z.boolean(),
+  status: z.string().optional(),
+  url: z.string().optional(),
+  updatedAt: timestampSchema,
+});
+
+/**
+ * A live pull request preview.
+ *
+ * @public
+ */
+export type Preview = z.output<typeof previewSchema>;

@@ -106,6 +106,9 @@ export class KnexLedgerTx implements LedgerTx {
       .delete();
     await tx('deployments').where({ entity_ref: entityRef }).delete();
     await tx('apps').where({ entity_ref: entityRef }).delete();
+    // A deleted app stays deleted: no push redeploys it (webhooks/).
+    await tx('app_git_settings').where({ entity_ref: entityRef }).delete();
+    await tx('previews').where({ app_name: this.appName }).delete();
   }
 
   async insertDeployment(deployment: DeploymentRecord) {

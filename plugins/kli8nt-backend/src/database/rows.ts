@@ -51,6 +51,7 @@ export interface DeploymentRow {
   repo_name: string | null;
   source_deployment_id: string | null;
   source_path?: string | null;
+  trigger_url?: string | null;
   requested_by: string;
   image: string | null;
   image_digest: string | null;
@@ -196,6 +197,7 @@ export function deploymentToRow(d: DeploymentRecord): DeploymentRow {
     repo_name: d.repo?.name ?? null,
     source_deployment_id: d.sourceDeploymentId ?? null,
     source_path: d.sourcePath ?? null,
+    trigger_url: d.triggerUrl ?? null,
     requested_by: d.requestedBy,
     image: d.image ?? null,
     image_digest: d.imageDigest ?? null,
@@ -228,6 +230,7 @@ export function rowToDeployment(row: DeploymentRow): DeploymentRecord {
     repo,
     sourceDeploymentId: opt(row.source_deployment_id),
     sourcePath: opt(row.source_path ?? null),
+    triggerUrl: opt(row.trigger_url ?? null),
     requestedBy: row.requested_by,
     image: opt(row.image),
     imageDigest: opt(row.image_digest),

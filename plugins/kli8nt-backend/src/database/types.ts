@@ -56,6 +56,8 @@ export interface DeploymentRecord extends DeploymentState {
   sourcePath?: string;
   sourceDeploymentId?: string;
   requestedBy: string;
+  /** The compare link of a push, or the pull request of a preview. */
+  triggerUrl?: string;
   githubDeploymentId?: number;
   /** Acceptance order within the app; absent on rows from before the ledger. */
   sequence?: number;

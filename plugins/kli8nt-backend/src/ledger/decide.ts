@@ -29,13 +29,20 @@ export interface LedgerEntry {
 const IMAGE_TRIGGERS: ReadonlySet<DeploymentTrigger> = new Set([
   'manual',
   'scaffolder',
+  'push',
+  'preview',
   'redeploy',
   'rollback',
 ]);
 
 /** Requests whose image is built first. */
 export function isBuild(trigger: DeploymentTrigger): boolean {
-  return trigger === 'manual' || trigger === 'scaffolder';
+  return (
+    trigger === 'manual' ||
+    trigger === 'scaffolder' ||
+    trigger === 'push' ||
+    trigger === 'preview'
+  );
 }
 
 /** Follow-ups of sending `entry` to the deploy queue. */

@@ -2,7 +2,7 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   buildQueueName,
@@ -14,6 +14,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { Kli8ntBackendConfig } from '../config';
 import {
+  AppRecord,
   DeploymentRecord,
   DeploymentTrigger,
   Kli8ntStore,
@@ -62,24 +63,33 @@ export class DeploymentCommands {
     return `Waiting in ${queue}: this backend runs with the in-memory work queue (no kli8nt.rabbitmq config), so no cluster consumes it`;
   }
 
-  /** Tells GitHub and browsers about a deployment the ledger accepted. */
-  readonly accepted = async (deployment: DeploymentRecord) => {
+  /**
+   * Tells GitHub (a Deployment in `environment`, by default the configured
+   * one) and browsers about a deployment the ledger accepted.
+   */
+  readonly accepted = async (
+    deployment: DeploymentRecord,
+    environment?: string,
+  ) => {
     if (this.options.embeddedQueue) {
       this.options.logger.warn(
         `Deployment ${deployment.id} of ${deployment.appName} stays queued: no cluster consumes its queue with the in-memory work queue; configure kli8nt.rabbitmq to deploy`,
       );
     }
-    await this.createGithubDeployment(deployment);
+    await this.createGithubDeployment(deployment, environment);
     await this.options.notifier.statusChanged(deployment);
   };
 
-  private async createGithubDeployment(deployment: DeploymentRecord) {
+  private async createGithubDeployment(
+    deployment: DeploymentRecord,
+    environment = this.options.config.github.environment,
+  ) {
     const { github, config, store, logger } = this.options;
     if (!config.github.deployments || !deployment.repo) return;
     try {
       const id = await github.createDeployment(deployment.repo, {
         sha: deployment.commitSha,
-        environment: config.github.environment,
+        environment,
         description: `${deployment.trigger} of ${deployment.ref} by ${deployment.requestedBy}`,
         deploymentId: deployment.id,
       });
@@ -123,24 +133,51 @@ export class DeploymentCommands {
     credentials: BackstageCredentials;
     trigger: DeploymentTrigger;
   }): Promise<DeploymentRecord> {
-    const { github, access, apps, ledger } = this.options;
-    const entity = await access.load(
+    const entity = await this.options.access.load(
       options.entityRef,
       kli8ntDeploymentCreatePermission,
       options.credentials,
     );
-    const entityRef = stringifyEntityRef(entity);
+    return this.deployCommit({
+      entity,
+      ref: options.ref,
+      trigger: options.trigger,
+      requestedBy: userRef(options.credentials),
+    });
+  }
+
+  /**
+   * Builds and deploys a commit of the entity's repository, without a
+   * permission check: callers authorize first (`deploy`), or act on a signed
+   * GitHub webhook for an app whose owners turned that on (`webhooks/`).
+   * `app` is the entity's app unless given (a preview); `commitSha` defaults
+   * to the head of `ref`, `ref` to the default branch.
+   */
+  async deployCommit(options: {
+    entity: Entity;
+    app?: AppRecord;
+    ref?: string;
+    commitSha?: string;
+    trigger: DeploymentTrigger;
+    requestedBy: string;
+    triggerUrl?: string;
+    githubEnvironment?: string;
+  }): Promise<DeploymentRecord> {
+    const { github, apps, ledger } = this.options;
+    const { entity } = options;
     const repo = repoFromEntity(entity, {
       defaultHost: this.options.config.github.host,
       isGithubHost: host => github.isGithubHost(host),
       trustedOrigins: this.options.config.github.trustedOrigins,
     });
     const sourcePath = readSourcePath(entity.metadata.annotations);
-    const { app } = await apps.resolve(entity);
+    const app = options.app ?? (await apps.resolve(entity)).app;
+    const entityRef = app.entityRef;
     const info = await github.getRepository(repo);
     this.checkCloneable(repo, info.private);
     const ref = options.ref ?? info.defaultBranch;
-    const commitSha = await github.resolveCommit(repo, ref);
+    const commitSha =
+      options.commitSha ?? (await github.resolveCommit(repo, ref));
 
     const now = this.now().toISOString();
     const deployment = await ledger.accept({
@@ -155,7 +192,8 @@ export class DeploymentCommands {
         commitSha,
         repo,
         sourcePath: sourcePath || undefined,
-        requestedBy: userRef(options.credentials),
+        requestedBy: options.requestedBy,
+        triggerUrl: options.triggerUrl,
         status: 'queued',
         message: this.queuedMessage(buildQueueName(app.cluster)),
         createdAt: now,
@@ -172,7 +210,7 @@ export class DeploymentCommands {
         buildArgs: {},
       },
     });
-    await this.accepted(deployment);
+    await this.accepted(deployment, options.githubEnvironment);
     return deployment;
   }
 

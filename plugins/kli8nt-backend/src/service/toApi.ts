@@ -34,6 +34,7 @@ export function toApiDeployment(d: DeploymentRecord): ApiDeployment {
     sequence: d.sequence,
     requestedBy: d.requestedBy,
     sourcePath: d.sourcePath,
+    triggerUrl: d.triggerUrl,
     image: d.image,
     imageDigest: d.imageDigest,
     status: d.status,

@@ -8,7 +8,10 @@ import {
   type DeploymentEvent,
   type DeploymentPage,
   type DeploymentStatus,
+  type GitSettings,
+  type Preview,
   type UpdateAppSettingsRequest,
+  type UpdateGitSettingsRequest,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type {
   DeploymentDetails,
@@ -71,6 +74,12 @@ export class FakeKli8ntApi implements Kli8ntApi {
     { name: 'main', commitSha: 'c'.repeat(40), isDefault: true },
     { name: 'develop', commitSha: 'd'.repeat(40), isDefault: false },
   ];
+  gitSettings: GitSettings = {
+    entityRef: ENTITY_REF,
+    app: 'hello',
+    previews: { enabled: false, limit: 3, secrets: false },
+  };
+  previews: Preview[] = [];
   logStreamUrl = 'ws://127.0.0.1:1/logs/stream';
   readonly calls: { method: keyof Kli8ntApi; args: unknown[] }[] = [];
   readonly failures: Partial<Record<keyof Kli8ntApi, Error>> = {};
@@ -218,6 +227,34 @@ export class FakeKli8ntApi implements Kli8ntApi {
 
   async deleteApp(entityRef: string): Promise<void> {
     await this.#enter('deleteApp', [entityRef]);
+  }
+
+  async getGitSettings(entityRef: string): Promise<GitSettings> {
+    await this.#enter('getGitSettings', [entityRef]);
+    return this.gitSettings;
+  }
+
+  async updateGitSettings(
+    entityRef: string,
+    request: UpdateGitSettingsRequest,
+  ): Promise<GitSettings> {
+    await this.#enter('updateGitSettings', [entityRef, request]);
+    const { autoDeployBranch: _old, ...rest } = this.gitSettings;
+    const branch =
+      request.autoDeployBranch === undefined
+        ? this.gitSettings.autoDeployBranch
+        : request.autoDeployBranch ?? undefined;
+    this.gitSettings = {
+      ...rest,
+      ...(branch ? { autoDeployBranch: branch } : {}),
+      previews: { ...this.gitSettings.previews, ...request.previews },
+    };
+    return this.gitSettings;
+  }
+
+  async listPreviews(entityRef: string): Promise<Preview[]> {
+    await this.#enter('listPreviews', [entityRef]);
+    return this.previews;
   }
 
   async listBranches(entityRef: string): Promise<Branch[]> {

@@ -5,8 +5,11 @@ import type {
   Deployment,
   DeploymentEvent,
   DeploymentPage,
+  GitSettings,
   LogSource,
+  Preview,
   UpdateAppSettingsRequest,
+  UpdateGitSettingsRequest,
 } from '@internal/backstage-plugin-kli8nt-common';
 
 /**
@@ -69,6 +72,14 @@ export interface Kli8ntApi {
     request: UpdateAppSettingsRequest,
   ): Promise<AppSettings>;
   deleteApp(entityRef: string): Promise<void>;
+  /** Deploy on push and pull request previews. */
+  getGitSettings(entityRef: string): Promise<GitSettings>;
+  updateGitSettings(
+    entityRef: string,
+    request: UpdateGitSettingsRequest,
+  ): Promise<GitSettings>;
+  /** The entity's live previews, newest first. */
+  listPreviews(entityRef: string): Promise<Preview[]>;
   listBranches(entityRef: string): Promise<Branch[]>;
   getLogStreamTarget(options: LogStreamOptions): Promise<LogStreamTarget>;
 }

@@ -14,7 +14,10 @@ import {
   type BranchList,
   type Deployment,
   type DeploymentPage,
+  type GitSettings,
+  type Preview,
   type UpdateAppSettingsRequest,
+  type UpdateGitSettingsRequest,
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   kli8ntApiRef,
@@ -119,6 +122,31 @@ export class Kli8ntClient implements Kli8ntApi {
 
   async deleteApp(entityRef: string): Promise<void> {
     await this.#request('DELETE', '/apps', { query: { entityRef } });
+  }
+
+  async getGitSettings(entityRef: string): Promise<GitSettings> {
+    return this.#request('GET', '/apps/git-settings', {
+      query: { entityRef },
+    });
+  }
+
+  async updateGitSettings(
+    entityRef: string,
+    request: UpdateGitSettingsRequest,
+  ): Promise<GitSettings> {
+    return this.#request('PUT', '/apps/git-settings', {
+      query: { entityRef },
+      body: request,
+    });
+  }
+
+  async listPreviews(entityRef: string): Promise<Preview[]> {
+    const list = await this.#request<{ items: Preview[] }>(
+      'GET',
+      '/apps/previews',
+      { query: { entityRef } },
+    );
+    return list.items;
   }
 
   async listBranches(entityRef: string): Promise<Branch[]> {

@@ -80,7 +80,7 @@ const GIT_ENV = {
   GIT_CONFIG_VALUE_0: '*',
 };
 
-async function git(
+export async function git(
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<string> {

@@ -20,6 +20,7 @@ import {
 } from '../shared/hooks';
 import { DeleteAppCard } from './DeleteAppCard';
 import { DeployControl } from './DeployControl';
+import { GitDeploysCard } from './GitDeploysCard';
 import { HistoryCard } from './HistoryCard';
 import { OverviewCard } from './OverviewCard';
 import { ProgressCard } from './ProgressCard';
@@ -106,6 +107,10 @@ export function DeployTab() {
         onChanged={refresh}
       />
       <SettingsCard entityRef={entityRef} />
+      <GitDeploysCard
+        entityRef={entityRef}
+        canConfigure={Boolean(canConfigure.allowed)}
+      />
       {latest && (
         <DeleteAppCard
           entityRef={entityRef}

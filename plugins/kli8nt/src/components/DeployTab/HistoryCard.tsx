@@ -136,7 +136,17 @@ export function HistoryCard(props: {
     {
       id: 'who',
       label: 'Who',
-      cell: d => <CellText title={formatUser(d.requestedBy)} />,
+      // A push or a pull request links to what GitHub shows of it.
+      cell: d =>
+        d.triggerUrl ? (
+          <Cell>
+            <Link href={d.triggerUrl} target="_blank" rel="noopener noreferrer">
+              {`${formatUser(d.requestedBy)} (${d.trigger})`}
+            </Link>
+          </Cell>
+        ) : (
+          <CellText title={formatUser(d.requestedBy)} />
+        ),
     },
     {
       id: 'when',
