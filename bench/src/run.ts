@@ -119,8 +119,21 @@ async function main() {
     results: [],
     skipped: [],
   };
+  // One that cannot run is noted and the others still run; the exit code
+  // says so at the end (--quick in CI fails on it).
+  let failed = 0;
   for (const benchmark of chosen) {
-    run.results.push(...(await benchmark.run(ctx, wants)));
+    try {
+      run.results.push(...(await benchmark.run(ctx, wants)));
+    } catch (error) {
+      failed++;
+      ctx.log(`(${benchmark.ids.join(', ')}) failed: ${error}`);
+      run.skipped.push({
+        id: benchmark.ids.filter(wants).join(', '),
+        name: 'failed',
+        reason: String(error),
+      });
+    }
   }
   for (const [id, name, reason] of NOT_HERE) {
     if (wants(id)) run.skipped.push({ id, name, reason });
@@ -129,6 +142,7 @@ async function main() {
   const path = writeRun(dir, run);
   console.log(markdown(run));
   ctx.log(`wrote ${path} (.json, .svg)`);
+  if (failed > 0) throw new Error(`${failed} benchmark(s) could not run`);
 }
 
 main().then(
