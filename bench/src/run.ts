@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { BENCH_DIR, stoppedServices, testWorld } from './env';
 import { deploymentsBenchmark } from './deployments';
 import { detectorBenchmark } from './detector';
+import { inClusterBuildBenchmark } from './inClusterBuild';
 import { podLogsBenchmark } from './podLogs';
 import { logRelayBenchmarks } from './logRelay';
 import { reconcileBenchmark } from './reconcile';
@@ -61,6 +62,19 @@ const BENCHMARKS: Array<{
     env: [],
     run: async ctx => [await detectorBenchmark(ctx)],
   },
+  {
+    ids: ['i'],
+    services: [
+      'rabbitmq',
+      'kube-apiserver',
+      'kubelet',
+      'github',
+      'egress-proxy',
+    ],
+    // The real-build helpers read the whole test world from the environment.
+    env: ['KUBECONFIG', 'KLI8NT_TEST_REAL_NODE', 'KLI8NT_TEST_GITHUB_API'],
+    run: inClusterBuildBenchmark,
+  },
 ];
 
 const NOT_HERE = [
@@ -68,11 +82,6 @@ const NOT_HERE = [
     'h',
     'click → live platform overhead (real node)',
     'not built yet: needs a build on the real node per sample (minutes each here)',
-  ],
-  [
-    'i',
-    'in-cluster build vs buildah',
-    'being moved here from the BuildKit per-stack table',
   ],
   ['j', 'Logs tab in Chromium, 100k lines then 1k lines/s', 'not built yet'],
 ] as const;
