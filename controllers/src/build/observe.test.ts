@@ -222,6 +222,47 @@ describe('termination messages', () => {
     expect(digestOf(undefined)).toBeUndefined();
   });
 
+  it('reads the full plan the detect step wrote: its processes for the rollout', () => {
+    const plan = {
+      stack: 'python',
+      framework: 'flask',
+      port: 8080,
+      startCommand: ['gunicorn', 'app:app'],
+      processes: [
+        { name: 'web', type: 'web', command: ['gunicorn', 'app:app'] },
+        {
+          name: 'worker',
+          type: 'worker',
+          command: ['sh', '-c', 'python w.py'],
+        },
+      ],
+      notes: ['start command from Procfile'],
+    };
+    expect(planOf(pod([['detect', 0, JSON.stringify(plan)]], []))).toEqual({
+      stack: 'python',
+      port: 8080,
+      processes: plan.processes,
+    });
+    // A plan whose processes break the model is no plan: the image's command runs.
+    expect(
+      planOf(
+        pod(
+          [
+            [
+              'detect',
+              0,
+              JSON.stringify({
+                ...plan,
+                processes: [plan.processes[0], plan.processes[0]],
+              }),
+            ],
+          ],
+          [],
+        ),
+      ),
+    ).toBeUndefined();
+  });
+
   it('ignores a detect message that is not a plan', () => {
     expect(
       planOf(pod([['detect', 0, 'wrote Dockerfile']], [])),

@@ -1,4 +1,8 @@
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import {
+  BuildPlanReport,
+  buildPlanReportSchema,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { CONTAINERS } from './types';
 
 /*
@@ -15,7 +19,7 @@ export type JobObservation =
       finishedAt: string;
       /** Absent while the pod's final status is not visible yet. */
       imageDigest?: string;
-      plan?: { stack: string; port: number };
+      plan?: BuildPlanReport;
     }
   | {
       state: 'failed';
@@ -98,32 +102,25 @@ export function digestOf(pod: V1Pod | undefined): string | undefined {
 }
 
 /**
- * The build plan, if the detect step wrote one as JSON to its termination
- * message; anything else is ignored (the plan is informational).
+ * The build plan (stack, port, processes), if the detect step wrote one as
+ * JSON to its termination message; anything else is ignored, and then the
+ * rollout runs the image's own command as the one web process.
  */
-export function planOf(
-  pod: V1Pod | undefined,
-): { stack: string; port: number } | undefined {
+export function planOf(pod: V1Pod | undefined): BuildPlanReport | undefined {
   const detect = pod?.status?.initContainerStatuses?.find(
     s => s.name === CONTAINERS.detect,
   );
   const message = detect?.state?.terminated?.message;
   if (!message) return undefined;
+  let json: unknown;
   try {
-    const plan = JSON.parse(message) as { stack?: unknown; port?: unknown };
-    if (
-      typeof plan.stack === 'string' &&
-      /^[a-z0-9][a-z0-9._-]{0,63}$/.test(plan.stack) &&
-      Number.isInteger(plan.port) &&
-      (plan.port as number) >= 1 &&
-      (plan.port as number) <= 65535
-    ) {
-      return { stack: plan.stack, port: plan.port as number };
-    }
+    json = JSON.parse(message);
   } catch {
     // Not a plan: the detect step wrote nothing or plain text.
+    return undefined;
   }
-  return undefined;
+  const plan = buildPlanReportSchema.safeParse(json);
+  return plan.success ? plan.data : undefined;
 }
 
 /** Why a build step failed. */

@@ -1,5 +1,6 @@
 import type {
   AppConfig,
+  BuildPlanReport,
   DeploymentStatus,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
@@ -96,7 +97,7 @@ export interface BuildStatus {
   finishedAt?: string;
   image?: string;
   imageDigest?: string;
-  plan?: { stack: string; port: number };
+  plan?: BuildPlanReport;
   /** Machine code of a failure, e.g. `BuildFailed`, `DeadlineExceeded`. */
   reason?: string;
   message?: string;

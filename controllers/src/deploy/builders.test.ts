@@ -251,7 +251,7 @@ describe('desiredDeployment', () => {
           rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
         },
         template: {
-          metadata: { labels: LABELS },
+          metadata: { labels: { ...LABELS, 'kli8nt.io/process': 'web' } },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
@@ -402,7 +402,11 @@ describe('desiredService', () => {
       },
       spec: {
         type: 'ClusterIP',
-        selector: { 'kli8nt.io/app': 'shop', 'kli8nt.io/role': 'runtime' },
+        selector: {
+          'kli8nt.io/app': 'shop',
+          'kli8nt.io/role': 'runtime',
+          'kli8nt.io/process': 'web',
+        },
         ports: [
           { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
         ],

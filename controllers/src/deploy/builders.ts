@@ -1,8 +1,10 @@
-// The App a deploy message asks for, and its workload: Deployment, Service, Secret.
+// The App a deploy message asks for, and its workload: Deployments, Service, Secret.
 import type {
+  V1Container,
   V1Deployment,
   V1EnvVar,
   V1OwnerReference,
+  V1PodSpec,
   V1Probe,
   V1Secret,
   V1Service,
@@ -17,7 +19,15 @@ import {
   kli8ntLabels,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from './config';
-import { APP_API_VERSION, APP_KIND, App, AppSpec, ResourceList } from './types';
+import { processKey, webProcess } from './processes';
+import {
+  APP_API_VERSION,
+  APP_KIND,
+  App,
+  AppProcess,
+  AppSpec,
+  ResourceList,
+} from './types';
 
 /** The name of the app's container, and of its port. */
 export const CONTAINER_NAME = 'app';
@@ -33,8 +43,14 @@ export interface PodPlacement {
   progressDeadlineSeconds: number;
 }
 
-/** Where the app is served: `https://<first host>` (`http` without TLS). */
-export function appUrl(spec: Pick<AppSpec, 'hosts' | 'tls'>): string {
+/**
+ * Where the app is served: `https://<first host>` (`http` without TLS);
+ * undefined for an app without a web process (nothing is exposed).
+ */
+export function appUrl(
+  spec: Pick<AppSpec, 'hosts' | 'tls' | 'processes'>,
+): string | undefined {
+  if (!webProcess(spec)) return undefined;
   const scheme = spec.tls.mode === 'none' ? 'http' : 'https';
   return `${scheme}://${spec.hosts[0]}`;
 }
@@ -113,6 +129,9 @@ export function desiredApp(
     ...(appConfig.healthCheckPath
       ? { healthCheckPath: appConfig.healthCheckPath }
       : {}),
+    ...(payload.processes
+      ? { processes: payload.processes.map(p => ({ ...p })) }
+      : {}),
     hosts,
     tls: config.tls,
     exposure: config.exposure,
@@ -142,12 +161,31 @@ export function appLabels(app: App): Record<string, string> {
   });
 }
 
-/** The Deployment's (immutable) selector: every pod of the app. */
+/**
+ * The web Deployment's (immutable) selector, as it was before processes:
+ * every runtime pod of the app. Its ReplicaSets own their pods, so it never
+ * adopts a worker's; the Service selects by process as well.
+ */
 export function appSelector(app: App): Record<string, string> {
   return {
     [LABELS.app]: app.metadata.name,
     [LABELS.role]: 'runtime',
   };
+}
+
+/** Labels of the pods running `process`. */
+export function processPodLabels(
+  app: App,
+  process: AppProcess,
+): Record<string, string> {
+  return { ...appLabels(app), [LABELS.process]: processKey(process) };
+}
+
+/** The Deployment of a process: the app's name for web, `<app>-<process>` for a worker. */
+export function processDeploymentName(app: App, process: AppProcess): string {
+  return process.type === 'web'
+    ? app.metadata.name
+    : `${app.metadata.name}-${processKey(process)}`;
 }
 
 /** Makes the App the controlling owner, so deleting it deletes the object. */
@@ -175,10 +213,13 @@ export function objectMeta(app: App, name = app.metadata.name) {
   };
 }
 
-function containerEnv(spec: AppSpec): V1EnvVar[] {
-  // PORT always says where to listen; a user value for it would only make
-  // the probe and the Service point elsewhere.
-  const env: V1EnvVar[] = [{ name: 'PORT', value: String(spec.port) }];
+function containerEnv(spec: AppSpec, listens: boolean): V1EnvVar[] {
+  // PORT always says where the web process listens; a user value for it
+  // would only make the probe and the Service point elsewhere. Workers and
+  // releases listen nowhere, so they get no PORT.
+  const env: V1EnvVar[] = listens
+    ? [{ name: 'PORT', value: String(spec.port) }]
+    : [];
   for (const [name, value] of Object.entries(spec.env ?? {}).sort(([a], [b]) =>
     a < b ? -1 : 1,
   )) {
@@ -215,22 +256,88 @@ function readinessProbe(spec: AppSpec): V1Probe {
 }
 
 /**
- * The app's Deployment: a zero-downtime rolling update gated by the
- * readiness probe, pods under the restricted Pod Security profile, and one
- * ReplicaSet per deployment id (the id is in the pod labels).
+ * The container of a process, under the restricted Pod Security profile:
+ * only the web process has a port and a readiness probe.
+ */
+export function processContainer(app: App, process: AppProcess): V1Container {
+  const { spec } = app;
+  const web = process.type === 'web';
+  return {
+    name: CONTAINER_NAME,
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(process.command ? { command: [...process.command] } : {}),
+    ...(web
+      ? {
+          ports: [
+            { name: PORT_NAME, containerPort: spec.port, protocol: 'TCP' },
+          ],
+        }
+      : {}),
+    env: containerEnv(spec, web),
+    ...(web ? { readinessProbe: readinessProbe(spec) } : {}),
+    resources: {
+      requests: { ...spec.resources.requests },
+      limits: { ...spec.resources.limits },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+  };
+}
+
+/** The pod spec every process shares: no token, placement, non-root. */
+export function processPodSpec(
+  placement: PodPlacement,
+  container: V1Container,
+): V1PodSpec {
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    ...(Object.keys(placement.nodeSelector).length > 0
+      ? { nodeSelector: { ...placement.nodeSelector } }
+      : {}),
+    ...(placement.tolerations?.length
+      ? { tolerations: placement.tolerations.map(t => ({ ...t })) }
+      : {}),
+    securityContext: {
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [container],
+  };
+}
+
+/**
+ * The Deployment of a web or worker process: a zero-downtime rolling
+ * update (gated by the readiness probe for web), and one ReplicaSet per
+ * deployment id (the id is in the pod labels). Without `process`, the
+ * app's web process.
  */
 export function desiredDeployment(
   app: App,
   placement: PodPlacement,
+  process: AppProcess = webProcess(app.spec) ?? { name: 'web', type: 'web' },
 ): V1Deployment {
-  const { spec } = app;
+  if (process.type === 'release') {
+    throw new Error('A release process runs as a Job, not a Deployment');
+  }
+  const labels = processPodLabels(app, process);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: objectMeta(app),
+    metadata: objectMeta(app, processDeploymentName(app, process)),
     spec: {
-      replicas: spec.replicas,
-      selector: { matchLabels: appSelector(app) },
+      replicas: app.spec.replicas,
+      selector: {
+        matchLabels:
+          process.type === 'web'
+            ? appSelector(app)
+            : { ...appSelector(app), [LABELS.process]: labels[LABELS.process] },
+      },
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: placement.progressDeadlineSeconds,
       strategy: {
@@ -238,47 +345,8 @@ export function desiredDeployment(
         rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
       },
       template: {
-        metadata: { labels: appLabels(app) },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(Object.keys(placement.nodeSelector).length > 0
-            ? { nodeSelector: { ...placement.nodeSelector } }
-            : {}),
-          ...(placement.tolerations?.length
-            ? { tolerations: placement.tolerations.map(t => ({ ...t })) }
-            : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: CONTAINER_NAME,
-              image: spec.image,
-              imagePullPolicy: 'IfNotPresent',
-              ports: [
-                {
-                  name: PORT_NAME,
-                  containerPort: spec.port,
-                  protocol: 'TCP',
-                },
-              ],
-              env: containerEnv(spec),
-              readinessProbe: readinessProbe(spec),
-              resources: {
-                requests: { ...spec.resources.requests },
-                limits: { ...spec.resources.limits },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                runAsNonRoot: true,
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-            },
-          ],
-        },
+        metadata: { labels },
+        spec: processPodSpec(placement, processContainer(app, process)),
       },
     },
   };
@@ -292,7 +360,11 @@ export function desiredService(app: App): V1Service {
     metadata: objectMeta(app),
     spec: {
       type: 'ClusterIP',
-      selector: appSelector(app),
+      // Only the web process's pods: workers and releases listen nowhere.
+      selector: {
+        ...appSelector(app),
+        [LABELS.process]: processKey(webProcess(app.spec) ?? { name: 'web' }),
+      },
       ports: [
         {
           name: PORT_NAME,

@@ -69,6 +69,8 @@ function fakeWorld(stored: App | undefined) {
       read: jest.fn(async () => {
         throw notFound();
       }),
+      // No Deployments or release Jobs left over from earlier processes.
+      list: jest.fn(async () => ({ items: [] })),
       delete: jest.fn(),
     },
     custom: {

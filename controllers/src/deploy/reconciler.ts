@@ -4,8 +4,6 @@ import type {
   CustomObjectsApi,
   KubernetesObject,
   KubernetesObjectApi,
-  V1Deployment,
-  V1Pod,
 } from '@kubernetes/client-node';
 import {
   LABELS,
@@ -23,14 +21,14 @@ import {
   parseObjectKey,
   systemClock,
 } from '../runtime';
-import { PodPlacement, desiredDeployment, desiredService } from './builders';
+import { PodPlacement, desiredService } from './builders';
 import {
   HTTPROUTE_API_VERSION,
   desiredHTTPRoute,
   desiredIngress,
 } from './exposure';
 import { findHostConflict } from './hosts';
-import { rolloutState } from './rollout';
+import { processKeyConflict, webProcess } from './processes';
 import {
   Outcome,
   condition,
@@ -38,6 +36,12 @@ import {
   reportMessage,
   sameStatus,
 } from './status';
+import {
+  applyProcesses,
+  deleteWorkload,
+  judgeProcesses,
+  runRelease,
+} from './workload';
 import {
   APP_GROUP,
   APP_KIND,
@@ -181,7 +185,7 @@ export class AppReconciler {
    */
   private async tearDown(app: App) {
     const { name, namespace } = app.metadata;
-    await this.deleteOwned(app, 'apps/v1', 'Deployment');
+    await deleteWorkload(this.options.clients.objects, app);
     await this.deleteOwned(app, 'v1', 'Service');
     await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
@@ -227,16 +231,30 @@ export class AppReconciler {
         message: conflict.message,
       };
     }
+    const nameConflict = processKeyConflict(app.spec);
+    if (nameConflict) {
+      return {
+        kind: 'refused',
+        reason: 'ProcessNameConflict',
+        message: nameConflict,
+      };
+    }
     const waiting = await this.secretWaiting(app);
     if (waiting) return waiting;
+    const { clients, placement } = this.options;
+    const releasing = await runRelease(clients, app, placement);
+    if (releasing) return releasing;
 
-    const { objects } = this.options.clients;
-    await applyObject(objects, desiredService(app));
-    const deployment = await applyObject(
-      objects,
-      desiredDeployment(app, this.options.placement),
-    );
-    if (app.spec.exposure.mode === 'ingress') {
+    const { objects } = clients;
+    const web = webProcess(app.spec);
+    if (web) await applyObject(objects, desiredService(app));
+    const deployments = await applyProcesses(objects, app, placement);
+    if (!web) {
+      // Only workers: nothing listens, so nothing is exposed.
+      await this.deleteOwned(app, 'v1', 'Service');
+      await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
+      await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
+    } else if (app.spec.exposure.mode === 'ingress') {
       await applyObject(objects, desiredIngress(app));
       await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
     } else {
@@ -254,35 +272,7 @@ export class AppReconciler {
       }
       await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     }
-    return this.judge(app, deployment);
-  }
-
-  private async judge(app: App, deployment: V1Deployment): Promise<Outcome> {
-    const quick = rolloutState(deployment, [], app.spec.healthCheckPath);
-    if (quick.phase === 'complete') {
-      return { kind: 'complete', message: quick.message };
-    }
-    const pods = await this.podsOf(app);
-    const state = rolloutState(deployment, pods, app.spec.healthCheckPath);
-    if (state.phase === 'complete') {
-      return { kind: 'complete', message: state.message };
-    }
-    if (state.phase === 'failed') {
-      return { kind: 'failed', reason: state.reason, message: state.message };
-    }
-    return {
-      kind: 'progressing',
-      reason: state.reason,
-      message: state.message,
-    };
-  }
-
-  private async podsOf(app: App): Promise<V1Pod[]> {
-    const list = await this.options.clients.core.listNamespacedPod({
-      namespace: app.metadata.namespace,
-      labelSelector: `${LABELS.app}=${app.metadata.name},${LABELS.deployment}=${app.spec.deploymentId}`,
-    });
-    return list.items;
+    return judgeProcesses(clients.core, app, deployments);
   }
 
   /**

@@ -34,6 +34,16 @@ export type ExposureSpec =
   | { mode: 'ingress'; ingressClassName?: string }
   | { mode: 'gateway'; gateway: GatewayRef };
 
+/**
+ * One process of the image (see the DEPLOY message's `processes`); without
+ * a command it runs the image's own.
+ */
+export interface AppProcess {
+  name: string;
+  type: 'web' | 'worker' | 'release';
+  command?: string[];
+}
+
 export interface AppSpec {
   deploymentId: string;
   entityRef: string;
@@ -61,6 +71,8 @@ export interface AppSpec {
   secretEnv?: { secretName: string; keys: string[] };
   resources: { requests: ResourceList; limits: ResourceList };
   healthCheckPath?: string;
+  /** Absent: one web process running the image's command (see `processesOf`). */
+  processes?: AppProcess[];
   /** `<app>.<appsDomain>` first, then custom domains. */
   hosts: string[];
   tls: TlsSpec;

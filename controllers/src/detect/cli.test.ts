@@ -2,8 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildPlanSchema } from '@internal/backstage-plugin-kli8nt-common';
-import { runDetectCli } from './cli';
+import {
+  buildPlanReportSchema,
+  buildPlanSchema,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { MAX_PLAN_FILE_BYTES, planFileText, runDetectCli } from './cli';
 import { fixturePath } from './__testUtils__/fixtures';
 
 const BIN = path.resolve(__dirname, '../../bin/kli8nt-detect');
@@ -95,18 +98,60 @@ describe('kli8nt-detect (in process)', () => {
     ).toBe(2);
   });
 
-  it('--plan-file writes the stack and port for the build controller', () => {
+  it('--plan-file writes the plan with its processes, without the file texts', () => {
     const planFile = path.join(dir, 'plan.json');
     const { status } = runInProcess([
-      fixturePath('go-cmd'),
+      fixturePath('python-procfile'),
       '--plan-file',
       planFile,
     ]);
     expect(status).toBe(0);
-    expect(JSON.parse(fs.readFileSync(planFile, 'utf8'))).toEqual({
-      stack: 'go',
+    const written = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    const full = JSON.parse(
+      runInProcess([fixturePath('python-procfile'), '--json']).stdout,
+    );
+    const { dockerfile, dockerignore, ...expected } = full;
+    expect(written).toEqual(expected);
+    expect(written.processes).toEqual([
+      {
+        name: 'web',
+        type: 'web',
+        command: ['sh', '-c', 'python serve.py --port "$PORT"'],
+      },
+      {
+        name: 'release',
+        type: 'release',
+        command: ['sh', '-c', 'echo migrating'],
+      },
+    ]);
+    // What the build controller reads from it.
+    expect(buildPlanReportSchema.parse(written)).toEqual({
+      stack: 'python',
       port: 8080,
+      processes: written.processes,
     });
+  });
+
+  it('--plan-file keeps within a termination message: remarks go first, processes never', () => {
+    const plan = JSON.parse(
+      runInProcess([fixturePath('python-procfile'), '--json']).stdout,
+    );
+    const notes = Array.from({ length: 30 }, () => 'n'.repeat(200));
+    const shorter = JSON.parse(planFileText({ ...plan, notes }));
+    expect(shorter.notes).toEqual([]);
+    expect(shorter.processes).toEqual(plan.processes);
+
+    const long = {
+      name: 'web',
+      type: 'web',
+      command: ['sh', '-c', 'x'.repeat(5000)],
+    };
+    expect(() => planFileText({ ...plan, processes: [long] })).toThrow(
+      /too long for the build report .* move long Procfile commands into a script/,
+    );
+    expect(Buffer.byteLength(planFileText(plan))).toBeLessThanOrEqual(
+      MAX_PLAN_FILE_BYTES,
+    );
   });
 
   it('--write writes Dockerfile and .dockerignore, keeping an existing .dockerignore', () => {

@@ -1,8 +1,11 @@
-import { buildPlanSchema } from '@internal/backstage-plugin-kli8nt-common';
+import {
+  BuildPlan,
+  buildPlanSchema,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { detect } from './detect';
-import { DetectError } from './errors';
+import { DetectError, InvalidManifestError } from './errors';
 import { readDirectoryTree } from './readDirectoryTree';
 import { checkNotWorkspaceMember } from './workspaceAbove';
 import { writePlan } from './writePlan';
@@ -18,10 +21,42 @@ Detects the stack of the repository in <dir> and prints its build plan.
   --dockerfile <path>  use the repository's Dockerfile at <path> (relative to <dir>)
   --checkout <root>    <dir> is a subdirectory of the checkout at <root> (a monorepo
                        app): refuse it when it is a member of a workspace above it
-  --plan-file <path>   write {"stack","port"} as JSON to <path> (the build Job's
-                       termination message, so the controller learns the plan)
+  --plan-file <path>   write the plan as JSON to <path>, without the Dockerfile and
+                       .dockerignore texts (the build Job's termination message,
+                       so the controller learns the stack, port and processes;
+                       at most 4096 bytes)
 
 Exit codes: 0 plan found, 2 cannot detect (a problem with the repository), 1 other errors.`;
+
+/** The kubelet keeps at most this many bytes of a termination message. */
+export const MAX_PLAN_FILE_BYTES = 4096;
+
+/**
+ * The plan for the build report: everything but the files written into
+ * the repository. Remarks and base images go first when it is too long;
+ * processes never do (the rollout needs them), so a Procfile whose
+ * commands do not fit is an error naming the way out.
+ */
+export function planFileText(plan: BuildPlan): string {
+  const { dockerfile, dockerignore, ...report } = plan;
+  const candidates = [
+    report,
+    { ...report, notes: [] },
+    {
+      stack: plan.stack,
+      port: plan.port,
+      ...(plan.processes ? { processes: plan.processes } : {}),
+    },
+  ];
+  for (const candidate of candidates) {
+    const text = JSON.stringify(candidate);
+    if (Buffer.byteLength(text) <= MAX_PLAN_FILE_BYTES) return text;
+  }
+  throw new InvalidManifestError(
+    `The app's processes are too long for the build report (more than ${MAX_PLAN_FILE_BYTES} bytes of commands): move long Procfile commands into a script in the repository and run that`,
+    { lookedFor: ['Procfile'] },
+  );
+}
 
 /** @public */
 export interface CliIo {
@@ -91,10 +126,7 @@ export function runDetectCli(argv: string[], io: CliIo = processIo): number {
     }
     const planFile = args.values['plan-file'];
     if (planFile) {
-      writeFileSync(
-        planFile,
-        JSON.stringify({ stack: plan.stack, port: plan.port }),
-      );
+      writeFileSync(planFile, planFileText(plan));
     }
     if (json) {
       io.stdout(`${JSON.stringify(plan, null, 2)}\n`);

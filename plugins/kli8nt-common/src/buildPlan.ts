@@ -90,6 +90,31 @@ export const processSchema = z.object({
 export type Process = z.infer<typeof processSchema>;
 
 /**
+ * Zod schema for an app's processes: at most one `web` and one `release`,
+ * unique names, and something that runs besides a release.
+ *
+ * @public
+ */
+export const processListSchema = z
+  .array(processSchema)
+  .min(1)
+  .max(16)
+  .refine(
+    ps => new Set(ps.map(p => p.name)).size === ps.length,
+    'process names must be unique',
+  )
+  .refine(
+    ps =>
+      ps.filter(p => p.type === 'web').length <= 1 &&
+      ps.filter(p => p.type === 'release').length <= 1,
+    'at most one web and one release process',
+  )
+  .refine(
+    ps => ps.some(p => p.type !== 'release'),
+    'a release process alone runs nothing',
+  );
+
+/**
  * The result of stack detection: what the repository is, how it is
  * installed, built and started, and the Dockerfile that builds it.
  *
@@ -131,25 +156,7 @@ export const buildPlanSchema = z.object({
    * `web` process running the image's command — see `planProcesses`.
    * At most one `web` and one `release`; names are unique.
    */
-  processes: z
-    .array(processSchema)
-    .min(1)
-    .max(16)
-    .refine(
-      ps => new Set(ps.map(p => p.name)).size === ps.length,
-      'process names must be unique',
-    )
-    .refine(
-      ps =>
-        ps.filter(p => p.type === 'web').length <= 1 &&
-        ps.filter(p => p.type === 'release').length <= 1,
-      'at most one web and one release process',
-    )
-    .refine(
-      ps => ps.some(p => p.type !== 'release'),
-      'a release process alone runs nothing',
-    )
-    .optional(),
+  processes: processListSchema.optional(),
   /** Human-readable remarks about choices made (e.g. "start command from Procfile"). */
   notes: z.array(z.string().max(1024)).max(32),
 });

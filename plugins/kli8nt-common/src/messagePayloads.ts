@@ -22,6 +22,7 @@ import {
   sealedValueSchema,
   textSchema,
 } from './validation';
+import { processListSchema } from './buildPlan';
 import { sourcePathSchema } from './sourcePath';
 
 /**
@@ -55,8 +56,9 @@ export const buildRequestedPayloadSchema = z.object({
 });
 
 /**
- * Zod schema for what stack detection decided: the stack and the port the
- * generated image listens on.
+ * Zod schema for what stack detection decided: the stack, the port the
+ * generated image listens on and the app's processes (absent: one web
+ * process running the image's command).
  *
  * @public
  */
@@ -71,7 +73,15 @@ export const buildPlanReportSchema = z.object({
     .int('must be an integer')
     .min(1, 'must be between 1 and 65535')
     .max(65535, 'must be between 1 and 65535'),
+  processes: processListSchema.optional(),
 });
+
+/**
+ * What stack detection decided, as the build role reports it.
+ *
+ * @public
+ */
+export type BuildPlanReport = z.output<typeof buildPlanReportSchema>;
 
 /**
  * Why an image is rolled out: a build of it finished, or an existing image
@@ -104,6 +114,12 @@ export const deployRequestedPayloadSchema = z.object({
   config: appConfigSchema,
   /** The decision's place in the app's order; absent (0) in version 1. */
   sequence: sequenceSchema.default(0),
+  /**
+   * What the image runs, from its build's plan: `web` is exposed, each
+   * `worker` gets a Deployment of its own, `release` runs as a Job before
+   * the rollout. Absent: one web process running the image's command.
+   */
+  processes: processListSchema.optional(),
 });
 
 /**

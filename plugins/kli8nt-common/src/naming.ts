@@ -32,6 +32,8 @@ export const LABELS = Object.freeze({
   kubernetesId: 'backstage.io/kubernetes-id',
   /** `build` or `runtime`, see {@link Kli8ntRole}. */
   role: 'kli8nt.io/role',
+  /** On runtime pods: the app process they run (`web`, a worker's name, `release`). */
+  process: 'kli8nt.io/process',
 } as const);
 
 /**

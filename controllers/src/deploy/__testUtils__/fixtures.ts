@@ -1,6 +1,7 @@
 import {
   AppConfig,
   DeployRequestedMessage,
+  Process,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from '../config';
@@ -39,6 +40,7 @@ export function buildRollout(
     cluster?: string;
     sequence?: number;
     config?: Partial<AppConfig>;
+    processes?: Process[];
   } = {},
 ): DeployRequestedMessage {
   const app = options.app ?? 'shop';
@@ -56,6 +58,7 @@ export function buildRollout(
       reason: 'build',
       config: { port: 3000, ...options.config },
       sequence: options.sequence ?? 1,
+      ...(options.processes ? { processes: options.processes } : {}),
     },
   });
 }

@@ -1,0 +1,55 @@
+// The processes an App runs (Procfile model): which are served, what their objects are called.
+import type { AppProcess, AppSpec } from './types';
+
+/** The App's processes; without a list, one web process running the image's command. */
+export function processesOf(spec: Pick<AppSpec, 'processes'>): AppProcess[] {
+  return spec.processes ?? [{ name: 'web', type: 'web' }];
+}
+
+/** The process that serves HTTP, if the app has one. */
+export function webProcess(
+  spec: Pick<AppSpec, 'processes'>,
+): AppProcess | undefined {
+  return processesOf(spec).find(p => p.type === 'web');
+}
+
+/** The process run as a Job before each rollout, if the app has one. */
+export function releaseProcess(
+  spec: Pick<AppSpec, 'processes'>,
+): AppProcess | undefined {
+  return processesOf(spec).find(p => p.type === 'release');
+}
+
+/** The processes that run as Deployments: web and workers. */
+export function runningProcesses(
+  spec: Pick<AppSpec, 'processes'>,
+): AppProcess[] {
+  return processesOf(spec).filter(p => p.type !== 'release');
+}
+
+/**
+ * The process name as a Kubernetes name part and label value: Procfile
+ * names may hold `_`, which object names may not.
+ */
+export function processKey(process: Pick<AppProcess, 'name'>): string {
+  return process.name.replace(/_/g, '-').replace(/-+$/, '');
+}
+
+/**
+ * Two processes whose keys collide (`my_worker` and `my-worker`) would
+ * share one Deployment: the message names them, or undefined.
+ */
+export function processKeyConflict(
+  spec: Pick<AppSpec, 'processes'>,
+): string | undefined {
+  const seen = new Map<string, string>();
+  for (const process of processesOf(spec)) {
+    const key = processKey(process);
+    const other = seen.get(key);
+    if (other !== undefined) {
+      return `Processes ${other} and ${process.name} would both be named ${key} in the cluster; rename one in the Procfile`;
+    }
+    seen.set(key, process.name);
+  }
+  return undefined;
+}
