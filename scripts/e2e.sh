@@ -41,4 +41,9 @@ for url in http://localhost:7007/.backstage/health/v1/readiness http://localhost
   curl -fsS -o /dev/null "$url" || { tail -50 "$report/portal.log"; echo "portal not ready: $url" >&2; exit 1; }
 done
 
-PLAYWRIGHT_URL=http://localhost:3000 yarn playwright test "$@"
+status=0
+PLAYWRIGHT_URL=http://localhost:3000 yarn playwright test "$@" || status=$?
+# Secrets sweep (#17): after the system test, no token or secret value in
+# plaintext in any log, topic, queue, database row or Kubernetes object.
+scripts/secrets-sweep --logs "$report" --report "$report/secrets-sweep.txt" || status=$?
+exit $status

@@ -7,7 +7,7 @@ export const DEPLOYMENT_ID = '0b5f6a8e-3c1d-4e2f-9a7b-6c5d4e3f2a1b';
 export const REVISION = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';
 
 /** The build role's KLI8NT_SEALING_KEYS in tests (the backend's kli8nt.secretKey). */
-export const TEST_SEALING_KEY = 'q'.repeat(43) + '=';
+export const TEST_SEALING_KEY = `${'q'.repeat(43)}=`;
 
 /** A BuildRequested; `cloneToken` is sealed into it as the backend does. */
 export function buildRequested(
