@@ -81,6 +81,13 @@ function built(deploymentId: string) {
   });
 }
 
+function report(deploymentId: string, status: 'cancelled' | 'failed') {
+  return createMessage('StatusReport', {
+    deploymentId,
+    payload: { app: 'shop', cluster: 'default', status, source: 'build' },
+  });
+}
+
 async function outbox(store: DatabaseKli8ntStore): Promise<Kli8ntMessage[]> {
   return (await store.pendingOutbox(1000)).map(r => r.message as Kli8ntMessage);
 }
@@ -226,6 +233,11 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     ]);
     expect((await outbox(store)).map(m => m.type)).toEqual(['CancelRequested']);
     expect((await store.getDeployment(d.id))!.status).toBe('cancelled');
+    // The build role confirming the cancel adds no second final event.
+    await ledgers[1].record(report(d.id, 'cancelled'));
+    expect(
+      (await store.listEvents(d.id)).filter(e => e.status === 'cancelled'),
+    ).toHaveLength(1);
     // Its build finishing later changes nothing.
     await ledgers[1].record(built(d.id));
     expect(rollouts(await outbox(store))).toEqual([]);

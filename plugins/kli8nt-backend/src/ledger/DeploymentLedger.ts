@@ -6,6 +6,7 @@ import {
   buildQueueName,
   createMessage,
   deployQueueName,
+  isTerminalStatus,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,6 +17,7 @@ import {
 } from '../database/types';
 import { DeploymentNotifier } from '../inform/DeploymentNotifier';
 import { appConfigOf } from '../service/settings';
+import { imageProcesses } from './imageProcesses';
 import { Txn, append, decide, entry, outboxOf, stopBuild } from './txn';
 import {
   decideBuilt,
@@ -124,6 +126,16 @@ export class DeploymentLedger {
         logger.warn(
           `Ignoring status report ${report.messageId}: it names app ${report.payload.app}, deployment ${found.id} belongs to ${found.appName}`,
         );
+        return found;
+      }
+      if (
+        isTerminalStatus(found.status) &&
+        found.status === report.payload.status
+      ) {
+        // The controller confirms a final state the ledger already decided
+        // (a cancel ends the deployment at once; the build role reports its
+        // Job gone later): one final event per deployment (found by the
+        // chaos run, bench/src/chaos).
         return found;
       }
       const deployment = await append(txn, found, report);
@@ -272,6 +284,7 @@ export class DeploymentLedger {
     const rolloutSequence = sequence ?? (await tx.nextSequence());
     await tx.setRolloutSequence(deployment.id, rolloutSequence);
     const rolledOut = { ...deployment, rolloutSequence };
+    const processes = await imageProcesses(tx, deployment);
     const message = createMessage('DeployRequested', {
       deploymentId: deployment.id,
       occurredAt: txn.now,
@@ -285,6 +298,7 @@ export class DeploymentLedger {
         reason,
         config: appConfigOf(app.settings),
         sequence: rolloutSequence,
+        ...(processes ? { processes } : {}),
       },
     });
     await tx.enqueue([outboxOf(deployQueueName(app.cluster), message)]);
