@@ -99,6 +99,12 @@ export class DockerfileBuilder {
     return this;
   }
 
+  /** Build arguments the following RUN steps see as environment variables. */
+  arg(...names: string[]): this {
+    for (const name of names) this.lines.push(`ARG ${constant(name)}`);
+    return this;
+  }
+
   env(vars: Record<string, string>): this {
     const pairs = Object.entries(vars).map(
       ([k, v]) => `${constant(k)}=${constant(v)}`,

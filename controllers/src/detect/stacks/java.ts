@@ -126,6 +126,9 @@ export function detectJava(ctx: DetectContext): StackResult | undefined {
   let build: string[];
   if (maven) {
     b.from(BASE_IMAGES.mavenBuild, 'build');
+    // The build step passes the egress proxy to the JVM in these (no
+    // credentials in them); a RUN step sees a build argument only if declared.
+    b.arg('MAVEN_OPTS', 'JAVA_TOOL_OPTIONS');
     b.workdir('/src');
     install = ['mvn', '-B', 'dependency:go-offline'];
     build = ['mvn', '-B', '-DskipTests', 'package'];
@@ -139,6 +142,7 @@ export function detectJava(ctx: DetectContext): StackResult | undefined {
     }
   } else {
     b.from(BASE_IMAGES.gradleBuild, 'build');
+    b.arg('GRADLE_OPTS', 'JAVA_TOOL_OPTIONS');
     b.workdir('/src');
     install = ['gradle', '--no-daemon', 'dependencies'];
     let task = springBoot ? 'bootJar' : 'build';
