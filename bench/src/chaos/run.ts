@@ -84,8 +84,8 @@ async function main() {
     args.find(a => a.startsWith('--seed='))?.slice(7) ?? Date.now() % 1e6,
   );
   const plan = quick
-    ? { deploys: 60, rounds: 1, quiesceMs: 300_000 }
-    : { deploys: 200, rounds: 2, quiesceMs: 300_000 };
+    ? { deploys: 60, rounds: 1, quiesceMs: 600_000 }
+    : { deploys: 200, rounds: 2, quiesceMs: 900_000 };
   const stopped = stoppedServices(SERVICES);
   if (stopped.length > 0) {
     throw new Error(

@@ -64,7 +64,12 @@ export class Workload {
         } finally {
           this.busy.delete(app);
         }
-        await new Promise(r => setTimeout(r, this.random.between(200, 1200)));
+        // A user whose request got no answer waits before trying again.
+        const last = this.history.get(app)!.slice(-1)[0];
+        const pause = last?.answer === 'unknown' ? 3000 : 0;
+        await new Promise(r =>
+          setTimeout(r, pause + this.random.between(200, 1200)),
+        );
       }
     };
     await Promise.all(Array.from({ length: workers }, user));

@@ -163,7 +163,7 @@ integrations:
         - appId: ${env.KLI8NT_TEST_GITHUB_APP_ID}
           clientId: local-github-app
           clientSecret: local-github-app
-          webhookSecret: chaos
+          webhookSecret: ${'cd'.repeat(16)}
           privateKey: |
 ${key
   .trim()
@@ -184,7 +184,7 @@ function controllerEnv(
     KLI8NT_KAFKA_BROKERS: env.KLI8NT_TEST_KAFKA_BROKERS,
     KLI8NT_RESYNC_SECONDS: '30',
     KLI8NT_WATCH_STALE_SECONDS: '30',
-    KLI8NT_WORKERS: '4',
+    KLI8NT_WORKERS: '8',
     // Clone tokens travel sealed with the backend's kli8nt.secretKey.
     KLI8NT_SEALING_KEYS: SECRET_KEY,
   };
@@ -254,7 +254,7 @@ export async function startWorld(
     env: { NODE_ENV: 'development' },
     log: join(dir, 'logs/backend.log'),
     ready: `${backendUrl}/api/kli8nt/health`,
-    readyTimeoutMs: 300_000,
+    readyTimeoutMs: 600_000,
   });
   const controllers = (['build', 'deploy'] as const).map(
     (role, i) =>
