@@ -476,6 +476,31 @@ describeIntegration('build controller (testenv)', () => {
       image: `${registry}/apps/shop@${digest}`,
       jobName: buildObjectName(deploymentId),
     });
+    // Each transition is an Event on the Build (what kubectl describe shows).
+    const events = await eventually('the Built event', async () => {
+      const list = await core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.name=${done.metadata.name},involvedObject.kind=Build`,
+      });
+      return list.items.some(e => e.reason === 'Built')
+        ? list.items
+        : undefined;
+    });
+    expect(events.map(e => [e.type, e.reason, e.count])).toEqual(
+      expect.arrayContaining([
+        // The kwok pod goes from pending straight to succeeded.
+        ['Normal', 'Pending', 1],
+        ['Normal', 'Built', 1],
+      ]),
+    );
+    expect(events.find(e => e.reason === 'Built')).toMatchObject({
+      message: `Pushed ${digest}`,
+      involvedObject: {
+        uid: done.metadata.uid,
+        apiVersion: 'kli8nt.io/v1alpha1',
+      },
+      source: { component: 'kli8nt-build' },
+    });
     await eventually('the Job to be deleted', async () => {
       const j = await batch
         .readNamespacedJob({ name: buildObjectName(deploymentId), namespace })

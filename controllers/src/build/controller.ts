@@ -4,10 +4,7 @@ import {
   LABELS,
   MANAGED_BY,
 } from '@internal/backstage-plugin-kli8nt-common';
-import type {
-  ConsumerHandle,
-  WorkQueue as MessageQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+import type { WorkQueue as MessageQueue } from '@internal/backstage-plugin-kli8nt-node';
 import {
   BatchV1Api,
   CoreV1Api,
@@ -20,10 +17,12 @@ import {
 import type { BuildConfig, SharedConfig } from '../config';
 import {
   Clock,
+  EventRecorder,
   Logger,
   objectKey,
+  ReconcileLoop,
   ResilientInformer,
-  runWorkers,
+  startReconcileLoop,
   systemClock,
   WorkQueue,
 } from '../runtime';
@@ -65,10 +64,7 @@ export class BuildController {
   private readonly reconciler: BuildReconciler;
   private readonly adapter: BuildQueueAdapter;
   private readonly clock: Clock;
-  private consumers: ConsumerHandle[] = [];
-  private workers?: Promise<void>;
-  private resyncTimer: unknown;
-  private stopped = false;
+  private loop?: ReconcileLoop;
 
   constructor(private readonly options: BuildControllerOptions) {
     const { kubeConfig, config, logger } = options;
@@ -118,6 +114,12 @@ export class BuildController {
       clock: this.clock,
       cachedJob: (ns, name) => this.jobInformer.get(name, ns),
       faults: options.faults,
+      events: new EventRecorder({
+        core,
+        component: 'kli8nt-build',
+        logger,
+        clock: this.clock,
+      }),
     });
     this.adapter = new BuildQueueAdapter({
       custom,
@@ -132,48 +134,39 @@ export class BuildController {
   /** Starts watching, reconciling and then consuming; resolves once running. */
   async start(): Promise<void> {
     const { logger, config, shared } = this.options;
-    await Promise.all([this.buildInformer.start(), this.jobInformer.start()]);
-    await Promise.all([
-      this.buildInformer.waitForSync(),
-      this.jobInformer.waitForSync(),
-    ]);
-    this.workers = runWorkers({
+    this.loop = await startReconcileLoop({
+      informers: [this.buildInformer, this.jobInformer],
       queue: this.queue,
+      reconcile: key => this.reconciler.reconcile(key),
       workers: shared.workers,
       logger,
-      reconcile: key => this.reconciler.reconcile(key),
+      clock: this.clock,
+      resync: { everyMs: shared.resyncMs, keys: () => this.unfinished() },
+      consumers: config.clusters.map(cluster => async () => {
+        const queueName = buildQueueName(cluster);
+        const consumer = await this.options.queue.consume(
+          queueName,
+          this.adapter.handle,
+        );
+        logger.info('consuming', { queue: queueName });
+        return consumer;
+      }),
     });
-    this.resync();
-    for (const cluster of config.clusters) {
-      const queueName = buildQueueName(cluster);
-      this.consumers.push(
-        await this.options.queue.consume(queueName, this.adapter.handle),
-      );
-      logger.info('consuming', { queue: queueName });
-    }
     logger.info('build controller started', {
       namespace: config.namespace,
       clusters: config.clusters,
     });
   }
 
-  /**
-   * Queues every Build that still has something to do, then schedules the
-   * next resync: the safety net for missed watch events.
-   */
-  private resync() {
-    if (this.stopped) return;
+  /** Every Build that still has something to do (resync). */
+  private *unfinished(): Iterable<string> {
     for (const build of this.buildInformer.list()) {
       const done =
         isTerminalPhase(build.status?.phase) &&
         isReported(build.status) &&
         !this.jobInformer.get(build.metadata.name, build.metadata.namespace);
-      if (!done) this.queue.add(objectKey(build));
+      if (!done) yield objectKey(build);
     }
-    this.resyncTimer = this.clock.setTimeout(
-      () => this.resync(),
-      this.options.shared.resyncMs,
-    );
   }
 
   /**
@@ -181,14 +174,9 @@ export class BuildController {
    * waits for the work in flight.
    */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.clock.clearTimeout(this.resyncTimer);
-    this.queue.shutDown();
-    await Promise.all(this.consumers.map(c => c.cancel()));
-    this.consumers = [];
-    await this.workers;
-    await Promise.all([this.buildInformer.stop(), this.jobInformer.stop()]);
-    this.options.logger.info('build controller stopped');
+    const loop = this.loop;
+    this.loop = undefined;
+    await loop?.stop();
+    if (loop) this.options.logger.info('build controller stopped');
   }
 }

@@ -8,14 +8,15 @@ import {
 } from '@kubernetes/client-node';
 import {
   applyObject,
-  applyStatus,
   Clock,
   isConflict,
   isNotFound,
   Logger,
   parseObjectKey,
   ReconcileResult,
+  writeStatusAt,
 } from '../runtime';
+import type { EventRecorder } from '../runtime';
 import type { BuildConfig } from '../config';
 import {
   cloneSecretOwnership,
@@ -32,10 +33,10 @@ import {
   compactStatus,
   statusFromObservation,
   terminalStatus,
+  transitionEvent,
 } from './status';
 import {
   BUILD_GROUP,
-  BUILD_KIND,
   BUILD_PLURAL,
   BUILD_VERSION,
   BuildPhase,
@@ -85,6 +86,8 @@ export class BuildReconciler {
       /** The informer's view of a build's Job, to spare finished builds a GET. */
       cachedJob?: (namespace: string, name: string) => V1Job | undefined;
       faults?: FaultInjector;
+      /** Records each phase change as an Event on the Build. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -403,22 +406,24 @@ export class BuildReconciler {
     }
   }
 
-  /** Applies the status via /status if it differs; keeps `build` current. */
+  /**
+   * Writes the status at the version this pass read (a 409 if another
+   * writer moved the Build since), keeps `build` current, and records a
+   * phase change as an Event on the Build.
+   */
   private async writeStatus(build: BuildResource, status: BuildStatus) {
     if (sameStatus(build.status, status)) return;
-    await applyStatus(
-      this.api.custom,
-      {
-        group: BUILD_GROUP,
-        version: BUILD_VERSION,
-        plural: BUILD_PLURAL,
-        namespace: build.metadata.namespace,
-        name: build.metadata.name,
-      },
-      BUILD_KIND,
-      compactStatus(status),
-    );
-    build.status = status;
+    const event = transitionEvent(build.status, status);
+    const { namespace, name } = build.metadata;
+    const ref = {
+      group: BUILD_GROUP,
+      version: BUILD_VERSION,
+      plural: BUILD_PLURAL,
+      namespace,
+      name,
+    };
+    await writeStatusAt(this.api.custom, ref, build, compactStatus(status));
+    if (event) await this.deps.events?.record(build, event);
   }
 
   private async ignoreNotFound<T>(

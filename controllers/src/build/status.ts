@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '../runtime';
 import type { JobObservation } from './observe';
 import {
   BuildCondition,
@@ -209,6 +210,23 @@ export function statusFromObservation(
         ),
       };
   }
+}
+
+/**
+ * The Event for a change of phase, from the Succeeded condition's reason
+ * and message (a failure is a Warning); none while the phase holds.
+ */
+export function transitionEvent(
+  previous: BuildStatus | undefined,
+  next: BuildStatus,
+): RecordedEvent | undefined {
+  if (!next.phase || previous?.phase === next.phase) return undefined;
+  const succeeded = conditionOf(next, CONDITIONS.succeeded);
+  return {
+    type: next.phase === 'Failed' ? 'Warning' : 'Normal',
+    reason: succeeded?.reason ?? next.phase,
+    message: succeeded?.message ?? next.message ?? next.phase,
+  };
 }
 
 function canonical(value: unknown): unknown {

@@ -89,8 +89,8 @@ export async function replaceStatusAt(
   ref: CustomResourceRef,
   resourceVersion: string,
   status: object,
-): Promise<void> {
-  await api.patchNamespacedCustomObjectStatus(
+): Promise<KubernetesObject> {
+  return api.patchNamespacedCustomObjectStatus(
     {
       ...ref,
       body: [
@@ -106,4 +106,27 @@ export async function replaceStatusAt(
     },
     setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
   );
+}
+
+/**
+ * Writes `status` over the object's whole status at the resourceVersion it
+ * was read at (see `replaceStatusAt`), then moves `object` to the written
+ * status and version, so a later write in the same pass builds on it. A
+ * stale object (another writer got there first) throws a 409: the worker
+ * reads it again and rebuilds the status from what it finds.
+ */
+export async function writeStatusAt<S extends object>(
+  api: CustomObjectsApi,
+  ref: CustomResourceRef,
+  object: { metadata: { resourceVersion?: string }; status?: S },
+  status: S,
+): Promise<void> {
+  const written = await replaceStatusAt(
+    api,
+    ref,
+    object.metadata.resourceVersion ?? '',
+    status,
+  );
+  object.metadata.resourceVersion = written.metadata?.resourceVersion;
+  object.status = status;
 }

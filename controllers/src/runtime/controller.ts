@@ -1,3 +1,4 @@
+import { isConflict } from './apply';
 import { Logger } from './logger';
 import { WorkQueue } from './workQueue';
 
@@ -27,12 +28,15 @@ export async function runWorkers(options: {
         if (result) queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
         const retryInMs = queue.addRateLimited(key);
-        logger.error('reconcile failed', {
+        const fields = {
           key,
-          error,
           attempt: queue.failuresOf(key),
           retryInMs,
-        });
+        };
+        // A 409 is a write at a version another writer moved past (a
+        // second replica, the adapter): read again, nothing is wrong.
+        if (isConflict(error)) logger.info('stale object, retrying', fields);
+        else logger.error('reconcile failed', { ...fields, error });
       } finally {
         queue.done(key);
       }
