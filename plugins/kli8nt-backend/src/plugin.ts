@@ -13,6 +13,7 @@ import { DeadLetterConsumer } from './deadLetters/DeadLetterConsumer';
 import { failThroughLedger } from './deadLetters/failDeployment';
 import { OctokitGithubGateway } from './github/GithubGateway';
 import { DefaultDeploymentNotifier } from './inform/DeploymentNotifier';
+import { healthOf } from './health';
 import { InformConsumer } from './inform/InformConsumer';
 import { DeploymentLedger } from './ledger/DeploymentLedger';
 import { openWorkQueue, settledWithin } from './messaging';
@@ -162,6 +163,7 @@ export const kli8ntPlugin = createBackendPlugin({
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
             service,
+            health: () => healthOf([inform, relay]),
           }),
         );
         deps.httpRouter.use(

@@ -17,6 +17,7 @@ import {
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v4';
+import type { HealthReport } from './health';
 import { DeploymentService } from './service/DeploymentService';
 import { toApiDeployment, toApiEvent, toApiSettings } from './service/toApi';
 
@@ -24,6 +25,8 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   service: DeploymentService;
+  /** The consumers' and relay's state (see health.ts); ok if absent. */
+  health?: () => HealthReport;
 }
 
 const entityQuerySchema = z.strictObject({ entityRef: entityRefSchema });
@@ -72,7 +75,8 @@ export async function createRouter(
   const user = (req: Request) => httpAuth.credentials(req, { allow: ['user'] });
 
   router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+    const report = options.health?.() ?? { status: 'ok' };
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
 
   router.post('/deployments', async (req, res) => {

@@ -17,6 +17,10 @@ import { DeploymentLedger } from '../ledger/DeploymentLedger';
  */
 export class InformConsumer {
   private handle?: Promise<ConsumerHandle | undefined>;
+  private state:
+    | { is: 'idle' | 'connecting' | 'stopped' }
+    | { is: 'consuming'; queue: Kli8ntWorkQueue }
+    | { is: 'failed'; error: string } = { is: 'idle' };
 
   constructor(
     private readonly options: {
@@ -28,12 +32,20 @@ export class InformConsumer {
 
   /** Starts consuming once the queue is connected. */
   start(): void {
+    this.state = { is: 'connecting' };
     this.handle = this.options
       .queue()
-      .then(queue =>
-        queue.consume(INFORM_QUEUE, message => this.handle_(message)),
-      )
+      .then(async queue => {
+        const handle = await queue.consume(INFORM_QUEUE, message =>
+          this.handle_(message),
+        );
+        if (this.state.is === 'connecting') {
+          this.state = { is: 'consuming', queue };
+        }
+        return handle;
+      })
       .catch(error => {
+        this.state = { is: 'failed', error: String(error) };
         this.options.logger.error(
           `Could not consume ${INFORM_QUEUE}; deployment statuses will not update`,
           { error: String(error) },
@@ -43,8 +55,29 @@ export class InformConsumer {
   }
 
   async stop(): Promise<void> {
+    this.state = { is: 'stopped' };
     const handle = await this.handle;
     await handle?.cancel();
+  }
+
+  /** Why reports are not being consumed now, if they are not (health). */
+  problem(): string | undefined {
+    const { state } = this;
+    switch (state.is) {
+      case 'consuming':
+        // The AMQP queue resumes its consumers after a reconnect.
+        return (state.queue as { connected?: boolean }).connected === false
+          ? `RabbitMQ is disconnected: ${INFORM_QUEUE} is not consumed until it reconnects`
+          : undefined;
+      case 'failed':
+        return `Could not consume ${INFORM_QUEUE}: ${state.error}`;
+      case 'connecting':
+        return `Waiting for RabbitMQ to consume ${INFORM_QUEUE}`;
+      default:
+        return `The ${INFORM_QUEUE} consumer is ${
+          state.is === 'idle' ? 'not started' : 'stopped'
+        }`;
+    }
   }
 
   private async handle_(message: Kli8ntMessage): Promise<void> {

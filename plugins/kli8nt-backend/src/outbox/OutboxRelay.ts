@@ -95,6 +95,11 @@ export class OutboxRelay {
     clearTimeout(timer);
   }
 
+  /** Why rows are not being published now, if they are not (health). */
+  problem(): string | undefined {
+    return this.running ? undefined : 'The outbox relay is not running';
+  }
+
   /** Publishes soon, without waiting for the next poll. */
   kick(): void {
     this.kicked = true;
