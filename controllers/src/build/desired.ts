@@ -111,7 +111,7 @@ export function desiredBuild(
         : {}),
       buildArgs: { ...payload.buildArgs },
       config: payload.config,
-      ...(payload.cloneToken
+      ...(payload.sealedCloneToken
         ? { cloneSecretName: cloneSecretName(deploymentId) }
         : {}),
     },

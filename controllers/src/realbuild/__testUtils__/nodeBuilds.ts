@@ -6,7 +6,8 @@ import {
 import { TestGithub, waitFor } from '@internal/testenv';
 import { addRepository } from '@internal/testenv/src/github/repos';
 import { randomUUID } from 'node:crypto';
-import { buildRequested } from '../../build/testFixtures';
+import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { buildRequested, TEST_SEALING_KEY } from '../../build/testFixtures';
 import { run } from './buildah';
 import {
   kubectl,
@@ -53,8 +54,9 @@ export function nodeBuildDriver(
       throw new Error(`clone_url ${access.cloneUrl} is not the pods' one`);
     }
     const base = buildRequested();
+    const deploymentId = randomUUID();
     const message = createMessage('BuildRequested', {
-      deploymentId: randomUUID(),
+      deploymentId,
       payload: {
         ...base.payload,
         app: options.app ?? repo,
@@ -64,7 +66,11 @@ export function nodeBuildDriver(
         revision: sha,
         ...(options.sourcePath ? { sourcePath: options.sourcePath } : {}),
         buildArgs: {},
-        cloneToken: access.token,
+        sealedCloneToken: sealCloneToken(access.token, TEST_SEALING_KEY, {
+          deploymentId,
+          owner,
+          name: repo,
+        }),
       },
     });
     const started = Date.now();
