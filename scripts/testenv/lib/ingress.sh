@@ -198,9 +198,9 @@ ingress-adapter_start() {
 # adapter reads and writes.
 ingress_apply_cluster_objects() {
   kubectl_admin apply --server-side --force-conflicts -f "$BIN_DIR/gateway-api-crds/" >/dev/null
-  kubectl_admin wait --for=condition=Established --timeout=60s \
+  wait_until 60 "Gateway API CRDs" kubectl_admin wait --for=condition=Established --timeout=10s \
     crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io \
-    crd/gatewayclasses.gateway.networking.k8s.io >/dev/null
+    crd/gatewayclasses.gateway.networking.k8s.io
   local ns crt key
   crt=$(base64 -w0 <"$PKI/apps-wildcard.crt") key=$(base64 -w0 <"$PKI/apps-wildcard.key")
   for ns in "$APPS_NAMESPACE" "$GATEWAY_NAMESPACE"; do

@@ -222,8 +222,8 @@ kwok_start() {
   # ClusterLogs below is the fallback so every other pod has (empty) logs
   # instead of an error.
   kubectl_admin apply -f "$BIN_DIR/kwok-crds/" >/dev/null
-  kubectl_admin wait --for=condition=Established --timeout=60s \
-    crd/logs.kwok.x-k8s.io crd/clusterlogs.kwok.x-k8s.io >/dev/null
+  wait_until 60 "kwok's Logs CRDs" kubectl_admin wait --for=condition=Established --timeout=10s \
+    crd/logs.kwok.x-k8s.io crd/clusterlogs.kwok.x-k8s.io
   touch "$KWOK_LOGS_DIR/default.log"
   kubectl_admin apply -f - >/dev/null <<EOF
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -266,7 +266,9 @@ metadata:
     type: kwok
 EOF
   done
-  kubectl_admin wait --for=condition=Ready --timeout=60s "${nodes[@]/#/node/}" >/dev/null
+  # kubectl wait exits at once ("accessor error: <nil>") on an object whose
+  # status has no conditions yet, so it is retried until the deadline.
+  wait_until 60 "kwok nodes" kubectl_admin wait --for=condition=Ready --timeout=10s "${nodes[@]/#/node/}"
   # Pods are rejected until the controller-manager has made the namespace's
   # default ServiceAccount; tests should not have to retry for that.
   wait_until 60 "default ServiceAccount" kubectl_admin -n default get serviceaccount default
