@@ -249,7 +249,7 @@ function probeOutcomes(log: string): Map<string, [string, string]> {
             apiserverPort: port(server),
             apiserverServiceIp,
             buildNamespace: world.namespace,
-            proxy: te.egressProxyNode,
+            proxy: te!.egressProxyNode, // beforeAll checked it
             brokerPorts: {
               amqp: amqpPort,
               // testenv's RabbitMQ distribution port (AMQP + 10).
