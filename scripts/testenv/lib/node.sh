@@ -94,6 +94,10 @@ node-net_start() {
       cat "${c}cpuset.mems" >"$c$NODE_TAG/cpuset.mems"
     fi
   done
+  # A real node has its cores to itself; here it shares them with the test
+  # runner, and at the default weight (one host process's) a build pod's
+  # small request left it a sliver of CPU whenever the host was busy.
+  if [[ -f /sys/fs/cgroup/cpu/$NODE_TAG/cpu.shares ]]; then echo 4096 >"/sys/fs/cgroup/cpu/$NODE_TAG/cpu.shares"; fi
 }
 node-net_stop() { node-net_cleanup; }
 node-net_cleanup() {
