@@ -1,49 +1,20 @@
 import type { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
-import {
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  V1Job,
-} from '@kubernetes/client-node';
-import {
-  applyObject,
-  Clock,
-  isConflict,
-  isNotFound,
-  Logger,
-  parseObjectKey,
-  ReconcileResult,
-  writeStatusAt,
-} from '../runtime';
+import type { V1Job } from '@kubernetes/client-node';
+import { Clock, Logger, parseObjectKey, ReconcileResult } from '../runtime';
 import type { EventRecorder } from '../runtime';
 import type { BuildConfig } from '../config';
-import {
-  cloneSecretOwnership,
-  desiredJob,
-  remainingBuildSeconds,
-} from './desired';
+import { BuildClients, BuildJobs } from './buildJobs';
+import { desiredJob, remainingBuildSeconds } from './desired';
 import { imageRepository } from './jobParts';
 import { cleanLogText, formatFailure, observeJob } from './observe';
 import { reportsFor } from './reports';
 import {
   isReported,
   markReported,
-  sameStatus,
-  compactStatus,
   statusFromObservation,
   terminalStatus,
-  transitionEvent,
 } from './status';
-import {
-  BUILD_GROUP,
-  BUILD_PLURAL,
-  BUILD_VERSION,
-  BuildPhase,
-  BuildResource,
-  BuildStatus,
-  isTerminalPhase,
-} from './types';
+import { BuildPhase, BuildResource, isTerminalPhase } from './types';
 
 /**
  * Where a test may stop the controller, as if it were killed there: after
@@ -62,19 +33,6 @@ export interface Publisher {
   publish(queue: string, message: Kli8ntMessage): Promise<void>;
 }
 
-export interface BuildClients {
-  custom: CustomObjectsApi;
-  batch: BatchV1Api;
-  core: CoreV1Api;
-  objects: KubernetesObjectApi;
-}
-
-/** Field manager of the clone Secret's owner reference (see `cloneSecretOwnership`). */
-export const OWNER_FIELD_MANAGER = 'kli8nt-build-owner';
-
-/** How many log lines of a failed step are fetched when the kubelet kept none. */
-const FAILED_LOG_LINES = 30;
-
 export class BuildReconciler {
   constructor(
     private readonly deps: {
@@ -89,16 +47,17 @@ export class BuildReconciler {
       /** Records each phase change as an Event on the Build. */
       events?: EventRecorder;
     },
-  ) {}
-
-  private get api() {
-    return this.deps.clients;
+  ) {
+    this.jobs = new BuildJobs(deps.clients, deps.events);
   }
+
+  /** The Kubernetes reads and writes (`buildJobs.ts`). */
+  private readonly jobs: BuildJobs;
 
   /** One level-triggered pass over the Build named by `key`. */
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseObjectKey(key);
-    const build = await this.getBuild(namespace, name);
+    const build = await this.jobs.getBuild(namespace, name);
     if (!build || build.metadata.deletionTimestamp) return undefined;
     const now = new Date(this.deps.clock.now());
     const logger = this.deps.logger.child({
@@ -110,11 +69,11 @@ export class BuildReconciler {
       return this.finish(build, now, logger);
     }
 
-    let job = await this.getJob(namespace, name);
+    let job = await this.jobs.getJob(namespace, name);
 
     if (build.spec.cancelled) {
-      if (job) await this.deleteJob(job, logger);
-      await this.writeStatus(
+      if (job) await this.jobs.deleteJob(job, logger);
+      await this.jobs.writeStatus(
         build,
         terminalStatus(
           build,
@@ -131,26 +90,26 @@ export class BuildReconciler {
       const problem = await this.cannotStart(build, now);
       if (problem) {
         logger.warn('build cannot start', { reason: problem.reason });
-        await this.writeStatus(
+        await this.jobs.writeStatus(
           build,
           terminalStatus(build, 'Failed', problem.reason, problem.message, now),
         );
         return this.finish(build, now, logger);
       }
-      job = await this.createJob(desiredJob(build, this.deps.config, now));
+      job = await this.jobs.createJob(desiredJob(build, this.deps.config, now));
       logger.info('build job created', { job: job.metadata?.name });
       await this.deps.faults?.('afterJobCreate');
     }
 
     if (build.spec.cloneSecretName && build.status?.jobName !== name) {
-      await this.ownCloneSecret(build, job);
+      await this.jobs.ownCloneSecret(build, job);
     }
 
     const finished = job.status?.conditions?.some(
       c =>
         (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
     );
-    const pods = finished ? await this.listPods(job) : [];
+    const pods = finished ? await this.jobs.listPods(job) : [];
     let observation = observeJob(job, pods);
 
     if (observation.state === 'succeeded' && !observation.imageDigest) {
@@ -182,7 +141,7 @@ export class BuildReconciler {
       !observation.step.lines &&
       pods[0]
     ) {
-      const lines = await this.tailLogs(
+      const lines = await this.jobs.tailLogs(
         pods[0].metadata!.name!,
         namespace,
         observation.step.container,
@@ -208,7 +167,7 @@ export class BuildReconciler {
       imageRepository(this.deps.config, build.spec.app),
       now,
     );
-    await this.writeStatus(build, status);
+    await this.jobs.writeStatus(build, status);
 
     if (isTerminalPhase(status.phase)) {
       logger.info('build finished', {
@@ -238,21 +197,16 @@ export class BuildReconciler {
     if (!isReported(build.status)) {
       await this.report(build, now, logger);
       if (build.spec.cloneSecretName) {
-        await this.ignoreNotFound(() =>
-          this.api.core.deleteNamespacedSecret({
-            name: build.spec.cloneSecretName!,
-            namespace,
-          }),
-        );
+        await this.jobs.deleteSecret(namespace, build.spec.cloneSecretName);
       }
     }
     // A failed Job stays until its TTL for inspection; the others go now.
     if (phase === 'Succeeded' || phase === 'Cancelled') {
       const job = this.deps.cachedJob
         ? this.deps.cachedJob(namespace, name)
-        : await this.getJob(namespace, name);
+        : await this.jobs.getJob(namespace, name);
       if (job && !job.metadata?.deletionTimestamp) {
-        await this.deleteJob(job, logger);
+        await this.jobs.deleteJob(job, logger);
       }
     }
     return undefined;
@@ -272,7 +226,10 @@ export class BuildReconciler {
       });
     }
     await this.deps.faults?.('afterPublish', { phase: build.status?.phase });
-    await this.writeStatus(build, markReported(build, build.status ?? {}, now));
+    await this.jobs.writeStatus(
+      build,
+      markReported(build, build.status ?? {}, now),
+    );
   }
 
   /** Why a Job must not be created for this build, if it must not. */
@@ -294,12 +251,7 @@ export class BuildReconciler {
     }
     const secret = build.spec.cloneSecretName;
     if (secret) {
-      const found = await this.ignoreNotFound(() =>
-        this.api.core.readNamespacedSecret({
-          name: secret,
-          namespace: build.metadata.namespace,
-        }),
-      );
+      const found = await this.jobs.getSecret(build.metadata.namespace, secret);
       if (!found) {
         return {
           reason: 'CloneSecretMissing',
@@ -308,132 +260,5 @@ export class BuildReconciler {
       }
     }
     return undefined;
-  }
-
-  private async getBuild(
-    namespace: string,
-    name: string,
-  ): Promise<BuildResource | undefined> {
-    return this.ignoreNotFound(
-      () =>
-        this.api.custom.getNamespacedCustomObject({
-          group: BUILD_GROUP,
-          version: BUILD_VERSION,
-          plural: BUILD_PLURAL,
-          namespace,
-          name,
-        }) as Promise<BuildResource>,
-    );
-  }
-
-  private getJob(namespace: string, name: string) {
-    return this.ignoreNotFound(() =>
-      this.api.batch.readNamespacedJob({ name, namespace }),
-    );
-  }
-
-  /** Creates the Job; one that exists already (same name) is the same Job. */
-  private async createJob(job: V1Job): Promise<V1Job> {
-    const namespace = job.metadata!.namespace!;
-    try {
-      return await this.api.batch.createNamespacedJob({ namespace, body: job });
-    } catch (error) {
-      if (!isConflict(error)) throw error;
-      return this.api.batch.readNamespacedJob({
-        name: job.metadata!.name!,
-        namespace,
-      });
-    }
-  }
-
-  private async deleteJob(job: V1Job, logger: Logger) {
-    await this.ignoreNotFound(() =>
-      this.api.batch.deleteNamespacedJob({
-        name: job.metadata!.name!,
-        namespace: job.metadata!.namespace!,
-        propagationPolicy: 'Background',
-      }),
-    );
-    logger.info('build job deleted', { job: job.metadata?.name });
-  }
-
-  private async ownCloneSecret(build: BuildResource, job: V1Job) {
-    await this.ignoreNotFound(async () => {
-      // Apply creates what is missing, so check the Secret is there first.
-      await this.api.core.readNamespacedSecret({
-        name: build.spec.cloneSecretName!,
-        namespace: build.metadata.namespace,
-      });
-      await applyObject(
-        this.api.objects,
-        cloneSecretOwnership(build, job),
-        OWNER_FIELD_MANAGER,
-      );
-    });
-  }
-
-  private async listPods(job: V1Job) {
-    const list = await this.api.core.listNamespacedPod({
-      namespace: job.metadata!.namespace!,
-      labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata!.uid}`,
-    });
-    return list.items;
-  }
-
-  private async tailLogs(
-    pod: string,
-    namespace: string,
-    container: string,
-    logger: Logger,
-  ): Promise<string> {
-    try {
-      const text = await this.api.core.readNamespacedPodLog({
-        name: pod,
-        namespace,
-        container,
-        tailLines: FAILED_LOG_LINES,
-        limitBytes: 16_384,
-      });
-      return cleanLogText(String(text ?? ''));
-    } catch (error) {
-      // The report goes out without log lines rather than not at all.
-      logger.warn('could not read the failed step logs', {
-        pod,
-        container,
-        error,
-      });
-      return '';
-    }
-  }
-
-  /**
-   * Writes the status at the version this pass read (a 409 if another
-   * writer moved the Build since), keeps `build` current, and records a
-   * phase change as an Event on the Build.
-   */
-  private async writeStatus(build: BuildResource, status: BuildStatus) {
-    if (sameStatus(build.status, status)) return;
-    const event = transitionEvent(build.status, status);
-    const { namespace, name } = build.metadata;
-    const ref = {
-      group: BUILD_GROUP,
-      version: BUILD_VERSION,
-      plural: BUILD_PLURAL,
-      namespace,
-      name,
-    };
-    await writeStatusAt(this.api.custom, ref, build, compactStatus(status));
-    if (event) await this.deps.events?.record(build, event);
-  }
-
-  private async ignoreNotFound<T>(
-    call: () => Promise<T>,
-  ): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
   }
 }
