@@ -2,28 +2,21 @@
 import amqp from 'amqplib';
 import { RabbitMqConfig } from '../config';
 import { Kli8ntLogger } from '../logger';
-import type {
-  AmqpMessage,
-  Channel,
-  ConfirmChannel,
-  Connection,
-} from './amqpTypes';
+import type { AmqpMessage, Channel, Connection } from './amqpTypes';
 import { ConfirmedPublisher } from './confirmedPublisher';
 import { Consumers, Subscription } from './consumers';
+import { Declarations } from './declarations';
 import { processDelivery } from './processDelivery';
 import { redactBody } from './redact';
 import {
   ATTEMPT_HEADER,
   backoffDelay,
-  deadLetterQueueArguments,
   deadLetterReason,
   deliveryAttempt,
   nominalDelay,
   QUEUE_HEADER,
   REASON_HEADER,
-  retryQueueArguments,
   retryQueueName,
-  workQueueArguments,
 } from './topology';
 import {
   ConsumeOptions,
@@ -59,8 +52,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
   readonly #parser: MessageParser<T>;
   readonly #logger: Kli8ntLogger;
   readonly #publishes = new ConfirmedPublisher();
-  readonly #declared = new Set<string>();
-  readonly #declaredRetry = new Set<string>();
+  readonly #declarations: Declarations;
   readonly #consumers: Consumers;
   #connection?: Connection;
   #closing = false;
@@ -94,6 +86,11 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       logger: options.logger,
       isLive: connection => this.#connection === connection && !this.#closing,
     });
+    this.#declarations = new Declarations(options.config, {
+      connected: () => this.#connected,
+      publisher: () => this.#publishes.channel,
+      assertOpen: () => this.#assertOpen(),
+    });
     this.#resetConnected();
   }
 
@@ -107,7 +104,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
 
   async publish(queue: string, message: T): Promise<void> {
     this.#assertOpen();
-    await this.#declareQueue(queue);
+    await this.#declarations.declareQueue(queue);
     await this.#publishes.send(
       this.#config.exchange,
       queue,
@@ -123,7 +120,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     options?: ConsumeOptions,
   ): Promise<ConsumerHandle> {
     this.#assertOpen();
-    await this.#declareQueue(queue);
+    await this.#declarations.declareQueue(queue);
     return this.#subscribe({
       queue,
       prefetch: options?.prefetch ?? this.#config.prefetch,
@@ -219,7 +216,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       nominalDelay(attempt, initialDelayMs, maxDelayMs),
     );
     try {
-      await this.#declareRetryQueue(retryQueue, queue);
+      await this.#declarations.declareRetryQueue(retryQueue, queue);
       await this.#publishes.send(
         '',
         retryQueue,
@@ -232,7 +229,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       );
       this.#settle(() => channel.ack(msg));
     } catch (error) {
-      this.#declaredRetry.delete(retryQueue);
+      this.#declarations.forgetRetryQueue(retryQueue);
       this.#logger.warn(
         `Could not park message ${msg.properties.messageId} in ${retryQueue} (${
           (error as Error).message
@@ -240,18 +237,6 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       );
       this.#settle(() => channel.reject(msg, true));
     }
-  }
-
-  async #declareRetryQueue(retryQueue: string, queue: string) {
-    if (this.#declaredRetry.has(retryQueue)) return;
-    await this.#connected;
-    const publisher = this.#publishes.channel;
-    if (!publisher) throw new Error('RabbitMQ connection lost');
-    await publisher.assertQueue(
-      retryQueue,
-      retryQueueArguments(this.#config, queue),
-    );
-    this.#declaredRetry.add(retryQueue);
   }
 
   async close(): Promise<void> {
@@ -331,7 +316,7 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       publisher.on('return', (msg: AmqpMessage) =>
         this.#publishes.markReturned(msg),
       );
-      await this.#declareTopology(publisher);
+      await this.#declarations.declareTopology(publisher);
       this.#connection = connection;
       this.#publishes.channel = publisher;
       await this.#consumers.restore(connection);
@@ -342,41 +327,6 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
       this.#publishes.channel = undefined;
       await connection.close().catch(() => undefined);
       throw error;
-    }
-  }
-
-  async #declareTopology(channel: ConfirmChannel) {
-    const c = this.#config;
-    await channel.assertExchange(c.exchange, 'topic', { durable: true });
-    await channel.assertExchange(c.deadLetterExchange, 'fanout', {
-      durable: true,
-    });
-    await channel.assertQueue(c.deadLetterQueue, deadLetterQueueArguments());
-    await channel.bindQueue(c.deadLetterQueue, c.deadLetterExchange, '');
-    for (const queue of this.#declared) {
-      await this.#declareOn(channel, queue);
-    }
-  }
-
-  async #declareOn(channel: Channel, queue: string) {
-    await channel.assertQueue(queue, workQueueArguments(this.#config));
-    await channel.bindQueue(queue, this.#config.exchange, queue);
-  }
-
-  async #declareQueue(queue: string) {
-    while (!this.#declared.has(queue)) {
-      await this.#connected;
-      this.#assertOpen();
-      const publisher = this.#publishes.channel;
-      if (!publisher) continue;
-      try {
-        await this.#declareOn(publisher, queue);
-        this.#declared.add(queue);
-      } catch (error) {
-        // A declaration that failed on a live channel is a real error;
-        // one cut off by a lost connection is retried after reconnecting.
-        if (this.#publishes.channel === publisher) throw error;
-      }
     }
   }
 
