@@ -12,6 +12,7 @@ import { DatabaseKli8ntStore } from './database/DatabaseKli8ntStore';
 import { DeadLetterConsumer } from './deadLetters/DeadLetterConsumer';
 import { failThroughLedger } from './deadLetters/failDeployment';
 import { OctokitGithubGateway } from './github/GithubGateway';
+import { entityRepoResolver } from './github/repo';
 import { DefaultDeploymentNotifier } from './inform/DeploymentNotifier';
 import { healthOf } from './health';
 import { InformConsumer } from './inform/InformConsumer';
@@ -128,11 +129,12 @@ export const kli8ntPlugin = createBackendPlugin({
 
         const access = new EntityAccess(deps.permissions, deps.catalog);
         const apps = new AppDirectory({ store, cluster: settings.cluster });
+        const repoOf = entityRepoResolver(settings.github, github);
         const queries = new DeploymentQueries({
           store,
           github,
           access,
-          config: settings,
+          repoOf,
         });
         const commands = new DeploymentCommands({
           store,
@@ -142,6 +144,7 @@ export const kli8ntPlugin = createBackendPlugin({
           queries,
           ledger,
           config: settings,
+          repoOf,
           notifier,
           logger,
           embeddedQueue: workQueue.embedded,
@@ -175,7 +178,7 @@ export const kli8ntPlugin = createBackendPlugin({
             ledger,
             commands,
             github,
-            githubHost: settings.github.host,
+            repoOf,
             logger,
           }),
         );

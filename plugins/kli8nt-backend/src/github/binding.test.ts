@@ -3,7 +3,6 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { http, HttpResponse } from 'msw';
 import request from 'supertest';
@@ -15,6 +14,10 @@ import {
 } from '../__testUtils__/githubServer';
 import * as fx from '../__testUtils__/githubFixtures';
 import { checkRepositoryBinding, repoOfLocation } from './binding';
+import {
+  catalogFile as file,
+  registeredComponent as component,
+} from './__testUtils__/entities';
 
 /*
  * Repository binding through the real plugin: who registered the entity
@@ -23,34 +26,6 @@ import { checkRepositoryBinding, repoOfLocation } from './binding';
  */
 
 const isGithubHost = (host: string) => host === 'github.com';
-const file = (repo: string) =>
-  `url:https://github.com/${repo}/blob/main/catalog-info.yaml`;
-
-function component(
-  name: string,
-  locations: { own?: string; origin?: string },
-  slug = 'acme/shop',
-): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: {
-        'github.com/project-slug': slug,
-        ...(locations.own
-          ? { 'backstage.io/managed-by-location': locations.own }
-          : {}),
-        ...(locations.origin
-          ? { 'backstage.io/managed-by-origin-location': locations.origin }
-          : {}),
-      },
-    },
-    spec: { type: 'service', owner: 'user:default/mock', lifecycle: 'x' },
-  };
-}
-
 const entities = [
   component('shop', { own: file('acme/shop'), origin: file('acme/shop') }),
   // Registered from the attacker's own repository, naming another one.

@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import { Kli8ntBackendConfig } from '../config';
 import { RepoRef } from '../database/types';
 import { checkRepositoryBinding, RepositoryBindingOptions } from './binding';
 
@@ -20,6 +21,27 @@ export function repoFromEntity(
   const repo = namedRepo(entity, options);
   checkRepositoryBinding(entity, repo, options);
   return repo;
+}
+
+/** The repository of an entity, once repository binding allows it. */
+export type EntityRepoResolver = (entity: Entity) => RepoRef;
+
+/**
+ * {@link repoFromEntity} with the operator's settings (`kli8nt.github.host`
+ * and `.trustedOrigins`). The one place they are read for it: deploys,
+ * branches, git settings and webhooks all share one resolver, so they
+ * cannot check an entity differently (#17).
+ */
+export function entityRepoResolver(
+  config: Pick<Kli8ntBackendConfig['github'], 'host' | 'trustedOrigins'>,
+  github: { isGithubHost(host: string): boolean },
+): EntityRepoResolver {
+  const options = {
+    defaultHost: config.host,
+    isGithubHost: (host: string) => github.isGithubHost(host),
+    trustedOrigins: config.trustedOrigins,
+  };
+  return entity => repoFromEntity(entity, options);
 }
 
 function namedRepo(

@@ -21,7 +21,7 @@ import {
   RepoRef,
 } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
-import { repoFromEntity } from '../github/repo';
+import { EntityRepoResolver } from '../github/repo';
 import { DeploymentNotifier } from '../inform/DeploymentNotifier';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { AppDirectory, userRef } from './apps';
@@ -36,6 +36,7 @@ export interface DeploymentCommandsOptions {
   queries: DeploymentQueries;
   ledger: DeploymentLedger;
   config: Kli8ntBackendConfig;
+  repoOf: EntityRepoResolver;
   notifier: DeploymentNotifier;
   logger: LoggerService;
   /**
@@ -163,13 +164,9 @@ export class DeploymentCommands {
     triggerUrl?: string;
     githubEnvironment?: string;
   }): Promise<DeploymentRecord> {
-    const { github, apps, ledger } = this.options;
+    const { github, apps, ledger, repoOf } = this.options;
     const { entity } = options;
-    const repo = repoFromEntity(entity, {
-      defaultHost: this.options.config.github.host,
-      isGithubHost: host => github.isGithubHost(host),
-      trustedOrigins: this.options.config.github.trustedOrigins,
-    });
+    const repo = repoOf(entity);
     const sourcePath = readSourcePath(entity.metadata.annotations);
     const app = options.app ?? (await apps.resolve(entity)).app;
     const entityRef = app.entityRef;

@@ -1,10 +1,9 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { kli8ntDeploymentReadPermission } from '@internal/backstage-plugin-kli8nt-common';
-import { Kli8ntBackendConfig } from '../config';
 import { DeploymentRecord, Kli8ntStore } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
-import { repoFromEntity } from '../github/repo';
+import { EntityRepoResolver } from '../github/repo';
 import { EntityAccess } from './EntityAccess';
 
 /** Reads of the REST API: deployments, their events, branches. */
@@ -14,7 +13,7 @@ export class DeploymentQueries {
       store: Kli8ntStore;
       github: GithubGateway;
       access: EntityAccess;
-      config: Kli8ntBackendConfig;
+      repoOf: EntityRepoResolver;
     },
   ) {}
 
@@ -56,17 +55,13 @@ export class DeploymentQueries {
   }
 
   async listBranches(entityRef: string, credentials: BackstageCredentials) {
-    const { access, github, config } = this.options;
+    const { access, github, repoOf } = this.options;
     const entity = await access.load(
       entityRef,
       kli8ntDeploymentReadPermission,
       credentials,
     );
-    const repo = repoFromEntity(entity, {
-      defaultHost: config.github.host,
-      isGithubHost: host => github.isGithubHost(host),
-      trustedOrigins: this.options.config.github.trustedOrigins,
-    });
+    const repo = repoOf(entity);
     const [info, branches] = await Promise.all([
       github.getRepository(repo),
       github.listBranches(repo),

@@ -7,7 +7,7 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore, RepoRef } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
-import { repoFromEntity } from '../github/repo';
+import { EntityRepoResolver } from '../github/repo';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { DeploymentCommands } from '../service/DeploymentCommands';
 import { GitSettingsRecord, GitStore, PreviewRecord } from './GitStore';
@@ -41,7 +41,7 @@ export class GitDeploys {
       commands: DeploymentCommands;
       ledger: DeploymentLedger;
       github: GithubGateway;
-      githubHost: string;
+      repoOf: EntityRepoResolver;
       logger: LoggerService;
       now?: () => Date;
     },
@@ -56,7 +56,7 @@ export class GitDeploys {
    * changed annotation stops git-driven deploys until they are saved again.
    */
   private async entityOf(settings: GitSettingsRecord) {
-    const { catalog, auth, github, logger } = this.options;
+    const { catalog, auth, repoOf, logger } = this.options;
     const entity = await catalog.getEntityByRef(settings.entityRef, {
       credentials: await auth.getOwnServiceCredentials(),
     });
@@ -66,10 +66,7 @@ export class GitDeploys {
     }
     let repo: RepoRef;
     try {
-      repo = repoFromEntity(entity, {
-        defaultHost: this.options.githubHost,
-        isGithubHost: host => github.isGithubHost(host),
-      });
+      repo = repoOf(entity);
     } catch (error) {
       logger.warn(`Webhook ignored for ${settings.entityRef}: ${error}`);
       return undefined;

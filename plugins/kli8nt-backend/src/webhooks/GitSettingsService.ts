@@ -7,8 +7,7 @@ import {
   kli8ntDeploymentReadPermission,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { Kli8ntStore } from '../database/types';
-import { GithubGateway } from '../github/GithubGateway';
-import { repoFromEntity } from '../github/repo';
+import { EntityRepoResolver } from '../github/repo';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { AppDirectory, userRef } from '../service/apps';
 import { EntityAccess } from '../service/EntityAccess';
@@ -23,8 +22,7 @@ export class GitSettingsService {
       access: EntityAccess;
       apps: AppDirectory;
       ledger: DeploymentLedger;
-      github: GithubGateway;
-      githubHost: string;
+      repoOf: EntityRepoResolver;
     },
   ) {}
 
@@ -60,16 +58,13 @@ export class GitSettingsService {
     patch: UpdateGitSettingsRequest;
     credentials: BackstageCredentials;
   }): Promise<GitSettings> {
-    const { access, apps, ledger, git, github } = this.options;
+    const { access, apps, ledger, git, repoOf } = this.options;
     const entity = await access.load(
       options.entityRef,
       kli8ntAppConfigurePermission,
       options.credentials,
     );
-    const repo = repoFromEntity(entity, {
-      defaultHost: this.options.githubHost,
-      isGithubHost: host => github.isGithubHost(host),
-    });
+    const repo = repoOf(entity);
     const { app, stored } = await apps.resolve(entity);
     const requestedBy = userRef(options.credentials);
     if (!stored) {

@@ -9,6 +9,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { Kli8ntStore } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
+import { EntityRepoResolver } from '../github/repo';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { AppDirectory } from '../service/apps';
 import { DeploymentCommands } from '../service/DeploymentCommands';
@@ -36,7 +37,7 @@ export async function startGitDeploys(options: {
   ledger: DeploymentLedger;
   commands: DeploymentCommands;
   github: GithubGateway;
-  githubHost: string;
+  repoOf: EntityRepoResolver;
   logger: LoggerService;
 }) {
   const git = new GitStore(await options.database.getClient());

@@ -1,0 +1,187 @@
+import {
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { EventsService, eventsServiceRef } from '@backstage/plugin-events-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { kli8ntPlugin } from '../plugin';
+import {
+  createGithubServer,
+  onUnhandledRequest,
+} from '../__testUtils__/githubServer';
+import * as fx from '../__testUtils__/githubFixtures';
+import {
+  catalogFile as file,
+  registeredComponent as component,
+} from '../github/__testUtils__/entities';
+import { GITHUB_TOPICS } from './WebhookSubscriber';
+
+/*
+ * Git-driven deploys through the real plugin (SQLite, GitHub answered by
+ * msw): webhook payloads are published on the backend's events service as
+ * the events backend's GitHub module does after checking the signature.
+ * The test world's suite (webhooks.integration.test.ts) runs the same flows
+ * through the portal process and real brokers.
+ */
+
+const CATALOG = 'url:https://github.com/acme/catalog/';
+const registered = (name: string, repo: string) =>
+  component(name, { own: file(repo), origin: file(repo) });
+const entities = [
+  registered('shop', 'acme/shop'),
+  // Bound only through kli8nt.github.trustedOrigins.
+  registered('central', 'acme/catalog'),
+  // Registered from another repository, naming acme/shop.
+  registered('stolen', 'evil/x'),
+];
+
+jest.setTimeout(60_000);
+
+const github = createGithubServer();
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+beforeAll(() => github.server.listen({ onUnhandledRequest }));
+afterEach(() => github.reset());
+afterAll(() => github.server.close());
+
+async function startBackend(
+  options: { knex?: Knex; trustedOrigins?: string[] } = {},
+) {
+  const knex = options.knex ?? (await databases.init('SQLITE_3'));
+  let events: EventsService | undefined;
+  const { server } = await startTestBackend({
+    features: [
+      kli8ntPlugin,
+      // The events service the plugin subscribes with, to publish on.
+      createBackendModule({
+        pluginId: 'kli8nt',
+        moduleId: 'test-webhooks',
+        register(env) {
+          env.registerInit({
+            deps: { e: eventsServiceRef },
+            async init({ e }) {
+              events = e;
+            },
+          });
+        },
+      }),
+      catalogServiceMock.factory({ entities }),
+      mockServices.database.factory({ knex }),
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({ publish: async () => {} }),
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          events: { useEventBus: 'never' },
+          integrations: {
+            github: [{ host: 'github.com', token: 'ghp_configtoken' }],
+          },
+          kli8nt: {
+            secretKey: Buffer.alloc(32, 7).toString('base64'),
+            appsDomain: 'apps.example.com',
+            github: { trustedOrigins: options.trustedOrigins ?? [CATALOG] },
+          },
+        },
+      }),
+    ],
+  });
+  const api = (method: 'get' | 'put', path: string, ref: string) =>
+    request(server)
+      [method](`/api/kli8nt${path}`)
+      .query({ entityRef: `component:default/${ref}` });
+  const publish = (topic: string, eventPayload: unknown) =>
+    events!.publish({ topic, eventPayload });
+  const deployments = async () =>
+    knex('deployments')
+      .select('entity_ref', 'trigger', 'commit_sha', 'requested_by')
+      .orderBy('created_at');
+  return { server, knex, api, publish, deployments };
+}
+
+const repository = {
+  name: 'shop',
+  owner: { login: 'acme' },
+  html_url: 'https://github.com/acme/shop',
+  default_branch: 'main',
+};
+
+/** A push of fx.SHA, the head of main as the msw GitHub answers it. */
+const pushOfMain = {
+  ref: 'refs/heads/main',
+  before: fx.OTHER_SHA,
+  after: fx.SHA,
+  compare: 'https://github.com/acme/shop/compare/c5b97d5...6dcb09b',
+  pusher: { name: 'jane', email: 'jane@example.com' },
+  repository,
+  commits: [{ id: fx.SHA, added: [], removed: [], modified: ['a.ts'] }],
+};
+
+describe('repository binding of git-driven deploys (#17)', () => {
+  it('saves the git settings of a trusted-origin entity, and its push deploys', async () => {
+    const { api, publish, deployments } = await startBackend();
+    const saved = await api('put', '/apps/git-settings', 'central').send({
+      autoDeployBranch: 'main',
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ autoDeployBranch: 'main' });
+
+    await publish(GITHUB_TOPICS.push, pushOfMain);
+    expect(await deployments()).toEqual([
+      {
+        entity_ref: 'component:default/central',
+        trigger: 'push',
+        commit_sha: fx.SHA,
+        requested_by: 'github:jane',
+      },
+    ]);
+  });
+
+  it('refuses an untrusted entity with the 403 of deploys, saving nothing', async () => {
+    const { server, knex, api } = await startBackend();
+    const deploy = await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: 'component:default/stolen' });
+    const saved = await api('put', '/apps/git-settings', 'stolen').send({
+      autoDeployBranch: 'main',
+    });
+    expect(saved.status).toBe(403);
+    expect(deploy.status).toBe(403);
+    expect(saved.body.error.message).toBe(deploy.body.error.message);
+    expect(saved.body.error.message).toBe(
+      `Repository binding: component:default/stolen was registered from ${file(
+        'evil/x',
+      )} and may deploy only the repository its catalog file is in, not acme/shop. Register it from a catalog-info.yaml in acme/shop, or have an admin list its origin in kli8nt.github.trustedOrigins.`,
+    );
+    expect(await knex('app_git_settings').count({ n: '*' })).toEqual([
+      { n: 0 },
+    ]);
+    expect(await knex('apps').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
+  it('re-checks at the webhook: an origin no longer trusted deploys nothing', async () => {
+    const first = await startBackend();
+    expect(
+      (
+        await first
+          .api('put', '/apps/git-settings', 'central')
+          .send({ autoDeployBranch: 'main' })
+      ).status,
+    ).toBe(200);
+    // The operator removes the origin from kli8nt.github.trustedOrigins.
+    const { publish, deployments } = await startBackend({
+      knex: first.knex,
+      trustedOrigins: [],
+    });
+    await publish(GITHUB_TOPICS.push, pushOfMain);
+    expect(await deployments()).toEqual([]);
+  });
+});
