@@ -9,6 +9,7 @@ import {
   isTerminalStatus,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   AppRecord,
   DeploymentRecord,
@@ -75,18 +76,32 @@ export class DeploymentLedger {
   /**
    * Accepts a request: stores the app if new, gives the deployment the app's
    * next sequence, and enqueues its build, or its rollout at once when it
-   * reuses an image.
+   * reuses an image. `settings`, when given, are the app's from now on
+   * (a preview follows its parent's), saved in the same transaction.
    */
   async accept(request: {
     app: AppRecord;
     deployment: DeploymentRecord;
     build?: BuildPayload;
     rollout?: { reason: 'redeploy' | 'rollback' };
+    settings?: StoredAppSettings;
   }): Promise<DeploymentRecord> {
     return this.run(request.app.appName, async txn => {
       const { tx } = txn;
       await tx.saveApp(request.app);
-      const app = (await tx.getApp(request.app.entityRef))!;
+      let app = (await tx.getApp(request.app.entityRef))!;
+      if (
+        request.settings &&
+        !isDeepStrictEqual(request.settings, app.settings)
+      ) {
+        app = {
+          ...app,
+          settings: request.settings,
+          settingsVersion: app.settingsVersion + 1,
+          updatedAt: txn.now.toISOString(),
+        };
+        await tx.saveApp(app, { replace: true });
+      }
       const sequence = await tx.nextSequence();
       const deployment: DeploymentRecord = { ...request.deployment, sequence };
       await tx.insertDeployment(deployment);

@@ -151,7 +151,8 @@ export class DeploymentCommands {
    * Builds and deploys a commit of the entity's repository, without a
    * permission check: callers authorize first (`deploy`), or act on a signed
    * GitHub webhook for an app whose owners turned that on (`webhooks/`).
-   * `app` is the entity's app unless given (a preview); `commitSha` defaults
+   * `app` is the entity's app unless given (a preview: its settings, as the
+   * caller derived them, are saved with the request); `commitSha` defaults
    * to the head of `ref`, `ref` to the default branch.
    */
   async deployCommit(options: {
@@ -179,6 +180,7 @@ export class DeploymentCommands {
     const now = this.now().toISOString();
     const deployment = await ledger.accept({
       app,
+      ...(options.app ? { settings: options.app.settings } : {}),
       deployment: {
         id: randomUUID(),
         entityRef,

@@ -15,6 +15,7 @@ import { PullRequestEvent, PushEvent } from './payloads';
 import {
   previewAppName,
   previewDecision,
+  previewSettings,
   previewsToStop,
   pushDecision,
 } from './plan';
@@ -190,10 +191,11 @@ export class GitDeploys {
   }
 
   /**
-   * The preview's own app: the parent's settings without its domains, and
-   * without secrets unless `secrets`. Its catalog-style ref names the
-   * preview (`component:default/pr-3.shop`: entity names allow no `--`) so
-   * that its history is its own.
+   * The preview's own app with the parent's current settings
+   * ({@link previewSettings}), new or not: every deploy of the pull request
+   * (opened, reopened, updated) saves them with its request. Its
+   * catalog-style ref names the preview (`component:default/pr-3.shop`:
+   * entity names allow no `--`) so that its history is its own.
    */
   private async previewApp(
     parent: AppRecord,
@@ -215,17 +217,14 @@ export class GitDeploys {
       );
       return undefined;
     }
-    if (holder) return holder;
+    const settings = previewSettings(parent.settings, secrets);
+    if (holder) return { ...holder, settings };
     const now = this.now();
     return {
       entityRef,
       appName,
       cluster: parent.cluster,
-      settings: {
-        ...parent.settings,
-        domains: [],
-        secretEnv: secrets ? parent.settings.secretEnv : {},
-      },
+      settings,
       settingsVersion: 0,
       createdAt: now,
       updatedAt: now,

@@ -125,6 +125,24 @@ const pushOfMain = {
   commits: [{ id: fx.SHA, added: [], removed: [], modified: ['a.ts'] }],
 };
 
+function pullRequest(action: string, sha: string) {
+  return {
+    action,
+    number: 7,
+    pull_request: {
+      html_url: 'https://github.com/acme/shop/pull/7',
+      user: { login: 'sam' },
+      head: {
+        ref: 'feature',
+        sha,
+        repo: { full_name: 'acme/shop', fork: false },
+      },
+      base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+    },
+    repository,
+  };
+}
+
 describe('repository binding of git-driven deploys (#17)', () => {
   it('saves the git settings of a trusted-origin entity, and its push deploys', async () => {
     const { api, publish, deployments } = await startBackend();
@@ -183,5 +201,94 @@ describe('repository binding of git-driven deploys (#17)', () => {
     });
     await publish(GITHUB_TOPICS.push, pushOfMain);
     expect(await deployments()).toEqual([]);
+  });
+});
+
+describe('previews follow their parent (#20)', () => {
+  it('an updated or reopened pull request takes the parent app’s current settings', async () => {
+    const { knex, api, publish } = await startBackend();
+    const preview = 'pr-7--shop';
+    const previewRef = 'component:default/pr-7.shop';
+    const settingsOf = async (entityRef: string) => {
+      const row = await knex('apps').where({ entity_ref: entityRef }).first();
+      return {
+        replicas: row.replicas,
+        domains: JSON.parse(row.domains),
+        env: JSON.parse(row.env),
+        secrets: Object.keys(JSON.parse(row.secret_env)),
+      };
+    };
+    const built = async () =>
+      (await knex('outbox').orderBy('id'))
+        .map(row => JSON.parse(row.message))
+        .filter(m => m.type === 'BuildRequested' && m.payload.app === preview)
+        .map(m => m.payload.config.env);
+
+    const configure = (body: object) =>
+      api('put', '/apps/settings', 'shop').send(body);
+    expect((await configure({ env: { A: '1' }, replicas: 2 })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await configure({
+          domains: ['shop.example.com'],
+          secretEnv: { TOKEN: 's3cret' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await api('put', '/apps/git-settings', 'shop').send({
+          previews: { enabled: true, secrets: true },
+        })
+      ).status,
+    ).toBe(200);
+
+    await publish(GITHUB_TOPICS.pullRequest, pullRequest('opened', fx.SHA));
+    expect(await settingsOf(previewRef)).toEqual({
+      replicas: 2,
+      domains: [],
+      env: { A: '1' },
+      secrets: ['TOKEN'],
+    });
+
+    // The parent changes; previews stop getting secrets.
+    expect(
+      (await configure({ env: { A: '2', B: '3' }, replicas: 3 })).status,
+    ).toBe(200);
+    expect(
+      (
+        await api('put', '/apps/git-settings', 'shop').send({
+          previews: { secrets: false },
+        })
+      ).status,
+    ).toBe(200);
+    await publish(
+      GITHUB_TOPICS.pullRequest,
+      pullRequest('synchronize', fx.OTHER_SHA),
+    );
+    const updated = {
+      replicas: 3,
+      domains: [],
+      env: { A: '2', B: '3' },
+      secrets: [],
+    };
+    expect(await settingsOf(previewRef)).toEqual(updated);
+    expect(await built()).toEqual([{ A: '1' }, { A: '2', B: '3' }]);
+
+    await publish(GITHUB_TOPICS.pullRequest, pullRequest('closed', fx.SHA));
+    expect(await knex('apps').where({ app_name: preview })).toEqual([]);
+    await configure({ env: { A: '4' } });
+    await publish(GITHUB_TOPICS.pullRequest, pullRequest('reopened', fx.SHA));
+    expect(await settingsOf(previewRef)).toEqual({
+      ...updated,
+      env: { A: '4' },
+    });
+    // The parent keeps its own domains and secrets.
+    expect(await settingsOf('component:default/shop')).toMatchObject({
+      domains: ['shop.example.com'],
+      secrets: ['TOKEN'],
+    });
   });
 });

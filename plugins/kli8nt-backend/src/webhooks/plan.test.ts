@@ -9,6 +9,7 @@ import {
 import {
   previewAppName,
   previewDecision,
+  previewSettings,
   previewsToStop,
   pushDecision,
 } from './plan';
@@ -248,5 +249,32 @@ describe('previewsToStop', () => {
     expect(previewsToStop([1, 2, 3, 4], 3)).toEqual([1, 2]);
     expect(previewsToStop([1, 2], 3)).toEqual([]);
     expect(previewsToStop([1], 1)).toEqual([1]);
+  });
+});
+
+describe('previewSettings', () => {
+  const parent = {
+    port: 3000,
+    replicas: 2,
+    healthCheckPath: '/healthz',
+    domains: ['shop.example.com'],
+    env: { A: '1' },
+    secretEnv: { TOKEN: 'v1.k.sealed' },
+    resources: { cpu: '500m' },
+  };
+
+  it("is the parent's, without its domains, with secrets only if allowed", () => {
+    const { domains: _d, secretEnv: _s, ...shared } = parent;
+    expect(previewSettings(parent, true)).toEqual({
+      ...shared,
+      domains: [],
+      secretEnv: { TOKEN: 'v1.k.sealed' },
+    });
+    expect(previewSettings(parent, false)).toEqual({
+      ...shared,
+      domains: [],
+      secretEnv: {},
+    });
+    expect(parent.domains).toEqual(['shop.example.com']);
   });
 });

@@ -2,6 +2,7 @@ import {
   appNameSchema,
   fnv1a32,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { StoredAppSettings } from '../database/types';
 import { GitSettingsRecord } from './GitStore';
 import { PullRequestEvent, PushEvent } from './payloads';
 
@@ -74,6 +75,23 @@ export function previewDecision(
   return {
     kind: 'deploy',
     secrets: settings.previews.secrets && !pr.fromFork,
+  };
+}
+
+/**
+ * A preview's settings, taken from its parent's current ones at every deploy
+ * (opened, reopened, updated): the same env, port, replicas and resources;
+ * no custom domains (they name the parent); secrets only when `secrets`
+ * (see {@link previewDecision}).
+ */
+export function previewSettings(
+  parent: StoredAppSettings,
+  secrets: boolean,
+): StoredAppSettings {
+  return {
+    ...parent,
+    domains: [],
+    secretEnv: secrets ? parent.secretEnv : {},
   };
 }
 
