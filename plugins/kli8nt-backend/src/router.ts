@@ -106,7 +106,7 @@ export async function createRouter(
       credentials,
     });
     res.json({
-      items: page.items.map(toApiDeployment),
+      items: page.items.map(d => toApiDeployment(d)),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     });
   });
@@ -114,12 +114,10 @@ export async function createRouter(
   router.get('/deployments/:id', async (req, res) => {
     const credentials = await user(req);
     const id = parseInput(uuidSchema, req.params.id, 'deployment id');
-    const { deployment, events } = await service.queries.getDeployment(
-      id,
-      credentials,
-    );
+    const { deployment, events, processes } =
+      await service.queries.getDeploymentDetails(id, credentials);
     res.json({
-      ...toApiDeployment(deployment),
+      ...toApiDeployment(deployment, processes),
       events: events.map(toApiEvent),
     });
   });

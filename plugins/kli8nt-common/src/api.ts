@@ -15,6 +15,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from './validation';
+import { processListSchema } from './buildPlan';
 import { sourcePathSchema } from './sourcePath';
 
 export * from './appSettingsApi';
@@ -96,6 +97,14 @@ export const deploymentSchema = z.object({
   url: httpUrlSchema.optional(),
   failureReason: reasonCodeSchema.optional(),
   failureMessage: textSchema(4096).optional(),
+  /**
+   * What the image runs, from its build's plan (also for redeploys,
+   * rollbacks and settings changes, which copy an image): `web` is served
+   * at the URL, each `worker` runs without one, `release` runs before each
+   * rollout. Only in `GET /deployments/:id`. Absent there: not built yet,
+   * or one web process running the image's own command.
+   */
+  processes: processListSchema.optional(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
   finishedAt: timestampSchema.optional(),

@@ -3,6 +3,7 @@ import { NotFoundError } from '@backstage/errors';
 import { kli8ntDeploymentReadPermission } from '@internal/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, Kli8ntStore } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
+import { imageProcesses } from '../ledger/imageProcesses';
 import { EntityRepoResolver } from '../github/repo';
 import { EntityAccess } from './EntityAccess';
 
@@ -35,6 +36,13 @@ export class DeploymentQueries {
     );
     const events = await this.options.store.listEvents(id);
     return { deployment, events };
+  }
+
+  /** The deployment with its events and the processes of its image. */
+  async getDeploymentDetails(id: string, credentials: BackstageCredentials) {
+    const { deployment, events } = await this.getDeployment(id, credentials);
+    const processes = await imageProcesses(this.options.store, deployment);
+    return { deployment, events, processes };
   }
 
   async listDeployments(options: {

@@ -2,6 +2,7 @@ import {
   AppSettings,
   Deployment,
   DeploymentEvent,
+  Process,
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   AppRecord,
@@ -21,7 +22,15 @@ function defined<T extends object>(value: T): T {
   ) as T;
 }
 
-export function toApiDeployment(d: DeploymentRecord): ApiDeployment {
+/**
+ * A deployment as the API returns it. `processes` (see `imageProcesses`)
+ * only where one deployment is read: finding them takes queries per
+ * deployment, which a page of the history does not need.
+ */
+export function toApiDeployment(
+  d: DeploymentRecord,
+  processes?: Process[],
+): ApiDeployment {
   const failed = d.status === 'failed' || d.status === 'cancelled';
   return defined({
     id: d.id,
@@ -41,6 +50,7 @@ export function toApiDeployment(d: DeploymentRecord): ApiDeployment {
     url: d.url,
     failureReason: failed ? d.reason : undefined,
     failureMessage: failed ? d.message : undefined,
+    processes,
     statusReason: d.reason,
     statusMessage: d.message,
     createdAt: d.createdAt,

@@ -105,9 +105,11 @@ export class FakeKli8ntApi implements Kli8ntApi {
     await this.#enter('listDeployments', [options]);
     const start = options.cursor ? Number(options.cursor) : 0;
     const limit = options.limit ?? 20;
+    // As the backend: the processes only come with one deployment's details.
     const items = this.deployments
       .filter(d => d.entityRef === options.entityRef)
-      .slice(start, start + limit);
+      .slice(start, start + limit)
+      .map(d => ({ ...d, processes: undefined }));
     const next = start + limit;
     return {
       items,

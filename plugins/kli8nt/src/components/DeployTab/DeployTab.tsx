@@ -23,6 +23,7 @@ import { DeployControl } from './DeployControl';
 import { GitDeploysCard } from './GitDeploysCard';
 import { HistoryCard } from './HistoryCard';
 import { OverviewCard } from './OverviewCard';
+import { ProcessesCard, useImageProcesses } from './ProcessesCard';
 import { ProgressCard } from './ProgressCard';
 import { SettingsCard } from './SettingsCard';
 
@@ -54,6 +55,7 @@ export function DeployTab() {
   const live = recent.value?.items.find(d => d.status === 'live');
   const running = isActive(latest);
   const now = useNow(running);
+  const processes = useImageProcesses(live ?? latest);
 
   const { retry: retryRecent } = recent;
   const { retry: retryHistory } = history;
@@ -88,9 +90,14 @@ export function DeployTab() {
         deployments={recent.value?.items ?? []}
         projectSlug={projectSlug}
         now={now}
+        noWebProcess={
+          processes.processes &&
+          !processes.processes.some(p => p.type === 'web')
+        }
       />
       <DeployControl entityRef={entityRef} onDeployed={refresh} />
       {latest && <ProgressCard deployment={latest} />}
+      {latest && <ProcessesCard processes={processes} />}
       <HistoryCard
         page={history.value}
         loading={history.loading}

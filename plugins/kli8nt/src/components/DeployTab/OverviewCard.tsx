@@ -20,6 +20,25 @@ function Field(props: { label: string; children: React.ReactNode }) {
   );
 }
 
+function LiveUrl(props: { url?: string; noWebProcess?: boolean }) {
+  if (props.noWebProcess) {
+    // A worker-only app is never served: say why rather than "Not live".
+    return (
+      <Text color="secondary">
+        This app has no web process, so it has no URL.
+      </Text>
+    );
+  }
+  if (!props.url) {
+    return <Text color="secondary">Not live</Text>;
+  }
+  return (
+    <Link href={props.url} target="_blank" rel="noopener noreferrer">
+      {props.url}
+    </Link>
+  );
+}
+
 /**
  * The state of the app at a glance: where it is live, which commit and
  * image run there, the status of the newest deployment, who deployed and
@@ -29,8 +48,10 @@ export function OverviewCard(props: {
   deployments: Deployment[];
   projectSlug?: string;
   now: number;
+  /** The running image has processes, none of them web: it has no URL. */
+  noWebProcess?: boolean;
 }) {
-  const { deployments, projectSlug, now } = props;
+  const { deployments, projectSlug, now, noWebProcess } = props;
   const latest = deployments[0];
   const live = deployments.find(d => d.status === 'live');
 
@@ -51,13 +72,7 @@ export function OverviewCard(props: {
     <TitledCard title="At a glance">
       <Grid.Root columns={{ initial: '1', sm: '2', md: '3' }} gap="4">
         <Field label="Live URL">
-          {live?.url ? (
-            <Link href={live.url} target="_blank" rel="noopener noreferrer">
-              {live.url}
-            </Link>
-          ) : (
-            <Text color="secondary">Not live</Text>
-          )}
+          <LiveUrl url={live?.url} noWebProcess={noWebProcess} />
         </Field>
         <Field label="Status">
           <StatusText status={latest.status} />

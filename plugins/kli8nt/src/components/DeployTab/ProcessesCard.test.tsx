@@ -1,0 +1,132 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import type { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { DeployTab } from './DeployTab';
+import { formatCommand } from './ProcessesCard';
+import {
+  FakeKli8ntApi,
+  makeDeployment,
+} from '../../__testUtils__/FakeKli8ntApi';
+import { renderTab } from '../../__testUtils__/render';
+
+// Rendering a whole app per test is slow on small CI machines.
+jest.setTimeout(60_000);
+
+function card(title: string): HTMLElement {
+  const heading = screen.getByRole('heading', { name: title });
+  return heading.closest('.bui-Card') as HTMLElement;
+}
+
+const WEB: Process = {
+  name: 'web',
+  type: 'web',
+  command: ['gunicorn', '--bind', '0.0.0.0:8080', 'app:app'],
+};
+const WORKER: Process = {
+  name: 'worker',
+  type: 'worker',
+  command: ['sh', '-c', 'python worker.py'],
+};
+const RELEASE: Process = {
+  name: 'release',
+  type: 'release',
+  command: ['python', 'manage.py', 'migrate'],
+};
+
+describe('DeployTab processes', () => {
+  let api: FakeKli8ntApi;
+  beforeEach(() => {
+    api = new FakeKli8ntApi();
+  });
+
+  it('lists each process of the live image with its kind and command', async () => {
+    const live = makeDeployment({ processes: [WEB, WORKER, RELEASE] });
+    api.deployments = [live];
+    renderTab(<DeployTab />, { api });
+
+    const web = await screen.findByTestId('kli8nt-process-web');
+    expect(web).toHaveTextContent('Web');
+    expect(web).toHaveTextContent("Serves HTTP at the app's URL.");
+    expect(web).toHaveTextContent('gunicorn --bind 0.0.0.0:8080 app:app');
+    const worker = screen.getByTestId('kli8nt-process-worker');
+    expect(worker).toHaveTextContent('Runs in the background, without a URL.');
+    expect(worker).toHaveTextContent("sh -c 'python worker.py'");
+    const release = screen.getByTestId('kli8nt-process-release');
+    expect(release).toHaveTextContent('Runs once before each rollout');
+    expect(release).toHaveTextContent('the running version keeps serving');
+    expect(release).toHaveTextContent('python manage.py migrate');
+    // Details of the live deployment, which the list does not carry.
+    expect(api.callsOf('getDeployment')).toContainEqual([live.id]);
+    // It has a web process: the URL stays.
+    expect(
+      within(card('At a glance')).getByRole('link', {
+        name: 'https://hello.apps.example.com',
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it('says a worker-only app has no URL instead of showing a dead one', async () => {
+    api.deployments = [
+      makeDeployment({ url: undefined, processes: [WORKER, RELEASE] }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    await screen.findByTestId('kli8nt-process-worker');
+    const glance = card('At a glance');
+    expect(
+      within(glance).getByText(
+        'This app has no web process, so it has no URL.',
+      ),
+    ).toBeInTheDocument();
+    expect(within(glance).queryByText('Not live')).not.toBeInTheDocument();
+    expect(within(glance).queryAllByRole('link', { name: /https:/ })).toEqual(
+      [],
+    );
+  });
+
+  it('shows one web process with the image command when the build named none', async () => {
+    api.deployments = [makeDeployment()];
+    renderTab(<DeployTab />, { api });
+
+    const web = await screen.findByTestId('kli8nt-process-web');
+    expect(web).toHaveTextContent("Runs the image's own command.");
+    expect(screen.queryByTestId('kli8nt-process-worker')).toBeNull();
+  });
+
+  it('waits for the build before naming processes, and loads none', async () => {
+    api.deployments = [
+      makeDeployment({ status: 'building', image: undefined, url: undefined }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    expect(
+      await screen.findByText(
+        'The processes are known once the image is built.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('kli8nt-process-web')).toBeNull();
+  });
+
+  it('says so when the processes cannot be loaded', async () => {
+    api.deployments = [makeDeployment({ processes: [WEB] })];
+    api.failures.getDeployment = new Error('backend down');
+    renderTab(<DeployTab />, { api });
+
+    expect(
+      await screen.findByText('Could not load the processes'),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.queryByTestId('kli8nt-process-web')).toBeNull(),
+    );
+  });
+});
+
+describe('formatCommand', () => {
+  it('quotes only the arguments a shell would split or expand', () => {
+    expect(formatCommand(['node', 'dist/server.js'])).toBe(
+      'node dist/server.js',
+    );
+    expect(formatCommand(['sh', '-c', `echo "$PORT" it's`])).toBe(
+      `sh -c 'echo "$PORT" it'\\''s'`,
+    );
+  });
+});
