@@ -5,7 +5,13 @@ import { generateProjects } from '@backstage/e2e-test-utils/playwright';
  * Browser tests against the portal on embedded defaults. scripts/e2e.sh starts
  * the portal and runs them in Debian's Chromium (Playwright cannot download
  * browsers here); outside that script, Playwright starts the portal itself.
+ * Its app listens on $KLI8NT_FRONTEND_PORT (default 3000), its backend on
+ * $KLI8NT_BACKEND_PORT (default 7007): scripts/ports.sh.
  */
+const frontend = `http://localhost:${
+  process.env.KLI8NT_FRONTEND_PORT ?? '3000'
+}`;
+
 export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 30_000 },
@@ -14,8 +20,8 @@ export default defineConfig({
     ? []
     : [
         {
-          command: 'yarn start',
-          url: 'http://localhost:3000',
+          command: '. scripts/ports.sh && yarn start',
+          url: frontend,
           reuseExistingServer: true,
           timeout: 180_000,
         },
@@ -32,7 +38,7 @@ export default defineConfig({
 
   use: {
     actionTimeout: 30_000,
-    baseURL: process.env.PLAYWRIGHT_URL ?? 'http://localhost:3000',
+    baseURL: process.env.PLAYWRIGHT_URL ?? frontend,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

@@ -7,7 +7,8 @@
 import { expect, test } from '@playwright/test';
 import { fetchApp } from './platform';
 
-const BACKEND = 'http://localhost:7007';
+// scripts/ports.sh: the portal's backend port.
+const BACKEND = `http://localhost:${process.env.KLI8NT_BACKEND_PORT ?? '7007'}`;
 const MINUTE = 60_000;
 
 test.describe.configure({ retries: 0, timeout: 20 * MINUTE });

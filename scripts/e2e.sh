@@ -5,9 +5,16 @@
 # Chromium, then stops the portal and the controllers (the test world stays
 # up for whoever started it). Screenshots, traces and the portal's and
 # controllers' logs land in e2e-test-report/.
+#
+# The portal listens on $KLI8NT_FRONTEND_PORT (default 3000) and
+# $KLI8NT_BACKEND_PORT (default 7007), see scripts/ports.sh: set both to run
+# beside another portal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/ports.sh
+frontend=http://localhost:$KLI8NT_FRONTEND_PORT
+backend=http://localhost:$KLI8NT_BACKEND_PORT
 
 chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
@@ -32,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for url in http://localhost:7007/.backstage/health/v1/readiness http://localhost:3000; do
+for url in "$backend/.backstage/health/v1/readiness" "$frontend"; do
   for _ in $(seq 1 240); do
     curl -fs -o /dev/null "$url" && break
     kill -0 $portal 2>/dev/null || { tail -50 "$report/portal.log"; echo "portal exited" >&2; exit 1; }
@@ -42,7 +49,7 @@ for url in http://localhost:7007/.backstage/health/v1/readiness http://localhost
 done
 
 status=0
-PLAYWRIGHT_URL=http://localhost:3000 yarn playwright test "$@" || status=$?
+PLAYWRIGHT_URL=$frontend yarn playwright test "$@" || status=$?
 # Secrets sweep (#17): after the system test, no token or secret value in
 # plaintext in any log, topic, queue, database row or Kubernetes object.
 scripts/secrets-sweep --logs "$report" --report "$report/secrets-sweep.txt" || status=$?

@@ -13,6 +13,9 @@
 #                                         (kind, k3d, minikube, a real one); see
 #                                         README "Your own cluster"
 #
+# Ports: $KLI8NT_FRONTEND_PORT (default 3000) and $KLI8NT_BACKEND_PORT
+# (default 7007), see scripts/ports.sh.
+#
 # The first run on a machine builds the test world and the images: 45-60 min
 # on 2 cores, with progress lines. Later runs take about a minute.
 # Ctrl-C stops the portal and the controllers; `scripts/platform down` also
@@ -21,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 source scripts/env.sh
+source scripts/ports.sh
 
 mode=platform
 platform_args=()
@@ -39,8 +43,9 @@ fi
 scripts/platform/platform up "${platform_args[@]}"
 trap 'scripts/platform/platform stop' EXIT
 config=$(scripts/platform/platform config)
-echo "kli8nt: portal at http://localhost:3000 (sign in as guest); open an example, e.g." \
-  "http://localhost:3000/catalog/default/component/storefront/deploy, and press Deploy." >&2
+portal=http://localhost:$KLI8NT_FRONTEND_PORT
+echo "kli8nt: portal at $portal (sign in as guest); open an example, e.g." \
+  "$portal/catalog/default/component/storefront/deploy, and press Deploy." >&2
 echo "kli8nt: a live app answers at https://<app>.<apps domain>; from this machine:" \
   "$(scripts/platform/platform url storefront)" >&2
 yarn start --config "$PWD/app-config.yaml" --config "$config" "$@"
