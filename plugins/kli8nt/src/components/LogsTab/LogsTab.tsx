@@ -15,6 +15,7 @@ import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { STATUS_LABELS, formatRelative, shortSha } from '../shared/format';
 import { LogTextBuilder, origins, type LogFilter } from './logText';
 import type { LogStreamState } from './LogStreamSession';
+import { useFollowTail } from './useFollowTail';
 import { useLogStream } from './useLogStream';
 
 const ALL = '__all__';
@@ -134,8 +135,9 @@ function LogStreamView(props: {
   const [source, setSource] = useState<LogSource | undefined>();
   const [pod, setPod] = useState<string | undefined>();
   const [container, setContainer] = useState<string | undefined>();
+  // Paused with the button, or by scrolling up (until back at the end).
   const [paused, setPaused] = useState<
-    { version: number; count: number } | undefined
+    { version: number; count: number; byScroll?: boolean } | undefined
   >();
 
   const builder = useRef(new LogTextBuilder());
@@ -171,6 +173,12 @@ function LogStreamView(props: {
   if (!paused) frozen.current = text;
   const shown = paused ? frozen.current : text;
   const newWhilePaused = paused ? Math.max(0, count - paused.count) : 0;
+  const followRef = useFollowTail({
+    following: !paused,
+    text: shown,
+    onScrolledUp: () => setPaused(p => p ?? { version, count, byScroll: true }),
+    onScrolledToEnd: () => setPaused(p => (p?.byScroll ? undefined : p)),
+  });
 
   return (
     <Flex direction="column" gap="3">
@@ -230,7 +238,8 @@ function LogStreamView(props: {
         </Text>
         {paused && (
           <Text variant="body-small" color="info">
-            Paused · {newWhilePaused.toLocaleString('en-US')} new lines
+            {paused.byScroll ? 'Scrolled up' : 'Paused'} ·{' '}
+            {newWhilePaused.toLocaleString('en-US')} new lines
           </Text>
         )}
         {stream.dropped > 0 && (
@@ -248,7 +257,11 @@ function LogStreamView(props: {
             : 'Waiting for the log stream…'}
         </Text>
       ) : (
-        <div style={{ height: 560 }} data-testid="kli8nt-log-viewer">
+        <div
+          ref={followRef}
+          style={{ height: 560 }}
+          data-testid="kli8nt-log-viewer"
+        >
           <LogViewer
             text={shown}
             onDownloadLog={() =>
