@@ -135,7 +135,11 @@ export type UpdateAppSettingsRequest = z.output<
   typeof updateAppSettingsRequestSchema
 >;
 
-/** How many previews an app may run at once unless its settings say otherwise. */
+/**
+ * How many previews an app may run at once unless its settings say otherwise.
+ *
+ * @public
+ */
 export const DEFAULT_PREVIEW_LIMIT = 3;
 
 /**

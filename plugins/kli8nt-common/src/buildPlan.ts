@@ -19,7 +19,11 @@ export const STACKS = [
   'static',
 ] as const;
 
-/** @public */
+/**
+ * A stack the detector recognises.
+ *
+ * @public
+ */
 export type Stack = (typeof STACKS)[number];
 
 /**
@@ -47,7 +51,11 @@ export const PACKAGE_MANAGERS = [
   'dotnet',
 ] as const;
 
-/** @public */
+/**
+ * A package manager the detector recognises.
+ *
+ * @public
+ */
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 const noNul = (value: string) => !value.includes('\u0000');
@@ -86,7 +94,11 @@ export const processSchema = z.object({
   command: commandSchema,
 });
 
-/** @public */
+/**
+ * One process of the app (a Procfile entry): its name, kind and command.
+ *
+ * @public
+ */
 export type Process = z.infer<typeof processSchema>;
 
 /**
@@ -161,7 +173,12 @@ export const buildPlanSchema = z.object({
   notes: z.array(z.string().max(1024)).max(32),
 });
 
-/** @public */
+/**
+ * What the detector decided for a source tree: stack, package manager,
+ * build steps and process types.
+ *
+ * @public
+ */
 export type BuildPlan = z.infer<typeof buildPlanSchema>;
 
 /**

@@ -97,8 +97,9 @@ export function compareStatusReports(
  * order do not matter. The rule:
  *
  * 1. The winning report is the greatest under this total order: first by
- *    status rank (queued < building < built < deploying < live < failed <
- *    cancelled < superseded, see `deploymentStatusRank`), then by occurredAt,
+ *    status rank (`queued`, `building`, `built`, `deploying`, `live`,
+ *    `failed`, `cancelled`, `superseded`, lowest first; see
+ *    `deploymentStatusRank`), then by occurredAt,
  *    then by messageId, then by the reported fields. So a status never goes
  *    back (a late `building` cannot undo `live`), and among reports of the
  *    same status the latest one supplies reason and message.

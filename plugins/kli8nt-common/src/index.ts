@@ -5,41 +5,127 @@
  * @packageDocumentation
  */
 
-export * from './status';
-export * from './foldStatus';
-export * from './messages';
-export * from './naming';
-export * from './permissions';
-export * from './api';
-export * from './buildPlan';
-export * from './sourcePath';
+// Only what other packages use, and the types their signatures name; the
+// rest stays inside the modules.
 export {
-  textSchema,
-  reasonCodeSchema,
   appNameSchema,
   clusterNameSchema,
   dnsNameSchema,
-  commitShaSchema,
-  imageDigestSchema,
-  imageReferenceSchema,
-  gitRefSchema,
-  githubOwnerSchema,
-  githubRepoNameSchema,
-  cloneUrlSchema,
-  repoPathSchema,
   urlPathSchema,
-  httpUrlSchema,
   envNameSchema,
   envValueSchema,
-  sealedValueSchema,
   entityRefSchema,
   timestampSchema,
   uuidSchema,
-  MAX_ENV_VARS,
-  MAX_ENV_VALUE_BYTES,
-  MAX_ENV_TOTAL_BYTES,
-  formatValidationError,
-  safeParseInput,
   parseInput,
 } from './validation';
-export type { ParseResult } from './validation';
+export {
+  isTerminalStatus,
+  canTransition,
+  TERMINAL_DEPLOYMENT_STATUSES,
+} from './status';
+export type { DeploymentStatus } from './status';
+export { foldStatus } from './foldStatus';
+export type { FoldedStatus, FoldableStatusReport } from './foldStatus';
+export {
+  parseMessage,
+  createMessage,
+  buildRequestedMessageSchema,
+  deployRequestedMessageSchema,
+  deleteRequestedMessageSchema,
+  cancelRequestedMessageSchema,
+  statusReportMessageSchema,
+  kli8ntMessageSchema,
+  MAX_MESSAGE_BYTES,
+  resourceQuantitySchema,
+  appConfigSchema,
+  buildPlanReportSchema,
+} from './messages';
+export type {
+  BuildRequestedMessage,
+  DeployRequestedMessage,
+  DeleteRequestedMessage,
+  CancelRequestedMessage,
+  StatusReportMessage,
+  Kli8ntMessage,
+  Kli8ntMessageType,
+  Kli8ntMessageOfType,
+  Kli8ntPayloadInput,
+  ParseMessageResult,
+  CreateMessageOptions,
+  AppConfig,
+  BuildPlanReport,
+} from './messages';
+export {
+  fnv1a32,
+  appNameFromEntity,
+  appHost,
+  deploymentSignalChannel,
+  logTopicName,
+  buildQueueName,
+  deployQueueName,
+  buildObjectName,
+  cloneSecretName,
+  appEnvSecretName,
+  appTlsSecretName,
+  kli8ntLabels,
+  LABELS,
+  MANAGED_BY,
+  INFORM_QUEUE,
+} from './naming';
+export type { Kli8ntRole, AppNameSource } from './naming';
+export {
+  kli8ntDeploymentCreatePermission,
+  kli8ntDeploymentReadPermission,
+  kli8ntLogsReadPermission,
+  kli8ntAppConfigurePermission,
+  kli8ntPermissions,
+} from './permissions';
+export {
+  createDeploymentRequestSchema,
+  deploymentTriggerSchema,
+  deploymentSchema,
+  deploymentEventSchema,
+  deploymentPageSchema,
+  listDeploymentsQuerySchema,
+  redeployRequestSchema,
+  branchSchema,
+  branchListSchema,
+  appSettingsSchema,
+  updateAppSettingsRequestSchema,
+  DEFAULT_PREVIEW_LIMIT,
+  gitSettingsSchema,
+  updateGitSettingsRequestSchema,
+  previewSchema,
+  logSourceSchema,
+  logLineSchema,
+  logStreamQuerySchema,
+  LOG_STREAM_CLOSE_REASONS,
+  LOG_STREAM_CLOSE_CODES,
+  LOG_STREAM_TOKEN_PROTOCOL_PREFIX,
+} from './api';
+export type {
+  DeploymentTrigger,
+  Deployment,
+  DeploymentEvent,
+  DeploymentPage,
+  Branch,
+  BranchList,
+  AppSettings,
+  UpdateAppSettingsRequest,
+  GitSettings,
+  UpdateGitSettingsRequest,
+  Preview,
+  LogSource,
+  LogLine,
+  LogStreamQuery,
+  LogStreamCloseReason,
+} from './api';
+export {
+  STACKS,
+  PACKAGE_MANAGERS,
+  processSchema,
+  buildPlanSchema,
+} from './buildPlan';
+export type { Stack, PackageManager, Process, BuildPlan } from './buildPlan';
+export { readSourcePath, touchesSourcePath } from './sourcePath';

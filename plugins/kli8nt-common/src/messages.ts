@@ -205,8 +205,9 @@ export type Kli8ntMessageOfType<T extends Kli8ntMessageType> = Extract<
  *
  * @public
  */
-export type Kli8ntPayloadInput<T extends Kli8ntMessageType> = z.input<
-  (typeof messageSchemas)[T]
+export type Kli8ntPayloadInput<T extends Kli8ntMessageType> = Extract<
+  z.input<typeof kli8ntMessageSchema>,
+  { type: T }
 >['payload'];
 
 const messageSchemas = {

@@ -26,23 +26,25 @@ export const kli8ntPlugin = createPlugin({
  *
  * @public
  */
-export const EntityKli8ntDeployContent = kli8ntPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityKli8ntDeployContent',
-    component: () => import('./components/DeployTab').then(m => m.DeployTab),
-    mountPoint: deployRouteRef,
-  }),
-);
+export const EntityKli8ntDeployContent: () => JSX.Element =
+  kli8ntPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityKli8ntDeployContent',
+      component: () => import('./components/DeployTab').then(m => m.DeployTab),
+      mountPoint: deployRouteRef,
+    }),
+  );
 
 /**
  * The Logs tab, for `EntityLayout.Route` in legacy apps.
  *
  * @public
  */
-export const EntityKli8ntLogsContent = kli8ntPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityKli8ntLogsContent',
-    component: () => import('./components/LogsTab').then(m => m.LogsTab),
-    mountPoint: logsRouteRef,
-  }),
-);
+export const EntityKli8ntLogsContent: (props: {}) => JSX.Element =
+  kli8ntPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityKli8ntLogsContent',
+      component: () => import('./components/LogsTab').then(m => m.LogsTab),
+      mountPoint: logsRouteRef,
+    }),
+  );

@@ -1,5 +1,5 @@
 /**
- * The kli8nt module for @backstage/plugin-scaffolder-backend: the
+ * The kli8nt module for `@backstage/plugin-scaffolder-backend`: the
  * `kli8nt:deploy` action.
  *
  * @packageDocumentation

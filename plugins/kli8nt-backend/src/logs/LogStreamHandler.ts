@@ -17,11 +17,17 @@ import { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { assertUserPrincipal, boundAppName } from '../auth/principals';
+import { userRef } from '../service/apps';
 import { EntityAccess } from '../service/EntityAccess';
 import { LogClient } from './LogClient';
 import { LogHub, LogViewing } from './LogHub';
 import { LogStreamRequest, parseLogStreamQuery } from './query';
 
+/**
+ * What {@link LogStreamHandler} needs.
+ *
+ * @public
+ */
 export interface LogStreamHandlerOptions {
   auth: Pick<AuthService, 'authenticate' | 'isPrincipal'>;
   access: EntityAccess;
@@ -31,6 +37,10 @@ export interface LogStreamHandlerOptions {
   logger: LoggerService;
   maxBufferedBytes: number;
   heartbeatIntervalMs: number;
+  /** Open sockets per user (`kli8nt.logs.maxConnectionsPerUser`); absent: no cap. */
+  maxConnectionsPerUser?: number;
+  /** Records one replay reads (`kli8nt.logs.maxReplayLines`); absent: no cap. */
+  maxReplayLines?: number;
 }
 
 type Authenticated = {
@@ -38,8 +48,8 @@ type Authenticated = {
   protocol?: string;
 };
 
-/** What an authorized connection may stream. */
-type Authorized = { query: LogStreamRequest; app: string };
+/** What an authorized connection may stream, and for whom. */
+type Authorized = { query: LogStreamRequest; app: string; user: string };
 
 const R = LOG_STREAM_CLOSE_REASONS;
 
@@ -73,19 +83,23 @@ function reasonFor(error: unknown): LogStreamCloseReason {
  * The logs WebSocket: authenticates the token offered as a subprotocol (or
  * bearer header), authorizes `kli8nt.logs.read` on the entity, and only then
  * streams: a replay from the log bus followed by the app's live lines,
- * shared with every other viewer of the app through the {@link LogHub}. A refused
+ * shared with every other viewer of the app through the `LogHub`. A refused
  * connection is upgraded only to be closed with a code and reason from
  * `LOG_STREAM_CLOSE_CODES`, since browsers see nothing of an HTTP refusal.
+ *
+ * @public
  */
 export class LogStreamHandler {
   private readonly server: WebSocketServer;
   private readonly protocols = new WeakMap<IncomingMessage, string>();
   private readonly connections = new Set<WebSocket>();
   private readonly hub: LogHub;
+  /** Open (or opening) sockets per user. */
+  private readonly perUser = new Map<string, number>();
   private closing = false;
 
   constructor(private readonly options: LogStreamHandlerOptions) {
-    this.hub = new LogHub(options.logSource);
+    this.hub = new LogHub(options.logSource, options.maxReplayLines);
     this.server = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -117,6 +131,9 @@ export class LogStreamHandler {
     }
     if (this.closing) refusal = R.shuttingDown;
     if (socket.destroyed) return;
+    if (!refusal && target && !this.claim(target.user, socket)) {
+      refusal = R.tooManyConnections;
+    }
     this.server.handleUpgrade(request, socket, head, ws => {
       if (refusal || !target) {
         const reason = refusal ?? R.internal;
@@ -150,7 +167,24 @@ export class LogStreamHandler {
     return {
       query,
       app: await boundAppName(() => this.options.appOf(entity)),
+      user: userRef(auth.credentials),
     };
+  }
+
+  /**
+   * Takes one of the user's sockets, given back when the TCP connection
+   * ends (also when the upgrade never completes); false when all are taken.
+   */
+  private claim(user: string, socket: Duplex): boolean {
+    const open = this.perUser.get(user) ?? 0;
+    if (open >= (this.options.maxConnectionsPerUser ?? Infinity)) return false;
+    this.perUser.set(user, open + 1);
+    socket.once('close', () => {
+      const left = (this.perUser.get(user) ?? 1) - 1;
+      if (left > 0) this.perUser.set(user, left);
+      else this.perUser.delete(user);
+    });
+    return true;
   }
 
   /** Closes every connection with `shutting_down`. */

@@ -101,7 +101,13 @@ export function readAdmins(config: Config): Set<string> {
   );
 }
 
+/**
+ * What {@link Kli8ntPermissionPolicy} needs.
+ *
+ * @public
+ */
 export interface Kli8ntPermissionPolicyOptions {
+  /** User entity refs allowed every Kli8nt permission on every entity. */
   admins: ReadonlySet<string>;
   userInfo: Pick<UserInfoService, 'getUserInfo'>;
   /** Where the groups of a user are looked up. */

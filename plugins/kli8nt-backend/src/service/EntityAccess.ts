@@ -10,7 +10,11 @@ import {
 } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 
-/** Authorizes a user on a catalog entity and loads it on their behalf. */
+/**
+ * Authorizes a user on a catalog entity and loads it on their behalf.
+ *
+ * @public
+ */
 export class EntityAccess {
   constructor(
     private readonly permissions: PermissionsService,

@@ -9,7 +9,11 @@ import {
   type Deployment,
 } from '@internal/backstage-plugin-kli8nt-common';
 
-/** Options of {@link createKli8ntDeployAction}. */
+/**
+ * Options of {@link createKli8ntDeployAction}.
+ *
+ * @public
+ */
 export interface Kli8ntDeployActionOptions {
   discovery: DiscoveryService;
   auth: AuthService;
