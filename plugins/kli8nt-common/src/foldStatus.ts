@@ -7,6 +7,7 @@ import { DeploymentStatus, deploymentStatusRank } from './status';
  * @public
  */
 export interface FoldedStatus {
+  /** Status of the winning report. */
   status: DeploymentStatus;
   /** Machine reason of the winning report. */
   reason?: string;

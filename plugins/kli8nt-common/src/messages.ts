@@ -323,7 +323,9 @@ function randomUuid(): string {
  * @public
  */
 export interface CreateMessageOptions<T extends Kli8ntMessageType> {
+  /** The deployment the message is about. */
   deploymentId: string;
+  /** The payload of a message of type `T`, as a producer writes it. */
   payload: Kli8ntPayloadInput<T>;
   /** Defaults to a random UUID. Pass a deterministic id to make a retry idempotent. */
   messageId?: string;

@@ -92,8 +92,11 @@ export function fnv1a32(value: string): string {
  * @public
  */
 export interface AppNameSource {
+  /** The entity's `metadata.name`. */
   name: string;
+  /** The entity's `metadata.namespace`; absent: `default`. */
   namespace?: string;
+  /** The entity's `metadata.annotations`. */
   annotations?: Record<string, string | undefined>;
 }
 

@@ -109,9 +109,11 @@ export function readAdmins(config: Config): Set<string> {
 export interface Kli8ntPermissionPolicyOptions {
   /** User entity refs allowed every Kli8nt permission on every entity. */
   admins: ReadonlySet<string>;
+  /** Where the ownership refs of a user's token are read. */
   userInfo: Pick<UserInfoService, 'getUserInfo'>;
   /** Where the groups of a user are looked up. */
   catalog: Pick<CatalogService, 'getEntityByRef'>;
+  /** The credentials of the catalog look-ups. */
   auth: Pick<AuthService, 'getOwnServiceCredentials'>;
 }
 
@@ -131,6 +133,7 @@ export interface Kli8ntPermissionPolicyOptions {
 export class Kli8ntPermissionPolicy implements PermissionPolicy {
   constructor(private readonly options: Kli8ntPermissionPolicyOptions) {}
 
+  /** Decides one permission request (see {@link kli8ntPolicyDecision}). */
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,

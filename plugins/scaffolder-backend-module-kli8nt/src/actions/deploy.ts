@@ -15,7 +15,9 @@ import {
  * @public
  */
 export interface Kli8ntDeployActionOptions {
+  /** Finds the kli8nt backend. */
   discovery: DiscoveryService;
+  /** Turns the template user's token into one for the kli8nt backend. */
   auth: AuthService;
   /** Time between status checks while waiting. Default 5 s. */
   pollIntervalMs?: number;
@@ -23,6 +25,7 @@ export interface Kli8ntDeployActionOptions {
   defaultTimeoutMinutes?: number;
   /** Injected for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Injected for tests. */
   now?: () => number;
 }
 
