@@ -93,6 +93,54 @@ export interface Config {
       maxBufferedBytes?: number;
       /** Milliseconds between pings; a client that misses one is closed. Default 30000. */
       heartbeatIntervalMs?: number;
+      /**
+       * Log sockets one user may hold open at once (across tabs); one more
+       * is closed with `too_many_connections` (4429). Default 20.
+       */
+      maxConnectionsPerUser?: number;
+      /**
+       * Most history lines one connection replays before following live
+       * lines: a larger `tail` is cut to it, and a `cursor` or `since` further
+       * back sends this many, then a `dropped` frame (reason `replay_limit`)
+       * for the rest. Default 50000.
+       */
+      maxReplayLines?: number;
+    };
+    /** Caps that keep one tenant from taking the platform. */
+    limits?: {
+      /**
+       * What one app may hold: its CPU and memory size × replicas × its
+       * long-running processes (web and workers). Refused with 422 at
+       * settings save and deploy; a build whose processes take it over the
+       * limit fails with reason `LimitExceeded` instead of rolling out.
+       */
+      app?: {
+        /** Kubernetes quantity. Default '8'. */
+        maxCpu?: string;
+        /** Kubernetes quantity. Default '16Gi'. */
+        maxMemory?: string;
+        /**
+         * The CPU an app that sets no size is counted at; keep it equal to
+         * the deploy controller's KLI8NT_DEPLOY_DEFAULT_LIMITS. Default '1'.
+         */
+        defaultCpu?: string;
+        /** Likewise for memory. Default '512Mi'. */
+        defaultMemory?: string;
+      };
+      /**
+       * Builds queued or running at once; one more deploy is refused with
+       * 429 and what to do (wait, or cancel one).
+       */
+      builds?: {
+        /** Per app. Default 3. */
+        perApp?: number;
+        /**
+         * Per cluster, all apps together. Checked in each app's transaction,
+         * so simultaneous requests of different apps may pass it by one each.
+         * Default 20.
+         */
+        perCluster?: number;
+      };
     };
   };
 }

@@ -1,6 +1,16 @@
 import { ConfigReader } from '@backstage/config';
 import { readKli8ntBackendConfig } from './config';
 
+const LIMITS = {
+  app: {
+    maxCpu: '16',
+    maxMemory: '32Gi',
+    defaultCpu: '500m',
+    defaultMemory: '256Mi',
+  },
+  builds: { perApp: 1, perCluster: 4 },
+};
+
 describe('readKli8ntBackendConfig', () => {
   it('applies defaults to an empty config', () => {
     expect(readKli8ntBackendConfig(new ConfigReader({}))).toEqual({
@@ -26,6 +36,17 @@ describe('readKli8ntBackendConfig', () => {
       logs: {
         maxBufferedBytes: 1048576,
         heartbeatIntervalMs: 30000,
+        maxConnectionsPerUser: 20,
+        maxReplayLines: 50000,
+      },
+      limits: {
+        app: {
+          maxCpu: '8',
+          maxMemory: '16Gi',
+          defaultCpu: '1',
+          defaultMemory: '512Mi',
+        },
+        builds: { perApp: 3, perCluster: 20 },
       },
     });
   });
@@ -56,7 +77,10 @@ describe('readKli8ntBackendConfig', () => {
           logs: {
             maxBufferedBytes: 4096,
             heartbeatIntervalMs: 1000,
+            maxConnectionsPerUser: 3,
+            maxReplayLines: 500,
           },
+          limits: LIMITS,
         },
       }),
     );
@@ -80,7 +104,13 @@ describe('readKli8ntBackendConfig', () => {
         deadlineMinutes: { queued: 1, building: 2, built: 3, deploying: 4 },
         retentionDays: 7,
       },
-      logs: { maxBufferedBytes: 4096, heartbeatIntervalMs: 1000 },
+      logs: {
+        maxBufferedBytes: 4096,
+        heartbeatIntervalMs: 1000,
+        maxConnectionsPerUser: 3,
+        maxReplayLines: 500,
+      },
+      limits: LIMITS,
     });
   });
 
@@ -95,6 +125,10 @@ describe('readKli8ntBackendConfig', () => {
     [{ cluster: 'Not_A_Label' }, /kli8nt.cluster/],
     [{ outbox: { batchSize: 0 } }, /kli8nt.outbox.batchSize/],
     [{ logs: { heartbeatIntervalMs: 1.5 } }, /kli8nt.logs.heartbeatIntervalMs/],
+    [{ logs: { maxReplayLines: 0 } }, /kli8nt.logs.maxReplayLines/],
+    [{ limits: { app: { maxCpu: 'lots' } } }, /kli8nt.limits.app.maxCpu/],
+    [{ limits: { app: { maxMemory: '0' } } }, /kli8nt.limits.app.maxMemory/],
+    [{ limits: { builds: { perApp: -1 } } }, /kli8nt.limits.builds.perApp/],
   ])('rejects %j', (kli8nt, message) => {
     expect(() => readKli8ntBackendConfig(new ConfigReader({ kli8nt }))).toThrow(
       message,

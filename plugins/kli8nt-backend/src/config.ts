@@ -1,4 +1,5 @@
 import { Config, ConfigReader } from '@backstage/config';
+import { Kli8ntLimits, parseQuantity } from './limits/limits';
 
 /**
  * Everything the kli8nt backend reads from `kli8nt.*`, with defaults applied.
@@ -34,7 +35,10 @@ export interface Kli8ntBackendConfig {
   logs: {
     maxBufferedBytes: number;
     heartbeatIntervalMs: number;
+    maxConnectionsPerUser: number;
+    maxReplayLines: number;
   };
+  limits: Kli8ntLimits;
 }
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -61,6 +65,18 @@ function matching(
     throw new Error(`Invalid config kli8nt.${key}: '${value}' is not ${what}`);
   }
   return value;
+}
+
+function quantity(config: Config, key: string, fallback: string): string {
+  const value = config.getOptionalString(key) ?? fallback;
+  try {
+    if (parseQuantity(value) > 0) return value;
+  } catch {
+    // reported below
+  }
+  throw new Error(
+    `Invalid config kli8nt.${key}: '${value}' is not a positive Kubernetes quantity such as 500m, 2 or 4Gi`,
+  );
 }
 
 /** Reads the `kli8nt` section once at start-up; throws on invalid values. */
@@ -108,6 +124,24 @@ export function readKli8ntBackendConfig(root: Config): Kli8ntBackendConfig {
         'logs.heartbeatIntervalMs',
         30_000,
       ),
+      maxConnectionsPerUser: positiveInt(
+        config,
+        'logs.maxConnectionsPerUser',
+        20,
+      ),
+      maxReplayLines: positiveInt(config, 'logs.maxReplayLines', 50_000),
+    },
+    limits: {
+      app: {
+        maxCpu: quantity(config, 'limits.app.maxCpu', '8'),
+        maxMemory: quantity(config, 'limits.app.maxMemory', '16Gi'),
+        defaultCpu: quantity(config, 'limits.app.defaultCpu', '1'),
+        defaultMemory: quantity(config, 'limits.app.defaultMemory', '512Mi'),
+      },
+      builds: {
+        perApp: positiveInt(config, 'limits.builds.perApp', 3),
+        perCluster: positiveInt(config, 'limits.builds.perCluster', 20),
+      },
     },
   };
 }

@@ -92,6 +92,7 @@ export const kli8ntPlugin = createBackendPlugin({
           notifier,
           logger,
           kickRelay: () => relay.kick(),
+          limits: settings.limits,
         });
         const inform = new InformConsumer({
           queue: () => workQueue.queue,

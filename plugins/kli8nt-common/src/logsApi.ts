@@ -106,6 +106,8 @@ export const LOG_STREAM_CLOSE_REASONS = Object.freeze({
   invalidRequest: 'invalid_request',
   internal: 'internal',
   shuttingDown: 'shutting_down',
+  /** The user has `kli8nt.logs.maxConnectionsPerUser` log sockets open already. */
+  tooManyConnections: 'too_many_connections',
 } as const);
 
 /**
@@ -133,6 +135,7 @@ export const LOG_STREAM_CLOSE_CODES: Readonly<
   invalid_request: 4400,
   internal: 1011,
   shutting_down: 1012,
+  too_many_connections: 4429,
 });
 
 /**

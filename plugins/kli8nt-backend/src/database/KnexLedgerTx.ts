@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { BUILD_TRIGGERS } from '../ledger/decide';
 import {
   AppRow,
   DeploymentRow,
@@ -129,6 +130,16 @@ export class KnexLedgerTx implements LedgerTx {
         q.whereNotIn('status', TERMINAL as string[]).orWhere('status', 'live'),
       );
     return rows.map(rowToDeployment);
+  }
+
+  async clusterBuildsInProgress(cluster: string) {
+    const [{ n }] = await this.tx('deployments')
+      .where({ cluster })
+      .whereIn('status', ['queued', 'building'])
+      .whereIn('trigger', [...BUILD_TRIGGERS])
+      .whereNull('rollout_sequence')
+      .count({ n: '*' });
+    return Number(n);
   }
 
   async updateDeploymentState(id: string, state: DeploymentState, now: Date) {

@@ -124,6 +124,11 @@ export interface LedgerTx {
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;
   /** The app's deployments that are not finished, and the live ones. */
   activeDeployments(): Promise<DeploymentRecord[]>;
+  /**
+   * Builds of every app of `cluster` that are queued or running (not yet
+   * rolled out). Other apps' rows are not locked: a count, not a claim.
+   */
+  clusterBuildsInProgress(cluster: string): Promise<number>;
   updateDeploymentState(
     id: string,
     state: DeploymentState,

@@ -17,6 +17,12 @@ import {
   StoredAppSettings,
 } from '../database/types';
 import { DeploymentNotifier } from '../inform/DeploymentNotifier';
+import {
+  Kli8ntLimits,
+  LimitExceededError,
+  assertAppSize,
+  assertBuildSlots,
+} from '../limits/limits';
 import { appConfigOf } from '../service/settings';
 import { imageProcesses } from './imageProcesses';
 import { Txn, append, decide, entry, outboxOf, stopBuild } from './txn';
@@ -49,6 +55,8 @@ export class DeploymentLedger {
       logger: LoggerService;
       /** Wakes the outbox relay after a commit. */
       kickRelay(): void;
+      /** The operator's caps; absent: none (tests of other components). */
+      limits?: Kli8ntLimits;
       now?: () => Date;
     },
   ) {}
@@ -102,6 +110,9 @@ export class DeploymentLedger {
         };
         await tx.saveApp(app, { replace: true });
       }
+      const { limits } = this.options;
+      if (request.build) await assertBuildSlots(limits, tx, app);
+      assertAppSize(limits, app.settings, undefined);
       const sequence = await tx.nextSequence();
       const deployment: DeploymentRecord = { ...request.deployment, sequence };
       await tx.insertDeployment(deployment);
@@ -241,14 +252,18 @@ export class DeploymentLedger {
         settingsVersion: current.settingsVersion + 1,
         updatedAt: now.toISOString(),
       };
-      await tx.saveApp(app, { replace: true });
       const [source] = (await tx.activeDeployments())
         // The image rolled out last, live or still on its way.
         .filter(
           d => d.rolloutSequence !== undefined && d.image && d.imageDigest,
         )
         .sort((a, b) => b.rolloutSequence! - a.rolloutSequence!);
-      if (!source) return { app };
+      if (!source) {
+        assertAppSize(this.options.limits, app.settings, undefined);
+        await tx.saveApp(app, { replace: true });
+        return { app };
+      }
+      await tx.saveApp(app, { replace: true });
       const sequence = await tx.nextSequence();
       const deployment: DeploymentRecord = {
         id: randomUUID(),
@@ -295,11 +310,13 @@ export class DeploymentLedger {
     sequence?: number,
   ): Promise<DeploymentRecord> {
     const { tx } = txn;
+    // Before any write: a refusal leaves the transaction as it found it.
+    const processes = await imageProcesses(tx, deployment);
+    assertAppSize(this.options.limits, app.settings, processes);
     const others = await tx.activeDeployments();
     const rolloutSequence = sequence ?? (await tx.nextSequence());
     await tx.setRolloutSequence(deployment.id, rolloutSequence);
     const rolledOut = { ...deployment, rolloutSequence };
-    const processes = await imageProcesses(tx, deployment);
     const message = createMessage('DeployRequested', {
       deploymentId: deployment.id,
       occurredAt: txn.now,
@@ -369,7 +386,14 @@ export class DeploymentLedger {
         'The build reported success without an image and digest',
       );
     }
-    return this.rollOut(txn, deployment, app!, 'build');
+    try {
+      return await this.rollOut(txn, deployment, app!, 'build');
+    } catch (error) {
+      // The image's processes take the app over its size: nobody is
+      // waiting for an answer, so the deployment ends with the reason.
+      if (!(error instanceof LimitExceededError)) throw error;
+      return decide(txn, deployment, 'failed', 'LimitExceeded', error.message);
+    }
   }
 
   private async onLive(txn: Txn, deployment: DeploymentRecord) {

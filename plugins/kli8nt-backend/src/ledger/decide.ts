@@ -36,13 +36,15 @@ const IMAGE_TRIGGERS: ReadonlySet<DeploymentTrigger> = new Set([
 ]);
 
 /** Requests whose image is built first. */
+export const BUILD_TRIGGERS: ReadonlySet<DeploymentTrigger> = new Set([
+  'manual',
+  'scaffolder',
+  'push',
+  'preview',
+]);
+
 export function isBuild(trigger: DeploymentTrigger): boolean {
-  return (
-    trigger === 'manual' ||
-    trigger === 'scaffolder' ||
-    trigger === 'push' ||
-    trigger === 'preview'
-  );
+  return BUILD_TRIGGERS.has(trigger);
 }
 
 /** Follow-ups of sending `entry` to the deploy queue. */

@@ -47,6 +47,23 @@ export class LogClient {
     this.lastCursor = lastCursor;
   }
 
+  /**
+   * Says that the `count` lines from `resumeCursor` on are not replayed
+   * (the replay limit), and goes on from `nextCursor` when given.
+   */
+  replayCut(count: number, resumeCursor: string, nextCursor?: string): void {
+    if (!this.open()) return;
+    this.flushMarker();
+    const frame: LogFrame = {
+      type: 'dropped',
+      reason: 'replay_limit',
+      count,
+      cursor: resumeCursor,
+    };
+    this.socket.write(textFrame(JSON.stringify(frame)));
+    if (nextCursor) this.lastCursor = nextCursor;
+  }
+
   /** Skips records (filtered out) while keeping track of the position. */
   skip(cursor: string): void {
     if (this.dropped === 0) this.lastCursor = cursor;

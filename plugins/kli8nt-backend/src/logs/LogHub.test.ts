@@ -3,6 +3,7 @@ import {
   LogBusSink,
   LogBusSource,
   LogLine,
+  LogReplayFrom,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -33,6 +34,8 @@ describe('LogHub', () => {
   let source: LogBusSource;
   let sink: LogBusSink;
   let hub: LogHub;
+  /** A hub whose replays read at most 5 records (kli8nt.logs.maxReplayLines). */
+  let capped: LogHub;
   let server: Server;
   let base: string;
   const viewings: LogViewing[] = [];
@@ -51,17 +54,22 @@ describe('LogHub', () => {
     });
     sink = new LogBusSink({ client, topic, batchSize: 100, lingerMs: 1 });
     hub = new LogHub(source);
+    capped = new LogHub(source, 5);
     const wss = new WebSocketServer({ noServer: true });
     server = createServer();
-    // Query: app, tail, source, max (buffer cap in bytes).
+    // Query: app, tail | cursor | since, source, max (buffer cap in bytes),
+    // capped (the capped hub).
     server.on('upgrade', (request, socket, head) => {
       const q = parse(request.url!.split('?')[1] ?? '');
       wss.handleUpgrade(request, socket, head, ws => {
         const logClient = new LogClient(ws, socket, Number(q.max ?? 1 << 20));
-        hub
+        let from: LogReplayFrom = { tail: Number(q.tail ?? 0) };
+        if (q.cursor) from = { cursor: String(q.cursor) };
+        if (q.since) from = { sinceTime: String(q.since) };
+        (q.capped ? capped : hub)
           .join({
             app: String(q.app),
-            from: { tail: Number(q.tail ?? 0) },
+            from,
             filter: q.source ? { source: q.source as 'build' } : {},
             client: logClient,
             onError: () => ws.close(),
@@ -220,6 +228,54 @@ describe('LogHub', () => {
     expect(markers[0].cursor).toBe(before.cursor);
     // Only about its cap (64 KiB of the 2 MB produced) was held for it.
     expect(lines(slow).length).toBeLessThan(100);
+  });
+
+  describe('with a replay limit', () => {
+    const cuts = (v: Viewer) => v.frames.filter(f => f.type === 'dropped');
+
+    it('cuts a longer tail to the limit: the newest lines, no marker', async () => {
+      await produce('shop', 20);
+      const viewer = await connect('app=shop&tail=100&capped=1');
+      await until(() => lines(viewer).length >= 5);
+      await produce('shop', 1);
+      await until(() => lines(viewer).length === 6);
+      expect(numbers(viewer)).toEqual([16, 17, 18, 19, 20, 21]);
+      expect(cuts(viewer)).toEqual([]);
+    });
+
+    it('starts a cursor from too far back at the tail, saying what was skipped and where to page from', async () => {
+      await produce('shop', 20);
+      const viewer = await connect('app=shop&cursor=0:2&capped=1');
+      await until(() => lines(viewer).length >= 5);
+      expect(viewer.frames[0]).toEqual({
+        type: 'dropped',
+        reason: 'replay_limit',
+        count: 13,
+        cursor: '0:2',
+      });
+      expect(numbers(viewer)).toEqual([16, 17, 18, 19, 20]);
+      // A cursor within the limit replays from there, without a marker.
+      const near = await connect('app=shop&cursor=0:17&capped=1');
+      await until(() => lines(near).length >= 3);
+      expect(numbers(near)).toEqual([18, 19, 20]);
+      expect(cuts(near)).toEqual([]);
+    });
+
+    it('sends a long `since` replay up to the limit, then skips to the live lines', async () => {
+      await produce('shop', 20);
+      const viewer = await connect(
+        'app=shop&since=2000-01-01T00:00:00.000Z&capped=1',
+      );
+      await until(() => cuts(viewer).length === 1);
+      await produce('shop', 2);
+      await until(() => numbers(viewer).includes(22));
+      expect(numbers(viewer)).toEqual([1, 2, 3, 4, 5, 21, 22]);
+      expect(cuts(viewer)).toEqual([
+        { type: 'dropped', reason: 'replay_limit', count: 15, cursor: '0:5' },
+      ]);
+      // The marker comes after the five replayed lines, before the live ones.
+      expect(viewer.frames[5]).toEqual(cuts(viewer)[0]);
+    });
   });
 
   it('closes the live stream with its last viewer', async () => {

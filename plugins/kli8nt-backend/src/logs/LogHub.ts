@@ -28,6 +28,20 @@ function positionOf(cursor: string): Position {
   return position;
 }
 
+function cursorOf(position: Position): string {
+  return [...position].map(([p, o]) => `${p}:${o}`).join(',');
+}
+
+/** Records from `b` up to `a`, over the partitions of `a`. */
+function distance(a: Position, b: Position): number {
+  let n = 0n;
+  for (const [partition, offset] of a) {
+    const gap = offset - (b.get(partition) ?? 0n);
+    if (gap > 0n) n += gap;
+  }
+  return Number(n);
+}
+
 /** True when `a` is at or past `b` on every partition of `b`. */
 function covers(a: Position, b: Position): boolean {
   for (const [partition, offset] of b) {
@@ -200,7 +214,11 @@ export class LogHub {
     { hub: AppHub; ready: Promise<void> }
   >();
 
-  constructor(private readonly source: LogSource) {}
+  constructor(
+    private readonly source: LogSource,
+    /** Most records one replay reads (`kli8nt.logs.maxReplayLines`); absent: no cap. */
+    private readonly maxReplayLines = Infinity,
+  ) {}
 
   /** How many apps have a live stream open. */
   get liveApps(): number {
@@ -214,17 +232,33 @@ export class LogHub {
     client: LogClient;
     onError: (error: Error) => void;
   }): Promise<LogViewing> {
-    const { app, from, filter, client, onError } = options;
+    const { app, filter, client, onError } = options;
     const hub = await this.hubOf(app);
     const viewer: Viewer = { client, filter, onError };
     hub.joining.add(viewer);
     const viewing = { leave: () => hub.leave(viewer) };
-    const replayed = (records: LogRecord[]) => {
-      if (!hub.joining.has(viewer) || records.length === 0) return;
-      const last = records[records.length - 1].cursor;
-      const frames = records.filter(r => wanted(r, filter)).map(encodeLine);
-      client.write(Buffer.concat(frames), frames.length, last);
-      viewer.position = positionOf(last);
+    const from = this.bounded(options.from, hub, client);
+    // A tail is bounded by the source; a cursor or time is counted here.
+    const limit = 'tail' in from ? Infinity : this.maxReplayLines;
+    let read = 0;
+    const replayed = (batch: LogRecord[]) => {
+      if (!hub.joining.has(viewer) || batch.length === 0) return;
+      const records = batch.slice(0, Math.max(0, limit - read));
+      read += records.length;
+      if (records.length > 0) {
+        const last = records[records.length - 1].cursor;
+        const frames = records.filter(r => wanted(r, filter)).map(encodeLine);
+        client.write(Buffer.concat(frames), frames.length, last);
+        viewer.position = positionOf(last);
+      }
+      const live = hub.position && new Map(hub.position);
+      const skipped =
+        live && viewer.position ? distance(live, viewer.position) : 0;
+      if (records.length < batch.length && skipped > 0) {
+        // A replay this long (an old `since`): skip to the live lines.
+        client.replayCut(skipped, cursorOf(viewer.position!), cursorOf(live!));
+        viewer.position = live;
+      }
       hub.tryJoin(viewer);
     };
     try {
@@ -244,6 +278,21 @@ export class LogHub {
       throw error;
     }
     return viewing;
+  }
+
+  /**
+   * The start of a replay within the cap: a longer tail is cut to it, and
+   * a cursor further back than it starts at the tail (the client is told
+   * what it missed and where to fetch it).
+   */
+  private bounded(from: LogReplayFrom, hub: AppHub, client: LogClient) {
+    const cap = this.maxReplayLines;
+    if ('tail' in from) return { tail: Math.min(from.tail, cap) };
+    if (!('cursor' in from) || !hub.position) return from;
+    const behind = distance(hub.position, positionOf(from.cursor));
+    if (behind <= cap) return from;
+    client.replayCut(behind - cap, from.cursor);
+    return { tail: cap };
   }
 
   /** Closes every app's live stream. */

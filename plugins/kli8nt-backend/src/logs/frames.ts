@@ -18,10 +18,15 @@ export type LogFrame =
     }
   | {
       type: 'dropped';
-      /** Lines not sent because the client did not keep up. */
+      /**
+       * Lines not sent: the client did not keep up, or (`replay_limit`) the
+       * replay reached `kli8nt.logs.maxReplayLines` and skipped to the
+       * live lines.
+       */
       count: number;
-      /** Resume here to fetch the dropped lines. */
+      /** Resume here to fetch the dropped lines (a page at a time for `replay_limit`). */
       cursor: string;
+      reason?: 'replay_limit';
     };
 
 export function lineFrame(record: LogRecord): LogFrame {
