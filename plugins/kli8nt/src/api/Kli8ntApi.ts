@@ -26,7 +26,9 @@ export type DeploymentDetails = Deployment & { events: DeploymentEvent[] };
  * @public
  */
 export interface LogStreamTarget {
+  /** The WebSocket URL, query included. */
   url: string;
+  /** The subprotocols to offer: the user's token, if signed in. */
   protocols: string[];
 }
 
@@ -36,8 +38,11 @@ export interface LogStreamTarget {
  * @public
  */
 export interface LogStreamOptions {
+  /** The catalog entity whose app's logs to stream. */
   entityRef: string;
+  /** Only the lines of this deployment; absent: every deployment's. */
   deploymentId?: string;
+  /** Only build or only runtime lines; absent: both. */
   source?: LogSource;
   /** Replay at most this many of the newest lines first. */
   tail?: number;
@@ -53,34 +58,46 @@ export interface LogStreamOptions {
  * @public
  */
 export interface Kli8ntApi {
+  /** The entity's deployments, newest first, a page at a time (`cursor`). */
   listDeployments(options: {
     entityRef: string;
     cursor?: string;
     limit?: number;
   }): Promise<DeploymentPage>;
+  /** One deployment with its status history. */
   getDeployment(id: string): Promise<DeploymentDetails>;
+  /** Builds and deploys the entity's repository (at `ref` if given). */
   createDeployment(options: {
     entityRef: string;
     ref?: string;
   }): Promise<Deployment>;
+  /** Rolls out the image of deployment `id` again, without a build. */
   redeploy(id: string): Promise<Deployment>;
+  /** As `redeploy`, recorded as a rollback to deployment `id`. */
   rollback(id: string): Promise<Deployment>;
+  /** Cancels deployment `id`. */
   cancel(id: string): Promise<Deployment>;
+  /** The app's settings. */
   getAppSettings(entityRef: string): Promise<AppSettings>;
+  /** Saves the app's settings; a change rolls the live deployment out again. */
   updateAppSettings(
     entityRef: string,
     request: UpdateAppSettingsRequest,
   ): Promise<AppSettings>;
+  /** Deletes the app: stops its builds and removes it from the cluster. */
   deleteApp(entityRef: string): Promise<void>;
   /** Deploy on push and pull request previews. */
   getGitSettings(entityRef: string): Promise<GitSettings>;
+  /** Saves the deploy-on-push and preview settings. */
   updateGitSettings(
     entityRef: string,
     request: UpdateGitSettingsRequest,
   ): Promise<GitSettings>;
   /** The entity's live previews, newest first. */
   listPreviews(entityRef: string): Promise<Preview[]>;
+  /** The branches of the entity's repository. */
   listBranches(entityRef: string): Promise<Branch[]>;
+  /** Where to open the logs WebSocket for `options`. */
   getLogStreamTarget(options: LogStreamOptions): Promise<LogStreamTarget>;
 }
 

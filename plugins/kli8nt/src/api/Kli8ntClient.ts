@@ -50,6 +50,7 @@ export class Kli8ntClient implements Kli8ntApi {
     this.#identityApi = options.identityApi;
   }
 
+  /** {@inheritDoc Kli8ntApi.listDeployments} */
   async listDeployments(options: {
     entityRef: string;
     cursor?: string;
@@ -64,6 +65,7 @@ export class Kli8ntClient implements Kli8ntApi {
     });
   }
 
+  /** {@inheritDoc Kli8ntApi.getDeployment} */
   async getDeployment(id: string): Promise<DeploymentDetails> {
     const deployment = await this.#request<
       Deployment & { events?: DeploymentDetails['events'] }
@@ -71,6 +73,7 @@ export class Kli8ntClient implements Kli8ntApi {
     return { ...deployment, events: deployment.events ?? [] };
   }
 
+  /** {@inheritDoc Kli8ntApi.createDeployment} */
   async createDeployment(options: {
     entityRef: string;
     ref?: string;
@@ -82,6 +85,7 @@ export class Kli8ntClient implements Kli8ntApi {
     return this.#request('POST', '/deployments', { body });
   }
 
+  /** {@inheritDoc Kli8ntApi.redeploy} */
   async redeploy(id: string): Promise<Deployment> {
     return this.#request(
       'POST',
@@ -90,6 +94,7 @@ export class Kli8ntClient implements Kli8ntApi {
     );
   }
 
+  /** {@inheritDoc Kli8ntApi.rollback} */
   async rollback(id: string): Promise<Deployment> {
     return this.#request(
       'POST',
@@ -98,6 +103,7 @@ export class Kli8ntClient implements Kli8ntApi {
     );
   }
 
+  /** {@inheritDoc Kli8ntApi.cancel} */
   async cancel(id: string): Promise<Deployment> {
     return this.#request(
       'POST',
@@ -106,10 +112,12 @@ export class Kli8ntClient implements Kli8ntApi {
     );
   }
 
+  /** {@inheritDoc Kli8ntApi.getAppSettings} */
   async getAppSettings(entityRef: string): Promise<AppSettings> {
     return this.#request('GET', '/apps/settings', { query: { entityRef } });
   }
 
+  /** {@inheritDoc Kli8ntApi.updateAppSettings} */
   async updateAppSettings(
     entityRef: string,
     request: UpdateAppSettingsRequest,
@@ -120,16 +128,19 @@ export class Kli8ntClient implements Kli8ntApi {
     });
   }
 
+  /** {@inheritDoc Kli8ntApi.deleteApp} */
   async deleteApp(entityRef: string): Promise<void> {
     await this.#request('DELETE', '/apps', { query: { entityRef } });
   }
 
+  /** {@inheritDoc Kli8ntApi.getGitSettings} */
   async getGitSettings(entityRef: string): Promise<GitSettings> {
     return this.#request('GET', '/apps/git-settings', {
       query: { entityRef },
     });
   }
 
+  /** {@inheritDoc Kli8ntApi.updateGitSettings} */
   async updateGitSettings(
     entityRef: string,
     request: UpdateGitSettingsRequest,
@@ -140,6 +151,7 @@ export class Kli8ntClient implements Kli8ntApi {
     });
   }
 
+  /** {@inheritDoc Kli8ntApi.listPreviews} */
   async listPreviews(entityRef: string): Promise<Preview[]> {
     const list = await this.#request<{ items: Preview[] }>(
       'GET',
@@ -149,6 +161,7 @@ export class Kli8ntClient implements Kli8ntApi {
     return list.items;
   }
 
+  /** {@inheritDoc Kli8ntApi.listBranches} */
   async listBranches(entityRef: string): Promise<Branch[]> {
     const list = await this.#request<BranchList>('GET', '/branches', {
       query: { entityRef },
@@ -156,6 +169,7 @@ export class Kli8ntClient implements Kli8ntApi {
     return list.items;
   }
 
+  /** {@inheritDoc Kli8ntApi.getLogStreamTarget} */
   async getLogStreamTarget(
     options: LogStreamOptions,
   ): Promise<LogStreamTarget> {
