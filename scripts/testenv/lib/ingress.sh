@@ -50,7 +50,11 @@ go_module ingress github.com/caddyserver/caddy/v2/cmd/caddy \
 # ingress/go.mod pins, kept beside the binaries like kwok's.
 ingress_post() {
   local dir
-  dir=$(cd "$SELF_DIR/ingress" && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  # No binary imports it, so the build did not download it: on a new
+  # machine `go list` would print an empty directory.
+  dir=$(cd "$SELF_DIR/ingress" && go mod download sigs.k8s.io/gateway-api &&
+    go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  [[ -d $dir/config/crd/standard ]] || { log "error: no Gateway API CRDs in '$dir'"; return 1; }
   mkdir -p "$1/gateway-api-crds"
   cp "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$1/gateway-api-crds/"
 }
