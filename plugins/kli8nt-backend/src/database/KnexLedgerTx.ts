@@ -86,6 +86,13 @@ export class KnexLedgerTx implements LedgerTx {
     return row ? rowToApp(row) : undefined;
   }
 
+  async getAppByName(appName: string) {
+    const row = await this.tx<AppRow>('apps')
+      .where({ app_name: appName })
+      .first();
+    return row ? rowToApp(row) : undefined;
+  }
+
   async saveApp(app: AppRecord, options: { replace?: boolean } = {}) {
     const row = appToRow(app);
     const insert = this.tx('apps').insert(row).onConflict('entity_ref');

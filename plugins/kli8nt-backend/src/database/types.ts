@@ -115,6 +115,8 @@ export interface LedgerTx {
   markDeleted(sequence: number): Promise<void>;
 
   getApp(entityRef: string): Promise<AppRecord | undefined>;
+  /** Another app, by name (read only: its ledger lock is not taken). */
+  getAppByName(appName: string): Promise<AppRecord | undefined>;
   /** Inserts the app, or replaces it with `replace`. */
   saveApp(app: AppRecord, options?: { replace?: boolean }): Promise<void>;
   /** Removes the app with its deployments, events and unsent messages. */

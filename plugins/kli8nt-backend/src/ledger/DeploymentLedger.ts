@@ -25,6 +25,7 @@ import {
 } from '../limits/limits';
 import { appConfigOf } from '../service/settings';
 import { imageProcesses } from './imageProcesses';
+import { ProcessNameConflictError, assertWorkerNamesFree } from './workerNames';
 import { Txn, append, decide, entry, outboxOf, stopBuild } from './txn';
 import {
   decideBuilt,
@@ -313,6 +314,7 @@ export class DeploymentLedger {
     // Before any write: a refusal leaves the transaction as it found it.
     const processes = await imageProcesses(tx, deployment);
     assertAppSize(this.options.limits, app.settings, processes);
+    await assertWorkerNamesFree(tx, app, processes);
     const others = await tx.activeDeployments();
     const rolloutSequence = sequence ?? (await tx.nextSequence());
     await tx.setRolloutSequence(deployment.id, rolloutSequence);
@@ -389,10 +391,15 @@ export class DeploymentLedger {
     try {
       return await this.rollOut(txn, deployment, app!, 'build');
     } catch (error) {
-      // The image's processes take the app over its size: nobody is
-      // waiting for an answer, so the deployment ends with the reason.
-      if (!(error instanceof LimitExceededError)) throw error;
-      return decide(txn, deployment, 'failed', 'LimitExceeded', error.message);
+      // The image's processes cannot run: nobody waits for an answer, so
+      // the deployment ends with the reason.
+      if (
+        !(error instanceof LimitExceededError) &&
+        !(error instanceof ProcessNameConflictError)
+      ) {
+        throw error;
+      }
+      return decide(txn, deployment, 'failed', error.reason, error.message);
     }
   }
 

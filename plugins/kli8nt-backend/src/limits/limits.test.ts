@@ -1,10 +1,6 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  Process,
-  createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
-import { DeploymentLedger } from '../ledger/DeploymentLedger';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';
 import {
   testApp,
   testBuildPayload,
@@ -98,15 +94,7 @@ describe('the ledger with limits', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
   it('fails a build whose processes take the app over its size, and rolls nothing out', async () => {
-    const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseKli8ntStore.create({
-      database: { getClient: async () => knex },
-    });
-    const ledger = new DeploymentLedger({
-      store,
-      notifier: { statusChanged: async () => undefined },
-      logger: mockServices.logger.mock(),
-      kickRelay: () => undefined,
+    const { knex, ledger } = await startSqliteLedger(databases, {
       limits: LIMITS,
     });
     const app = {
@@ -118,20 +106,8 @@ describe('the ledger with limits', () => {
       deployment: testDeployment(),
       build: testBuildPayload(),
     });
-    const digest = `sha256:${'c'.repeat(64)}`;
     const ended = await ledger.record(
-      createMessage('StatusReport', {
-        deploymentId: accepted.id,
-        payload: {
-          app: 'shop',
-          cluster: 'default',
-          status: 'built',
-          image: `registry/shop@${digest}`,
-          imageDigest: digest,
-          source: 'build',
-          plan: { stack: 'node', port: 8080, processes: [WEB, WORKER] },
-        },
-      }),
+      builtReport(accepted.id, 'shop', [WEB, WORKER]),
     );
     expect(ended).toMatchObject({
       status: 'failed',

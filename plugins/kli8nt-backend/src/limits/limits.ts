@@ -30,6 +30,9 @@ export class LimitExceededError extends Error {
     super(message);
     this.name = 'LimitExceededError';
   }
+
+  /** The reason of a deployment this error ends. */
+  readonly reason = 'LimitExceeded';
 }
 
 const SUFFIXES: Record<string, number> = {

@@ -3,6 +3,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import { appNameFromEntity } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore } from '../database/types';
+import { assertNameFreeOfWorkers } from '../ledger/workerNames';
 import { DEFAULT_SETTINGS } from './settings';
 
 /** Who asked: the user's entity ref, else the principal's subject or type. */
@@ -55,6 +56,11 @@ export class AppDirectory {
           `App name '${app.appName}' is already used by ${clash.entityRef}; set the kli8nt.io/app annotation`,
         );
       }
+      await assertNameFreeOfWorkers(
+        this.options.store,
+        app.appName,
+        app.cluster,
+      );
     }
     return { app, stored: Boolean(stored) };
   }

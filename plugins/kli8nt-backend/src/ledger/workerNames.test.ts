@@ -1,0 +1,99 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { AppDirectory } from '../service/apps';
+import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';
+import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
+import { workerDeploymentName } from './workerNames';
+
+/*
+ * A worker runs as Deployment `<app>-<process>` (#21): `shop` with a worker
+ * `api` and an app `shop-api` would share one. The second to come is
+ * refused, in either order, on the real ledger, app directory and SQLite.
+ */
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const WEB: Process = { name: 'web', type: 'web', command: ['node', 's.js'] };
+const API_WORKER: Process = { name: 'api', type: 'worker', command: ['w'] };
+const ROLLED_OUT = { status: 'built', rolloutSequence: expect.any(Number) };
+
+const entity = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default' },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+});
+
+async function setup() {
+  const { knex, store, ledger } = await startSqliteLedger(databases);
+  const apps = new AppDirectory({ store, cluster: 'default' });
+  /** Accepts a build of the entity's app and reports it built with `processes`. */
+  const build = async (name: string, processes: Process[]) => {
+    const { app } = await apps.resolve(entity(name));
+    const accepted = await ledger.accept({
+      app,
+      deployment: {
+        ...testDeployment(),
+        entityRef: app.entityRef,
+        appName: app.appName,
+      },
+      build: { ...testBuildPayload(), app: app.appName },
+    });
+    return ledger.record(builtReport(accepted.id, app.appName, processes));
+  };
+  const deployQueue = async () =>
+    (await knex('outbox').where({ queue: 'deploy.default' })).map(
+      r => JSON.parse(r.message).payload.app,
+    );
+  return { store, ledger, apps, build, deployQueue };
+}
+
+describe('worker Deployment names', () => {
+  it('names a worker as the deploy controller does', () => {
+    expect(workerDeploymentName('shop', 'api')).toBe('shop-api');
+    expect(workerDeploymentName('shop', 'my_worker')).toBe('shop-my-worker');
+  });
+
+  it('fails a build of shop with a worker api when the app shop-api exists', async () => {
+    const { build, deployQueue } = await setup();
+    expect(await build('shop-api', [WEB])).toMatchObject(ROLLED_OUT);
+
+    const refused = await build('shop', [WEB, API_WORKER]);
+    expect(refused).toMatchObject({
+      status: 'failed',
+      reason: 'ProcessNameConflict',
+      message:
+        'The worker process api of shop would run as Deployment shop-api, which is the app of component:default/shop-api: rename the process in the Procfile, or give one of the apps another name (kli8nt.io/app annotation)',
+    });
+    expect(refused?.rolloutSequence).toBeUndefined();
+    // Only shop-api was rolled out; shop's other workers would be fine.
+    expect(await deployQueue()).toEqual(['shop-api']);
+    expect(
+      await build('shop', [WEB, { ...API_WORKER, name: 'jobs' }]),
+    ).toMatchObject(ROLLED_OUT);
+    expect(await deployQueue()).toEqual(['shop-api', 'shop']);
+  });
+
+  it('refuses the app shop-api while shop runs a worker api, and frees the name with it', async () => {
+    const { build, apps, store, deployQueue } = await setup();
+    expect(await build('shop', [WEB, API_WORKER])).toMatchObject(ROLLED_OUT);
+
+    await expect(apps.resolve(entity('shop-api'))).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        "App name 'shop-api' is the Deployment of the worker process api of component:default/shop: set another name with the kli8nt.io/app annotation",
+    });
+    expect(await store.getAppByName('shop-api')).toBeUndefined();
+    // Names that are no worker of shop stay free.
+    await expect(apps.resolve(entity('shop-web'))).resolves.toMatchObject({
+      stored: false,
+    });
+
+    // Once shop rolls out an image without that worker, the name is free.
+    expect(await build('shop', [WEB])).toMatchObject(ROLLED_OUT);
+    const { app } = await apps.resolve(entity('shop-api'));
+    expect(app.appName).toBe('shop-api');
+    // The first rollout was replaced before it was sent.
+    expect(await deployQueue()).toEqual(['shop']);
+  });
+});

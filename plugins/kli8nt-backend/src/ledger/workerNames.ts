@@ -1,0 +1,88 @@
+import { ConflictError } from '@backstage/errors';
+import {
+  Process,
+  isTerminalStatus,
+} from '@internal/backstage-plugin-kli8nt-common';
+import { AppRecord, Kli8ntStore, LedgerTx } from '../database/types';
+import { imageProcesses } from './imageProcesses';
+
+/*
+ * A worker process runs as a Deployment named `<app>-<process>` in the apps
+ * namespace, where every app's web Deployment is named after the app: `shop`
+ * with a worker `api` and an app named `shop-api` would both own
+ * `shop-api`. The portal knows every app name, so it refuses the second of
+ * the two to come, whichever it is.
+ */
+
+/** A refused rollout: the deployment ends `failed` with this reason. */
+export class ProcessNameConflictError extends ConflictError {
+  readonly reason = 'ProcessNameConflict';
+}
+
+/**
+ * The Deployment of a worker, as the deploy controller names it
+ * (`processDeploymentName` and `processKey` in controllers/src/deploy).
+ */
+export function workerDeploymentName(appName: string, process: string) {
+  return `${appName}-${process.replace(/_/g, '-').replace(/-+$/, '')}`;
+}
+
+const workers = (processes: Process[] | undefined) =>
+  (processes ?? []).filter(p => p.type === 'worker');
+
+/** Throws when a worker of `app` would take the name of another app. */
+export async function assertWorkerNamesFree(
+  tx: Pick<LedgerTx, 'getAppByName'>,
+  app: Pick<AppRecord, 'appName' | 'cluster' | 'entityRef'>,
+  processes: Process[] | undefined,
+): Promise<void> {
+  for (const worker of workers(processes)) {
+    const name = workerDeploymentName(app.appName, worker.name);
+    const other = await tx.getAppByName(name);
+    if (other && other.cluster === app.cluster) {
+      throw new ProcessNameConflictError(
+        `The worker process ${worker.name} of ${app.appName} would run as Deployment ${name}, which is the app of ${other.entityRef}: rename the process in the Procfile, or give one of the apps another name (kli8nt.io/app annotation)`,
+      );
+    }
+  }
+}
+
+/**
+ * Throws when a new app named `appName` would take the Deployment name of
+ * a worker that another app (`shop` for `shop-api`) runs or rolls out now.
+ */
+export async function assertNameFreeOfWorkers(
+  store: Pick<
+    Kli8ntStore,
+    'getAppByName' | 'listDeployments' | 'listEvents' | 'getDeployment'
+  >,
+  appName: string,
+  cluster: string,
+): Promise<void> {
+  for (let dash = appName.indexOf('-'); dash > 0; ) {
+    const owner = await store.getAppByName(appName.slice(0, dash));
+    if (owner && owner.cluster === cluster) {
+      const { items } = await store.listDeployments(owner.entityRef, {
+        limit: 20,
+      });
+      const current = items
+        .filter(
+          d =>
+            d.rolloutSequence !== undefined &&
+            (d.status === 'live' || !isTerminalStatus(d.status)),
+        )
+        .sort((a, b) => b.rolloutSequence! - a.rolloutSequence!)[0];
+      const worker =
+        current &&
+        workers(await imageProcesses(store, current)).find(
+          w => workerDeploymentName(owner.appName, w.name) === appName,
+        );
+      if (worker) {
+        throw new ConflictError(
+          `App name '${appName}' is the Deployment of the worker process ${worker.name} of ${owner.entityRef}: set another name with the kli8nt.io/app annotation`,
+        );
+      }
+    }
+    dash = appName.indexOf('-', dash + 1);
+  }
+}
