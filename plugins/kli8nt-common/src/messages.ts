@@ -175,21 +175,6 @@ export type Kli8ntMessage = z.output<typeof kli8ntMessageSchema>;
 export type Kli8ntMessageType = Kli8ntMessage['type'];
 
 /**
- * Every message type.
- *
- * @public
- */
-export const KLI8NT_MESSAGE_TYPES: readonly Kli8ntMessageType[] = Object.freeze(
-  [
-    'BuildRequested',
-    'DeployRequested',
-    'DeleteRequested',
-    'CancelRequested',
-    'StatusReport',
-  ] as const,
-);
-
-/**
  * The message of a given type.
  *
  * @public

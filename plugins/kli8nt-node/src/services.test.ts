@@ -3,32 +3,23 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { InMemoryLogBusClient } from './logs/InMemoryLogBusClient';
-import { InMemoryWorkQueue } from './queue/InMemoryWorkQueue';
-import {
-  kli8ntLogBusClientServiceRef,
-  kli8ntLogSinkServiceRef,
-  kli8ntLogSourceServiceRef,
-  kli8ntWorkQueueServiceRef,
-} from './services';
+import { LogRecord, LogSink, LogSource } from './logs/types';
+import { kli8ntLogSinkServiceRef, kli8ntLogSourceServiceRef } from './services';
 
 describe('service refs', () => {
-  it('default to the in-memory twins without config, and say so', async () => {
-    const seen: Record<string, unknown> = {};
+  it('default to the in-memory log bus without config, say so, and share it between sink and source', async () => {
+    const seen: { sink?: LogSink; source?: LogSource } = {};
     const plugin = createBackendPlugin({
       pluginId: 'probe',
       register(env) {
         env.registerInit({
           deps: {
-            queue: kli8ntWorkQueueServiceRef,
-            client: kli8ntLogBusClientServiceRef,
             sink: kli8ntLogSinkServiceRef,
             source: kli8ntLogSourceServiceRef,
             logger: coreServices.logger,
           },
-          async init(deps) {
-            Object.assign(seen, deps);
+          async init({ sink, source }) {
+            Object.assign(seen, { sink, source });
           },
         });
       },
@@ -47,26 +38,32 @@ describe('service refs', () => {
       ],
     });
     try {
-      expect(seen.queue).toBeInstanceOf(InMemoryWorkQueue);
-      expect(seen.client).toBeInstanceOf(InMemoryLogBusClient);
-      expect(warnings).toEqual(
-        expect.arrayContaining([
-          expect.stringMatching(/in-memory work queue/),
-          expect.stringMatching(/in-memory log bus/),
-        ]),
+      expect(warnings).toEqual([expect.stringMatching(/in-memory log bus/)]);
+      const received: LogRecord[] = [];
+      const subscription = await seen.source!.subscribe(
+        'web',
+        { tail: 10 },
+        {
+          onRecords: records => {
+            received.push(...records);
+          },
+        },
       );
-      const queue = seen.queue as InMemoryWorkQueue<any>;
-      const message = createMessage('CancelRequested', {
+      const line = {
         deploymentId: '00000000-0000-4000-8000-000000000001',
-        payload: { app: 'web', cluster: 'dev' },
-      });
-      const received: unknown[] = [];
-      await queue.consume('inform', async m => {
-        received.push(m);
-      });
-      await queue.publish('inform', message);
-      await new Promise(r => setTimeout(r, 50));
-      expect(received).toEqual([message]);
+        source: 'runtime' as const,
+        pod: 'web-1',
+        container: 'web',
+        timestamp: new Date(0).toISOString(),
+        line: 'hello',
+      };
+      await seen.sink!.append('web', [line]);
+      await seen.sink!.flush();
+      for (let i = 0; i < 50 && received.length === 0; i++) {
+        await new Promise(r => setTimeout(r, 20));
+      }
+      expect(received).toEqual([expect.objectContaining(line)]);
+      await subscription.close();
     } finally {
       await backend.stop();
     }

@@ -5,48 +5,16 @@ import {
 } from '@backstage/backend-plugin-api';
 import { readKli8ntNodeConfig } from './config';
 import {
-  createKli8ntWorkQueue,
   createLogBusClient,
   createLogSink,
   createLogSource,
-  Kli8ntWorkQueue,
 } from './factories';
 import { LogBusClient } from './logs/client';
 import { LogSink, LogSource } from './logs/types';
 
-/**
- * The process-wide work queue (RabbitMQ, or in-memory without config).
- *
- * @public
- */
-export const kli8ntWorkQueueServiceRef = createServiceRef<Kli8ntWorkQueue>({
-  id: 'kli8nt.work-queue',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.rootLogger,
-        lifecycle: coreServices.rootLifecycle,
-      },
-      async factory({ config, logger, lifecycle }) {
-        const queue = await createKli8ntWorkQueue({
-          config: readKli8ntNodeConfig(config),
-          logger: logger.child({ service: 'kli8nt-work-queue' }),
-        });
-        lifecycle.addShutdownHook(() => queue.close());
-        return queue;
-      },
-    }),
-});
-
-/**
- * The process-wide Kafka client of the log bus (or the in-memory twin).
- *
- * @public
- */
-export const kli8ntLogBusClientServiceRef = createServiceRef<LogBusClient>({
+// One Kafka client (or in-memory twin) per process, shared by the sink and
+// the source: with the in-memory twin, what the sink appends the source reads.
+const kli8ntLogBusClientServiceRef = createServiceRef<LogBusClient>({
   id: 'kli8nt.log-bus-client',
   scope: 'root',
   defaultFactory: async service =>

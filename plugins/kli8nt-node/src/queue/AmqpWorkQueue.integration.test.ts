@@ -7,7 +7,6 @@ import {
   waitFor,
 } from '../testing/testenv';
 import { AmqpWorkQueue } from './AmqpWorkQueue';
-import { InMemoryDedupStore, withDeduplication } from './dedup';
 import { TerminalError } from './errors';
 import { DeadLetter } from './types';
 import { testParser, TestMessage } from '../testing/testMessages';
@@ -127,7 +126,7 @@ if (status === 'available')
       }
     });
 
-    it('survives a broker restart mid-stream: confirmed messages arrive, de-dup makes each take effect once', async () => {
+    it('survives a broker restart mid-stream: every confirmed message arrives at least once', async () => {
       const queue = await AmqpWorkQueue.create<TestMessage>({
         config,
         parser: testParser,
@@ -135,20 +134,18 @@ if (status === 'available')
       });
       const letters: DeadLetter[] = [];
       const deliveries = new Map<string, number>();
-      const effects = new Map<string, number>();
       const confirmed = new Set<string>();
       const failed: string[] = [];
       try {
         await queue.consumeDeadLetters(async l => {
           letters.push(l);
         });
-        const dedup = withDeduplication<TestMessage>(async m => {
-          effects.set(m.messageId, (effects.get(m.messageId) ?? 0) + 1);
-        }, new InMemoryDedupStore());
-        await queue.consume(queues[0], async (m, d) => {
-          deliveries.set(m.messageId, (deliveries.get(m.messageId) ?? 0) + 1);
+        // At least once: a redelivery is the consumer's to make harmless
+        // (the ledger ignores a known report id, controllers apply
+        // deterministic objects).
+        await queue.consume(queues[0], async m => {
           await new Promise(r => setTimeout(r, 2));
-          await dedup(m, d);
+          deliveries.set(m.messageId, (deliveries.get(m.messageId) ?? 0) + 1);
         });
 
         let restart: Promise<void> | undefined;
@@ -193,9 +190,9 @@ if (status === 'available')
         expect(connectedDuringOutage).toBe(false);
         expect(queue.connected).toBe(true);
         await waitFor(
-          () => [...confirmed].every(id => effects.has(id)),
+          () => [...confirmed].every(id => deliveries.has(id)),
           120_000,
-          'every confirmed message to take effect',
+          'every confirmed message to arrive',
         );
         await new Promise(r => setTimeout(r, 1000));
 
@@ -203,7 +200,6 @@ if (status === 'available')
         expect(confirmed.size).toBe(total);
         for (const id of confirmed) {
           expect(deliveries.get(id)).toBeGreaterThanOrEqual(1);
-          expect(effects.get(id)).toBe(1);
         }
         expect(letters).toEqual([]);
         expect(

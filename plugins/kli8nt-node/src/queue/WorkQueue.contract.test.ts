@@ -2,7 +2,6 @@ import amqp from 'amqplib';
 import { silentLogger } from '../logger';
 import { testenvStatus, uniqueSuffix, waitFor } from '../testing/testenv';
 import { AmqpWorkQueue } from './AmqpWorkQueue';
-import { withDeduplication } from './dedup';
 import { TerminalError } from './errors';
 import { InMemoryWorkQueue } from './InMemoryWorkQueue';
 import { DeadLetter, RetryPolicy, WorkQueue } from './types';
@@ -276,23 +275,6 @@ describe.each(implementations.filter(([, status]) => status === 'available'))(
       );
       await waitFor(() => done === 12, 10_000, '12 messages');
       expect(maxRunning).toBe(3);
-    });
-
-    it('de-duplicates by messageId', async () => {
-      const name = queueName('inform');
-      const effects: string[] = [];
-      await queue.consume(
-        name,
-        withDeduplication(async m => {
-          effects.push(m.messageId);
-        }),
-      );
-      for (const id of ['a', 'b', 'a', 'c', 'b']) {
-        await queue.publish(name, msg(1, id));
-      }
-      await waitFor(() => effects.length >= 3, 10_000, 'effects');
-      await new Promise(r => setTimeout(r, 300));
-      expect(effects.sort()).toEqual(['a', 'b', 'c']);
     });
 
     it('stops delivering after cancel', async () => {

@@ -1,8 +1,6 @@
 export * from './types';
 export { TerminalError, isTerminalError } from './errors';
 export { redactText } from './redact';
-export { InMemoryDedupStore, withDeduplication } from './dedup';
-export type { DedupStore } from './dedup';
 export { processDelivery } from './processDelivery';
 export type { DeliveryOutcome } from './processDelivery';
 export { InMemoryWorkQueue } from './InMemoryWorkQueue';
