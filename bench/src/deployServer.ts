@@ -56,6 +56,9 @@ async function main() {
             secretKey: Buffer.alloc(32, 7).toString('base64'),
             github: { host: 'github.bench' },
             rabbitmq: { url: env.KLI8NT_TEST_AMQP_URL },
+            // Every POST of the run is one more queued build of one app:
+            // the build caps (3 per app by default) would answer 429.
+            limits: { builds: { perApp: 1_000_000, perCluster: 1_000_000 } },
           },
         },
       }),

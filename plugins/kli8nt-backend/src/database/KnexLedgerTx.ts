@@ -139,14 +139,20 @@ export class KnexLedgerTx implements LedgerTx {
     return rows.map(rowToDeployment);
   }
 
-  async clusterBuildsInProgress(cluster: string) {
-    const [{ n }] = await this.tx('deployments')
-      .where({ cluster })
-      .whereIn('status', ['queued', 'building'])
-      .whereIn('trigger', [...BUILD_TRIGGERS])
-      .whereNull('rollout_sequence')
-      .count({ n: '*' });
-    return Number(n);
+  async buildsInProgress(cluster: string) {
+    const count = async (where: Record<string, string>) => {
+      const [{ n }] = await this.tx('deployments')
+        .where(where)
+        .whereIn('status', ['queued', 'building'])
+        .whereIn('trigger', [...BUILD_TRIGGERS])
+        .whereNull('rollout_sequence')
+        .count({ n: '*' });
+      return Number(n);
+    };
+    return {
+      app: await count({ app_name: this.appName }),
+      cluster: await count({ cluster }),
+    };
   }
 
   async updateDeploymentState(id: string, state: DeploymentState, now: Date) {

@@ -127,10 +127,10 @@ export interface LedgerTx {
   /** The app's deployments that are not finished, and the live ones. */
   activeDeployments(): Promise<DeploymentRecord[]>;
   /**
-   * Builds of every app of `cluster` that are queued or running (not yet
-   * rolled out). Other apps' rows are not locked: a count, not a claim.
+   * Builds queued or running (not yet rolled out) of this app, and of all
+   * apps of `cluster`. Other apps' rows are not locked: a count, not a claim.
    */
-  clusterBuildsInProgress(cluster: string): Promise<number>;
+  buildsInProgress(cluster: string): Promise<{ app: number; cluster: number }>;
   updateDeploymentState(
     id: string,
     state: DeploymentState,

@@ -1,6 +1,5 @@
 import { Process } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, LedgerTx, StoredAppSettings } from '../database/types';
-import { isBuild } from '../ledger/decide';
 
 /** The operator's caps (`kli8nt.limits`), read once by `config.ts`. */
 export interface Kli8ntLimits {
@@ -122,24 +121,20 @@ export function assertAppSize(
  */
 export async function assertBuildSlots(
   limits: Kli8ntLimits | undefined,
-  tx: Pick<LedgerTx, 'activeDeployments' | 'clusterBuildsInProgress'>,
+  tx: Pick<LedgerTx, 'buildsInProgress'>,
   app: Pick<AppRecord, 'appName' | 'cluster'>,
 ): Promise<void> {
   if (!limits) return;
   const { perApp, perCluster } = limits.builds;
-  const appBuilds = (await tx.activeDeployments()).filter(
-    d =>
-      isBuild(d.trigger) &&
-      d.rolloutSequence === undefined &&
-      (d.status === 'queued' || d.status === 'building'),
-  ).length;
+  const { app: appBuilds, cluster: clusterBuilds } = await tx.buildsInProgress(
+    app.cluster,
+  );
   if (appBuilds >= perApp) {
     throw new LimitExceededError(
       `${app.appName} has ${appBuilds} builds queued or running, as many as an app may have (kli8nt.limits.builds.perApp): wait for one to finish, or cancel one, and deploy again`,
       429,
     );
   }
-  const clusterBuilds = await tx.clusterBuildsInProgress(app.cluster);
   if (clusterBuilds >= perCluster) {
     throw new LimitExceededError(
       `Cluster ${app.cluster} has ${clusterBuilds} builds queued or running, as many as it takes (kli8nt.limits.builds.perCluster): deploy again in a few minutes`,
