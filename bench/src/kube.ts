@@ -1,10 +1,25 @@
 /*
- * A plain Kubernetes client for baselines: node:https with the admin
+ * A plain Kubernetes client for the benches: node:https with the admin
  * kubeconfig's embedded certificates, keep-alive, nothing else (no
- * informers, no retries, no library), so that it measures the apiserver.
+ * informers, no retries, no library), so that the baselines measure the
+ * apiserver and the chaos run's calls fail fast while the apiserver is down.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+
+/** The fields of an object the benches read. */
+export interface KubeObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+    resourceVersion?: string;
+  };
+  spec?: any;
+  status?: any;
+}
 
 export interface KubeResponse {
   status: number;
@@ -14,9 +29,15 @@ export interface KubeResponse {
 export class PlainKube {
   private readonly server: URL;
   private readonly agent: Agent;
+  private readonly timeoutMs: number;
 
-  /** `kubeconfig`: a file with embedded `*-data` fields (the test world's admin one). */
-  constructor(kubeconfig: string, maxSockets = 16) {
+  /**
+   * `kubeconfig`: a file with embedded `*-data` fields (the test world's
+   * admin one). `timeoutMs` (0: none) fails a call the apiserver does not
+   * answer.
+   */
+  constructor(kubeconfig: string, maxSockets = 16, timeoutMs = 0) {
+    this.timeoutMs = timeoutMs;
     const text = readFileSync(kubeconfig, 'utf8');
     const field = (name: string) => {
       const value = new RegExp(`^\\s*${name}:\\s*(\\S+)`, 'm').exec(text)?.[1];
@@ -71,6 +92,11 @@ export class PlainKube {
         },
       );
       req.on('error', reject);
+      if (this.timeoutMs) {
+        req.setTimeout(this.timeoutMs, () =>
+          req.destroy(new Error(`${method} ${path}: timeout`)),
+        );
+      }
       req.end(payload);
     });
   }
@@ -80,6 +106,20 @@ export class PlainKube {
     const res = await this.send('GET', path, undefined, headers);
     if (res.status >= 300) {
       throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return res.body;
+  }
+
+  /** The items of a list URL. */
+  async list(path: string): Promise<KubeObject[]> {
+    return (await this.get(path)).items;
+  }
+
+  /** PUT of a whole object (e.g. a pod's status) that must answer 2xx. */
+  async replace(path: string, object: unknown): Promise<any> {
+    const res = await this.send('PUT', path, object);
+    if (res.status >= 300) {
+      throw new Error(`PUT ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     return res.body;
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kube, KubeObject } from './kube';
+import { KubeObject, PlainKube } from '../kube';
 import { Random } from './random';
 
 /*
@@ -35,7 +35,7 @@ export class BuildPlayer {
   errors = 0;
 
   constructor(
-    private readonly kube: Kube,
+    private readonly kube: PlainKube,
     private readonly namespace: string,
     private readonly random: Random,
     private readonly failShare = 0.1,
@@ -141,8 +141,7 @@ export class BuildPlayer {
         ),
       },
     };
-    await this.kube.call(
-      'PUT',
+    await this.kube.replace(
       `/api/v1/namespaces/${this.namespace}/pods/${pod.metadata.name}/status`,
       body,
     );

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BuildPlayer, digestOf } from './buildPlayer';
-import { Kube } from './kube';
+import { PlainKube } from '../kube';
 import { Workload } from './workload';
 
 /*
@@ -68,7 +68,7 @@ interface Serving {
 }
 
 async function servingImages(
-  kube: Kube,
+  kube: PlainKube,
   namespace: string,
 ): Promise<Map<string, Serving>> {
   const serving = new Map<string, Serving>();
@@ -88,7 +88,7 @@ async function servingImages(
 
 export async function check(options: {
   pgUrl: string;
-  kube: Kube;
+  kube: PlainKube;
   appsNamespace: string;
   workload: Workload;
   player: BuildPlayer;

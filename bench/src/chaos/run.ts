@@ -16,7 +16,7 @@ import { BuildPlayer } from './buildPlayer';
 import { check, deploymentRows, unfinished } from './checks';
 import { Component } from './components';
 import { figures } from './figures';
-import { Kube } from './kube';
+import { PlainKube } from '../kube';
 import { Portal } from './portal';
 import { Random } from './random';
 import { Workload } from './workload';
@@ -110,7 +110,8 @@ async function main() {
   const started = Date.now();
   const world = await startWorld(env, 20, log);
   running = world;
-  const kube = new Kube(env.KUBECONFIG);
+  // Fail fast while the apiserver is down: the player retries next tick.
+  const kube = new PlainKube(env.KUBECONFIG, 16, 10_000);
   const player = new BuildPlayer(kube, BUILD_NS, new Random(seed + 1));
   player.start();
   const workload = new Workload(
@@ -164,6 +165,7 @@ async function main() {
     player,
   });
   await player.stop();
+  kube.close();
   const report = figures({
     seed,
     quick,
