@@ -1,6 +1,6 @@
 import { ConfigError, readControllerConfig } from '../config';
 import { roles } from '../roles';
-import { deployRole, queueLogger } from './role';
+import { deployRole } from './role';
 
 describe('deploy role registration', () => {
   it('is registered under its name', () => {
@@ -33,24 +33,5 @@ describe('deploy role registration', () => {
     }
     expect(problems.join('\n')).toMatch(/KLI8NT_APPS_DOMAIN is required/);
     expect(problems.join('\n')).toMatch(/KLI8NT_AMQP_URL/);
-  });
-});
-
-describe('queueLogger', () => {
-  it('passes fields through and wraps an Error', () => {
-    const lines: Array<[string, unknown]> = [];
-    const logger = {
-      info: (m: string, f?: unknown) => lines.push([m, f]),
-      warn: (m: string, f?: unknown) => lines.push([m, f]),
-      error: (m: string, f?: unknown) => lines.push([m, f]),
-      child: () => logger,
-    };
-    const error = new Error('boom');
-    queueLogger(logger).info('a', { x: 1 });
-    queueLogger(logger).error('b', error);
-    expect(lines).toEqual([
-      ['a', { x: 1 }],
-      ['b', { error }],
-    ]);
   });
 });

@@ -1,22 +1,9 @@
-import type { Kli8ntLogger } from '@internal/backstage-plugin-kli8nt-node';
 import { AmqpWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
 import type { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
 import type { ControllerRole } from '../role';
-import { startElectedRole } from '../runtime';
-import type { LogFields, Logger } from '../runtime';
+import { queueLogger, startElectedRole } from '../runtime';
 import { DeployQueueMessage, deployMessageParser } from './adapter';
 import { startDeployController } from './controller';
-
-/** kli8nt-node logs with Backstage's logger shape; ours takes plain fields. */
-export function queueLogger(logger: Logger): Kli8ntLogger {
-  const fields = (meta: unknown): LogFields | undefined =>
-    meta instanceof Error ? { error: meta } : (meta as LogFields | undefined);
-  return {
-    info: (message, meta) => logger.info(message, fields(meta)),
-    warn: (message, meta) => logger.warn(message, fields(meta)),
-    error: (message, meta) => logger.error(message, fields(meta)),
-  };
-}
 
 /** `kli8nt-controller deploy`: deploy queue → App → rollout → status reports. */
 export const deployRole: ControllerRole<'deploy'> = {

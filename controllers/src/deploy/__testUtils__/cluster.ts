@@ -20,11 +20,16 @@ import {
   ConsumerHandle,
   DeadLetter,
 } from '@internal/backstage-plugin-kli8nt-node';
-import { applyObject, createLogger, isNotFound, Logger } from '../../runtime';
+import {
+  applyObject,
+  createLogger,
+  isNotFound,
+  Logger,
+  queueLogger,
+} from '../../runtime';
 import { DeployQueueMessage, deployMessageParser } from '../adapter';
 import type { DeployConfig } from '../config';
 import { DeployController, startDeployController } from '../controller';
-import { queueLogger } from '../role';
 import {
   clusterDiagnostics,
   waitFor as sharedWaitFor,
