@@ -15,35 +15,22 @@
  * them). Skipped without the node unless KLI8NT_TESTENV=required.
  */
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { readTestEnv } from '@internal/testenv';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@internal/testenv';
-import { buildkitJobConfig } from '../build/testFixtures';
-import { parseExports, REPO_ROOT, run } from './__testUtils__/buildah';
+import { REPO_ROOT } from './__testUtils__/buildah';
+import { expectBuilt, expectFailed } from './__testUtils__/nodeBuilds';
 import {
-  expectBuilt,
-  expectFailed,
-  nodeBuildDriver,
-} from './__testUtils__/nodeBuilds';
-import {
-  kubectl,
-  messageTap,
-  NodeBuildWorld,
-  setUpNodeBuilds,
-  startBuildController,
-} from './__testUtils__/nodeWorld';
+  describeOnRealNode,
+  NodeBuildSuite,
+  realNode as node,
+  startNodeBuildSuite,
+} from './__testUtils__/nodeSuite';
+import { NodeBuildWorld } from './__testUtils__/nodeWorld';
 
-const BUILDERS_SCRIPT = path.join(
-  REPO_ROOT,
-  'scripts/images/build-builder-images',
-);
 const MINUTE = 60_000;
-const te = readTestEnv();
-const node = process.env.KLI8NT_TEST_REAL_NODE;
-const required = process.env.KLI8NT_TESTENV === 'required';
 
 /** Fetches from the npm registry through the proxy, tries a host the proxy refuses, then fails. */
 // The build stage image (it trusts the machine's extra CAs, see
@@ -58,53 +45,28 @@ const SLOW_DOCKERFILE = `FROM debian:bookworm-slim
 RUN sleep 600
 `;
 
-(node || required ? describe : describe.skip)(
+describeOnRealNode(
   'build role on the real node (BuildKit, local GitHub, egress proxy)',
   () => {
     const suffix = randomBytes(3).toString('hex');
     const owner = `bk-org-${suffix}`;
+    let suite: NodeBuildSuite | undefined;
     let world: NodeBuildWorld;
-    let tap: Awaited<ReturnType<typeof messageTap>>;
-    let controller: { stop(): Promise<void> } | undefined;
-    let builds: ReturnType<typeof nodeBuildDriver>;
+    let tap: NodeBuildSuite['tap'];
+    let builds: NodeBuildSuite['builds'];
     const work = mkdtempSync(path.join(tmpdir(), 'kli8nt-bk-'));
 
     beforeAll(async () => {
-      if (!node || !te?.github || !te.egressProxyNode) {
-        throw new Error(
-          'needs KLI8NT_TEST_REAL_NODE, KLI8NT_TEST_GITHUB_* and KLI8NT_TEST_EGRESS_PROXY_NODE (testenv up)',
-        );
-      }
-      const listed = await run(BUILDERS_SCRIPT, ['env']);
-      if (listed.code !== 0) {
-        throw new Error(`run scripts/images/prepare first:\n${listed.output}`);
-      }
-      world = await setUpNodeBuilds(
+      suite = await startNodeBuildSuite({
         suffix,
-        te.github,
-        te.egressProxyNode,
-        parseExports(listed.output),
-        buildkitJobConfig,
-      );
-      tap = await messageTap(world.config.amqp, [
-        world.informQueue,
-        `deploy.${world.cluster}`,
-      ]);
-      controller = await startBuildController(world.config, world.informQueue);
-      builds = nodeBuildDriver(world, tap, te.github, owner);
+        owner,
+        tapQueues: w => [`deploy.${w.cluster}`],
+      });
+      ({ world, tap, builds } = suite);
     }, 5 * MINUTE);
 
     afterAll(async () => {
-      await controller?.stop();
-      await tap?.close();
-      if (world) {
-        await kubectl([
-          'delete',
-          'namespace',
-          world.namespace,
-          '--wait=false',
-        ]).catch(() => undefined);
-      }
+      await suite?.stop();
     });
 
     /** A copy of the node-npm fixture, optionally with its own Dockerfile. */
@@ -260,11 +222,10 @@ RUN sleep 600
     it(
       'kills a build past its deadline, reports it failed and leaves no pod',
       async () => {
-        await controller?.stop();
-        controller = await startBuildController(
-          { ...world.config, deadlineSeconds: 60 },
-          world.informQueue,
-        );
+        await suite!.restartController({
+          ...world.config,
+          deadlineSeconds: 60,
+        });
         const dir = fixture('slow', SLOW_DOCKERFILE);
         const { deploymentId, started } = await builds.requestBuild(
           'slow',

@@ -10,78 +10,38 @@
  * Needs what buildkitNode.integration.test.ts needs (testenv up,
  * scripts/images/prepare).
  */
-import { readTestEnv } from '@internal/testenv';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { buildkitJobConfig } from '../build/testFixtures';
-import { parseExports, REPO_ROOT, run } from './__testUtils__/buildah';
+import { REPO_ROOT } from './__testUtils__/buildah';
+import { expectBuilt, expectFailed } from './__testUtils__/nodeBuilds';
 import {
-  expectBuilt,
-  expectFailed,
-  nodeBuildDriver,
-} from './__testUtils__/nodeBuilds';
-import {
-  kubectl,
-  messageTap,
-  NodeBuildWorld,
-  setUpNodeBuilds,
-  startBuildController,
-} from './__testUtils__/nodeWorld';
+  describeOnRealNode,
+  NodeBuildSuite,
+  startNodeBuildSuite,
+} from './__testUtils__/nodeSuite';
+import { kubectl, NodeBuildWorld } from './__testUtils__/nodeWorld';
 
 const MINUTE = 60_000;
-const te = readTestEnv();
-const node = process.env.KLI8NT_TEST_REAL_NODE;
-const required = process.env.KLI8NT_TESTENV === 'required';
 const FIXTURE = path.join(REPO_ROOT, 'controllers/fixtures/monorepo-apps');
 
-(node || required ? describe : describe.skip)(
+describeOnRealNode(
   'monorepo apps on the real node (kli8nt.io/source-path)',
   () => {
     const suffix = randomBytes(3).toString('hex');
     const owner = `mono-org-${suffix}`;
+    let suite: NodeBuildSuite | undefined;
     let world: NodeBuildWorld;
-    let tap: Awaited<ReturnType<typeof messageTap>>;
-    let controller: { stop(): Promise<void> } | undefined;
-    let builds: ReturnType<typeof nodeBuildDriver>;
+    let builds: NodeBuildSuite['builds'];
     let sha: string;
 
     beforeAll(async () => {
-      if (!node || !te?.github || !te.egressProxyNode) {
-        throw new Error(
-          'needs KLI8NT_TEST_REAL_NODE, KLI8NT_TEST_GITHUB_* and KLI8NT_TEST_EGRESS_PROXY_NODE (testenv up)',
-        );
-      }
-      const listed = await run(
-        path.join(REPO_ROOT, 'scripts/images/build-builder-images'),
-        ['env'],
-      );
-      if (listed.code !== 0) {
-        throw new Error(`run scripts/images/prepare first:\n${listed.output}`);
-      }
-      world = await setUpNodeBuilds(
-        suffix,
-        te.github,
-        te.egressProxyNode,
-        parseExports(listed.output),
-        buildkitJobConfig,
-      );
-      tap = await messageTap(world.config.amqp, [world.informQueue]);
-      controller = await startBuildController(world.config, world.informQueue);
-      builds = nodeBuildDriver(world, tap, te.github, owner);
+      suite = await startNodeBuildSuite({ suffix, owner });
+      ({ world, builds } = suite);
       sha = await builds.pushRepo('monorepo', FIXTURE);
     }, 5 * MINUTE);
 
     afterAll(async () => {
-      await controller?.stop();
-      await tap?.close();
-      if (world) {
-        await kubectl([
-          'delete',
-          'namespace',
-          world.namespace,
-          '--wait=false',
-        ]).catch(() => undefined);
-      }
+      await suite?.stop();
     });
 
     /** Runs an image as a pod on the real node until it is Ready. */
