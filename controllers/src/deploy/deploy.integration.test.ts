@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  NetworkingV1Api,
-} from '@kubernetes/client-node';
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
-import { isNotFound } from '../runtime';
 import { desiredDeployment, desiredService } from './builders';
 import { desiredIngress } from './exposure';
 import { reportMessageId } from './status';
-import { App } from './types';
 import {
   SEALING_KEY,
   describeWithCluster,
-  testConfig,
-  testKubeConfig,
-  testNames,
-  useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
 import {
@@ -27,45 +15,15 @@ import {
   deployRequested,
   buildRollout,
 } from './__testUtils__/fixtures';
+import { useKwokDeploySuite, gone, portalClock } from './__testUtils__/suite';
 
 jest.setTimeout(180_000);
 
-/** Strictly increasing request times, as the portal would stamp them. */
-let minute = 0;
-const nextTime = () =>
-  new Date(Date.UTC(2026, 10, 30, 12, minute++)).toISOString();
-/** The portal's decision order, increasing like the ledger's. */
-let lastSequence = 0;
-const nextSequence = () => ++lastSequence;
+const { nextTime, nextSequence } = portalClock(Date.UTC(2026, 10, 30, 12));
 
 describeWithCluster('deploy controller (ingress mode)', () => {
-  const names = testNames('deploy-it');
-  const config = testConfig(names);
-  const kubeConfig = testKubeConfig();
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const ns = names.namespace;
-  const world = useDeployWorld(names, config, kubeConfig);
-
-  const readApp = async (name: string) =>
-    (await custom.getNamespacedCustomObject({
-      group: 'kli8nt.io',
-      version: 'v1alpha1',
-      namespace: ns,
-      plural: 'apps',
-      name,
-    })) as App;
-
-  const gone = (read: () => Promise<unknown>) => async () => {
-    try {
-      await read();
-      return false;
-    } catch (error) {
-      return isNotFound(error);
-    }
-  };
+  const { names, config, ns, world, apps, core, networking, custom, readApp } =
+    useKwokDeploySuite('deploy-it');
 
   /** Waits a moment longer, so a duplicate report would have arrived. */
   const settle = () => new Promise(r => setTimeout(r, 2000));

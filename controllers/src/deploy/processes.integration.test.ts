@@ -1,34 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  NetworkingV1Api,
-} from '@kubernetes/client-node';
-import {
   Process,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { isNotFound } from '../runtime';
-import { App } from './types';
-import {
-  describeWithCluster,
-  testConfig,
-  testKubeConfig,
-  testNames,
-  useDeployWorld,
-  waitFor,
-} from './__testUtils__/cluster';
+import { describeWithCluster, waitFor } from './__testUtils__/cluster';
 import { buildRollout } from './__testUtils__/fixtures';
+import { useKwokDeploySuite, exists, portalClock } from './__testUtils__/suite';
 
 jest.setTimeout(180_000);
 
-let minute = 0;
-const nextTime = () =>
-  new Date(Date.UTC(2026, 11, 1, 12, minute++)).toISOString();
-let lastSequence = 0;
-const nextSequence = () => ++lastSequence;
+const { nextTime, nextSequence } = portalClock(Date.UTC(2026, 11, 1, 12));
 
 const WEB: Process = { name: 'web', type: 'web', command: ['node', 'web.js'] };
 const MAILER: Process = {
@@ -48,34 +29,9 @@ const RELEASE: Process = {
 };
 
 describeWithCluster('deploy controller: process types (kwok)', () => {
-  const names = testNames('deploy-proc');
-  const config = testConfig(names);
-  const kubeConfig = testKubeConfig();
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const ns = names.namespace;
-  const world = useDeployWorld(names, config, kubeConfig);
+  const { names, ns, world, apps, batch, core, networking, readApp } =
+    useKwokDeploySuite('deploy-proc');
 
-  const readApp = async (name: string) =>
-    (await custom.getNamespacedCustomObject({
-      group: 'kli8nt.io',
-      version: 'v1alpha1',
-      namespace: ns,
-      plural: 'apps',
-      name,
-    })) as App;
-  const exists = async (read: () => Promise<unknown>) => {
-    try {
-      await read();
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
   const deploymentNames = async (app: string) =>
     (
       await apps.listNamespacedDeployment({
