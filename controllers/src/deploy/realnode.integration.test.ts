@@ -20,8 +20,6 @@ import {
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { getThroughIngress } from '@internal/testenv';
-import { isNotFound } from '../runtime';
-import { parseTolerations } from '../runtime/tolerations';
 import {
   testConfig,
   testKubeConfig,
@@ -29,19 +27,15 @@ import {
   useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
-import { pushBusyboxApp } from './__testUtils__/realNode';
-import { testenvGate } from '../__testUtils__/testenvGate';
+import {
+  HTTPD,
+  pushTestApp,
+  realNodeGate,
+  realNodePlacement,
+} from './__testUtils__/realNode';
+import { exists } from './__testUtils__/suite';
 
-const { describeWithTestenv, requireTestenv } = testenvGate([
-  'KUBECONFIG',
-  'KLI8NT_TEST_AMQP_URL',
-  'KLI8NT_TEST_REGISTRY',
-  'KLI8NT_TEST_REAL_NODE',
-  'KLI8NT_TEST_BUSYBOX_IMAGE',
-  'KLI8NT_TEST_INGRESS',
-  'KLI8NT_TEST_APPS_DOMAIN',
-  'KLI8NT_TEST_CA_FILE',
-  'KLI8NT_TEST_INGRESS_CLASS',
+const { describeWithTestenv, requireTestenv } = realNodeGate([
   'KLI8NT_TEST_WILDCARD_CERT',
   'KLI8NT_TEST_WILDCARD_KEY',
 ]);
@@ -50,22 +44,7 @@ jest.setTimeout(300_000);
 
 const env = process.env;
 const WILDCARD_SECRET = 'apps-wildcard-tls';
-// Writes its page where a non-root user may (/tmp), then serves it on $PORT.
-const HTTPD = [
-  'sh',
-  '-c',
-  'mkdir -p /tmp/www && echo "hello $GREETING" > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www',
-];
 const CRASH = ['sh', '-c', 'echo "boom: no config" >&2; exit 3'];
-
-function realNodePlacement() {
-  const parsed = parseTolerations('kli8nt.io/node=real:NoSchedule');
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return {
-    nodeSelector: { 'kli8nt.io/node': 'real' },
-    tolerations: parsed.tolerations,
-  };
-}
 
 describeWithTestenv('deploy controller on the real node', () => {
   const names = testNames('deploy-real');
@@ -119,18 +98,7 @@ describeWithTestenv('deploy controller on the real node', () => {
       // No User: the image runs as root, as many hand-written Dockerfiles do.
       ['root', HTTPD, undefined],
     ] as const) {
-      const repo = `kli8nt-tests/deploy-${name}`;
-      const digest = await pushBusyboxApp({
-        registry: env.KLI8NT_TEST_REGISTRY!,
-        busyboxImage: env.KLI8NT_TEST_BUSYBOX_IMAGE!,
-        repo,
-        tag: 'v1',
-        entrypoint: [...entrypoint],
-        user,
-      });
-      // As pods name it: the registry's loopback address works from the
-      // node too (README "Containment": containerd maps it to the veth).
-      images[name] = { image: `${env.KLI8NT_TEST_REGISTRY}/${repo}`, digest };
+      images[name] = await pushTestApp(`deploy-${name}`, entrypoint, user);
     }
   });
 
@@ -172,15 +140,7 @@ describeWithTestenv('deploy controller on the real node', () => {
   const get = (app: string) =>
     getThroughIngress(env.KLI8NT_TEST_INGRESS!, host(app), ca);
 
-  async function gone(read: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await read();
-      return false;
-    } catch (error) {
-      if (isNotFound(error)) return true;
-      throw error;
-    }
-  }
+  const gone = async (read: () => Promise<unknown>) => !(await exists(read));
 
   it('goes live on the real node and answers over verified HTTPS', async () => {
     const started = Date.now();

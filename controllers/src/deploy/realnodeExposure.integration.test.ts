@@ -14,7 +14,6 @@ import {
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { getThroughIngress, readTestEnv } from '@internal/testenv';
-import { parseTolerations } from '../runtime/tolerations';
 import type { DeployConfig } from './config';
 import {
   testConfig,
@@ -23,19 +22,14 @@ import {
   useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
-import { pushBusyboxApp } from './__testUtils__/realNode';
-import { testenvGate } from '../__testUtils__/testenvGate';
+import {
+  HTTPD,
+  pushTestApp,
+  realNodeGate,
+  realNodePlacement,
+} from './__testUtils__/realNode';
 
-const { describeWithTestenv, requireTestenv } = testenvGate([
-  'KUBECONFIG',
-  'KLI8NT_TEST_AMQP_URL',
-  'KLI8NT_TEST_REGISTRY',
-  'KLI8NT_TEST_REAL_NODE',
-  'KLI8NT_TEST_BUSYBOX_IMAGE',
-  'KLI8NT_TEST_INGRESS',
-  'KLI8NT_TEST_APPS_DOMAIN',
-  'KLI8NT_TEST_CA_FILE',
-  'KLI8NT_TEST_INGRESS_CLASS',
+const { describeWithTestenv, requireTestenv } = realNodeGate([
   'KLI8NT_TEST_GATEWAY',
   'KLI8NT_TEST_PEBBLE_MANAGEMENT',
 ]);
@@ -43,23 +37,6 @@ const { describeWithTestenv, requireTestenv } = testenvGate([
 jest.setTimeout(300_000);
 
 const env = process.env;
-const HTTPD = [
-  'sh',
-  '-c',
-  'mkdir -p /tmp/www && echo "hello $GREETING" > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www',
-];
-
-function realNodePlacement(): Pick<
-  DeployConfig,
-  'nodeSelector' | 'tolerations'
-> {
-  const parsed = parseTolerations('kli8nt.io/node=real:NoSchedule');
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return {
-    nodeSelector: { 'kli8nt.io/node': 'real' },
-    tolerations: parsed.tolerations,
-  };
-}
 
 /** Pebble's current root (it makes a new one each start). */
 function pebbleRoot(): Promise<string> {
@@ -101,16 +78,8 @@ function useRealNodeWorld(
 
   beforeAll(async () => {
     requireTestenv();
-    const repo = `kli8nt-tests/${prefix}`;
-    const digest = await pushBusyboxApp({
-      registry: env.KLI8NT_TEST_REGISTRY!,
-      busyboxImage: env.KLI8NT_TEST_BUSYBOX_IMAGE!,
-      repo,
-      tag: 'v1',
-      entrypoint: [...HTTPD],
-      user: '65534:65534',
-    });
-    image = `${env.KLI8NT_TEST_REGISTRY}/${repo}@${digest}`;
+    const pushed = await pushTestApp(prefix, HTTPD, '65534:65534');
+    image = `${pushed.image}@${pushed.digest}`;
   });
 
   /** Deploys `app` and waits for live; returns its URL and host. */

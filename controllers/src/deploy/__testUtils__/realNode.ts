@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { parseTolerations } from '../../runtime/tolerations';
+import type { DeployConfig } from '../config';
+import { testenvGate } from '../../__testUtils__/testenvGate';
 
 /*
  * Helpers for the real-node suite: tiny app images made from the test
@@ -107,4 +110,66 @@ export async function pushBusyboxApp(options: {
     body: manifest,
   });
   return sha256(manifest);
+}
+
+/** What every real-node deploy suite needs of the test world. */
+const REAL_NODE_ENV = [
+  'KUBECONFIG',
+  'KLI8NT_TEST_AMQP_URL',
+  'KLI8NT_TEST_REGISTRY',
+  'KLI8NT_TEST_REAL_NODE',
+  'KLI8NT_TEST_BUSYBOX_IMAGE',
+  'KLI8NT_TEST_INGRESS',
+  'KLI8NT_TEST_APPS_DOMAIN',
+  'KLI8NT_TEST_CA_FILE',
+  'KLI8NT_TEST_INGRESS_CLASS',
+];
+
+/** The gate of a real-node deploy suite: what they all need, and `extra`. */
+export function realNodeGate(extra: string[]) {
+  return testenvGate([...REAL_NODE_ENV, ...extra]);
+}
+
+/** Writes its page where a non-root user may (/tmp), then serves it on $PORT. */
+export const HTTPD = [
+  'sh',
+  '-c',
+  'mkdir -p /tmp/www && echo "hello $GREETING" > /tmp/www/index.html && exec httpd -f -p "$PORT" -h /tmp/www',
+];
+
+/** Selector and toleration that put the apps on the real node. */
+export function realNodePlacement(): Pick<
+  DeployConfig,
+  'nodeSelector' | 'tolerations'
+> {
+  const parsed = parseTolerations('kli8nt.io/node=real:NoSchedule');
+  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
+  return {
+    nodeSelector: { 'kli8nt.io/node': 'real' },
+    tolerations: parsed.tolerations,
+  };
+}
+
+/**
+ * Pushes `kli8nt-tests/<name>:v1` to the test registry with
+ * {@link pushBusyboxApp}; `image` is the repository as pods name it (the
+ * registry's loopback address works from the node too: containerd maps it
+ * to the veth, README "Containment").
+ */
+export async function pushTestApp(
+  name: string,
+  entrypoint: readonly string[],
+  user?: string,
+): Promise<{ image: string; digest: string }> {
+  const registry = process.env.KLI8NT_TEST_REGISTRY!;
+  const repo = `kli8nt-tests/${name}`;
+  const digest = await pushBusyboxApp({
+    registry,
+    busyboxImage: process.env.KLI8NT_TEST_BUSYBOX_IMAGE!,
+    repo,
+    tag: 'v1',
+    entrypoint: [...entrypoint],
+    user,
+  });
+  return { image: `${registry}/${repo}`, digest };
 }
