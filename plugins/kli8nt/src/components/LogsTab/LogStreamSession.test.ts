@@ -237,6 +237,10 @@ describe('LogStreamSession', () => {
     [4401, 'You are not signed in, or your session expired. Reload the page.'],
     [4403, 'You do not have permission to read the logs of this service.'],
     [4404, 'There are no logs for this service or deployment.'],
+    [
+      4429,
+      'You have too many log views open. Close some other tabs showing logs, then reload this page.',
+    ],
   ])('stops for good on close code %i', async (code, message) => {
     const t = setup();
     t.session.start();
@@ -279,6 +283,16 @@ describe('LogStreamSession', () => {
     await advance(100);
     expect(t.session.state).toMatchObject({ dropped: 42, version: 2 });
     expect(t.session.state.lines).toEqual([]);
+  });
+
+  it('counts history the server did not replay apart from lines it skipped', async () => {
+    const t = setup();
+    t.session.start();
+    await advance();
+    t.socket.send({ type: 'dropped', count: 900, reason: 'replay_limit' });
+    t.socket.send({ type: 'dropped', count: 3 });
+    await advance(100);
+    expect(t.session.state).toMatchObject({ dropped: 3, notReplayed: 900 });
   });
 
   it('forgets the oldest lines beyond maxLines', async () => {

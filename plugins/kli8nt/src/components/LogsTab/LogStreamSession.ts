@@ -21,6 +21,10 @@ const FATAL_CLOSE_MESSAGES: ReadonlyMap<number, string> = new Map([
     LOG_STREAM_CLOSE_CODES.not_found,
     'There are no logs for this service or deployment.',
   ],
+  [
+    LOG_STREAM_CLOSE_CODES.too_many_connections,
+    'You have too many log views open. Close some other tabs showing logs, then reload this page.',
+  ],
 ]);
 
 export type LogStreamStatus =
@@ -39,6 +43,11 @@ export interface LogStreamState {
   version: number;
   /** Lines the server reported it had to skip (slow consumer). */
   dropped: number;
+  /**
+   * Older lines the server did not replay because the history asked for is
+   * longer than its `kli8nt.logs.maxReplayLines`.
+   */
+  notReplayed: number;
   status: LogStreamStatus;
   /** Why the stream stopped for good, in plain words. */
   error?: string;
@@ -77,13 +86,15 @@ function isLogLine(value: unknown): value is LogLine {
   );
 }
 
-function droppedCount(value: unknown): number | undefined {
-  const v = value as { type?: unknown; count?: unknown } | null;
+function droppedFrame(
+  value: unknown,
+): { count: number; replayLimit: boolean } | undefined {
+  const v = value as { type?: unknown; count?: unknown; reason?: unknown };
   return typeof v === 'object' &&
     v !== null &&
     v.type === 'dropped' &&
     typeof v.count === 'number'
-    ? v.count
+    ? { count: v.count, replayLimit: v.reason === 'replay_limit' }
     : undefined;
 }
 
@@ -106,6 +117,7 @@ export class LogStreamSession {
   #state: LogStreamState;
   #version = 0;
   #dropped = 0;
+  #notReplayed = 0;
   #attempts = 0;
   #status: LogStreamStatus = 'connecting';
   #error: string | undefined;
@@ -173,6 +185,7 @@ export class LogStreamSession {
       lines: this.#lines,
       version: this.#version,
       dropped: this.#dropped,
+      notReplayed: this.#notReplayed,
       status: this.#status,
       error: this.#error,
       attempts: this.#attempts,
@@ -252,9 +265,11 @@ export class LogStreamSession {
     } catch {
       return;
     }
-    const dropped = droppedCount(frame);
-    if (dropped !== undefined) {
-      this.#dropped += dropped;
+    const dropped = droppedFrame(frame);
+    if (dropped?.replayLimit) {
+      this.#notReplayed += dropped.count;
+    } else if (dropped) {
+      this.#dropped += dropped.count;
     } else if (isLogLine(frame)) {
       if (!this.#offsets.accept(frame)) return;
       const { maxLines } = this.#options;

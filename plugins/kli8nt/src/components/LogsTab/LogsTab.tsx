@@ -248,6 +248,12 @@ function LogStreamView(props: {
             the stream fell behind
           </Text>
         )}
+        {stream.notReplayed > 0 && (
+          <Text variant="body-small" color="secondary">
+            {stream.notReplayed.toLocaleString('en-US')} older lines are not
+            shown: the history is longer than the portal replays at once
+          </Text>
+        )}
       </Flex>
       {stream.error && <Alert status="danger" icon title={stream.error} />}
       {count === 0 && stream.status !== 'error' ? (
