@@ -1,8 +1,4 @@
-import {
-  mockServices,
-  TestDatabaseId,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   DeployRequestedMessage,
   Kli8ntMessage,
@@ -10,10 +6,13 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
-import { AppRecord } from '../database/types';
+import {
+  TEST_APP,
+  TEST_IMAGE_DIGEST,
+  builtReport,
+  testLedger,
+} from '../__testUtils__/ledger';
 import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
-import { DEFAULT_SETTINGS } from '../service/settings';
-import { DeploymentLedger } from './DeploymentLedger';
 
 /*
  * The ledger on PostgreSQL and SQLite. On PostgreSQL two "replicas" are two
@@ -25,26 +24,6 @@ const databases = TestDatabases.create({
   ids: ['POSTGRES_15', 'SQLITE_3'],
   disableDocker: true,
 });
-
-const APP: AppRecord = {
-  entityRef: 'component:default/shop',
-  appName: 'shop',
-  cluster: 'default',
-  settings: DEFAULT_SETTINGS,
-  settingsVersion: 0,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
-const DIGEST = `sha256:${'b'.repeat(64)}`;
-
-function ledgerOn(store: DatabaseKli8ntStore) {
-  return new DeploymentLedger({
-    store,
-    notifier: { statusChanged: async () => undefined },
-    logger: mockServices.logger.mock(),
-    kickRelay: () => undefined,
-  });
-}
 
 async function replicas(id: TestDatabaseId) {
   const knex = await databases.init(id);
@@ -59,27 +38,13 @@ async function replicas(id: TestDatabaseId) {
   }
   return {
     store: first,
-    ledgers: [ledgerOn(first), ledgerOn(second)] as const,
+    ledgers: [testLedger(first), testLedger(second)] as const,
     close: async () => other?.destroy(),
   };
 }
 
 const build = () => testDeployment();
 const buildPayload = testBuildPayload();
-
-function built(deploymentId: string) {
-  return createMessage('StatusReport', {
-    deploymentId,
-    payload: {
-      app: 'shop',
-      cluster: 'default',
-      status: 'built',
-      image: `registry/shop@${DIGEST}`,
-      imageDigest: DIGEST,
-      source: 'build',
-    },
-  });
-}
 
 function report(deploymentId: string, status: 'cancelled' | 'failed') {
   return createMessage('StatusReport', {
@@ -103,7 +68,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     const accepted = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         ledgers[i % 2].accept({
-          app: APP,
+          app: TEST_APP,
           deployment: build(),
           build: buildPayload,
         }),
@@ -112,7 +77,9 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     expect(accepted.map(d => d.sequence).sort((a, b) => a! - b!)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
-    const stored = await store.listDeployments(APP.entityRef, { limit: 50 });
+    const stored = await store.listDeployments(TEST_APP.entityRef, {
+      limit: 50,
+    });
     expect(new Set(stored.items.map(d => d.sequence)).size).toBe(20);
     await close();
   });
@@ -121,26 +88,26 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     const { store, ledgers, close } = await replicas(id);
     const [ledger] = ledgers;
     const d = await ledger.accept({
-      app: APP,
+      app: TEST_APP,
       deployment: build(),
       build: buildPayload,
     });
     await ledger.saveSettings({
-      app: APP,
+      app: TEST_APP,
       change: s => ({ ...s, env: { MODE: 'during-build' } }),
       requestedBy: 'user:default/bob',
     });
-    const after = await ledger.record(built(d.id));
+    const after = await ledger.record(builtReport(d.id, 'shop'));
     expect(after).toMatchObject({ status: 'built', rolloutSequence: 2 });
     const [rollout] = rollouts(await outbox(store));
     expect(rollout.payload).toMatchObject({
       reason: 'build',
       sequence: 2,
-      imageDigest: DIGEST,
+      imageDigest: TEST_IMAGE_DIGEST,
       config: { env: { MODE: 'during-build' } },
     });
     // A redelivered report decides nothing twice.
-    await ledger.record(built(d.id));
+    await ledger.record(builtReport(d.id, 'shop'));
     expect(rollouts(await outbox(store))).toHaveLength(1);
     await close();
   });
@@ -148,21 +115,21 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   it('orders a build finishing against a racing rollback on another replica', async () => {
     const { store, ledgers, close } = await replicas(id);
     const old = await ledgers[0].accept({
-      app: APP,
-      deployment: { ...build(), image: `registry/shop@${DIGEST}` },
+      app: TEST_APP,
+      deployment: { ...build(), image: `registry/shop@${TEST_IMAGE_DIGEST}` },
       build: buildPayload,
     });
-    await ledgers[0].record(built(old.id));
+    await ledgers[0].record(builtReport(old.id, 'shop'));
     const slow = await ledgers[0].accept({
-      app: APP,
+      app: TEST_APP,
       deployment: build(),
       build: buildPayload,
     });
     const source = (await store.getDeployment(old.id))!;
     const [, rollback] = await Promise.all([
-      ledgers[0].record(built(slow.id)),
+      ledgers[0].record(builtReport(slow.id, 'shop')),
       ledgers[1].accept({
-        app: APP,
+        app: TEST_APP,
         deployment: {
           ...build(),
           trigger: 'rollback',
@@ -188,13 +155,13 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   it('never rolls out a build of a deleted app, also when the delete races it', async () => {
     const { store, ledgers, close } = await replicas(id);
     const d = await ledgers[0].accept({
-      app: APP,
+      app: TEST_APP,
       deployment: build(),
       build: buildPayload,
     });
     await Promise.all([
-      ledgers[0].record(built(d.id)),
-      ledgers[1].deleteApp(APP),
+      ledgers[0].record(builtReport(d.id, 'shop')),
+      ledgers[1].deleteApp(TEST_APP),
     ]);
     const messages = await outbox(store);
     const deletes = messages.filter(m => m.type === 'DeleteRequested');
@@ -205,10 +172,10 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     for (const m of rollouts(messages)) {
       expect(m.payload.sequence).toBeLessThan(tombstone);
     }
-    expect(await store.getApp(APP.entityRef)).toBeUndefined();
+    expect(await store.getApp(TEST_APP.entityRef)).toBeUndefined();
     // The next request after a delete is ordered after the tombstone.
     const again = await ledgers[1].accept({
-      app: APP,
+      app: TEST_APP,
       deployment: build(),
       build: buildPayload,
     });
@@ -219,7 +186,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   it('cancels a queued build once: withdraws it and asks the cluster to stop', async () => {
     const { store, ledgers, close } = await replicas(id);
     const d = await ledgers[0].accept({
-      app: APP,
+      app: TEST_APP,
       deployment: build(),
       build: buildPayload,
     });
@@ -239,7 +206,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
       (await store.listEvents(d.id)).filter(e => e.status === 'cancelled'),
     ).toHaveLength(1);
     // Its build finishing later changes nothing.
-    await ledgers[1].record(built(d.id));
+    await ledgers[1].record(builtReport(d.id, 'shop'));
     expect(rollouts(await outbox(store))).toEqual([]);
     await close();
   });
@@ -249,7 +216,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     const results = await Promise.allSettled(
       ledgers.map((ledger, i) =>
         ledger.saveSettings({
-          app: APP,
+          app: TEST_APP,
           change: s => ({ ...s, replicas: i + 2 }),
           expectedVersion: 0,
           requestedBy: 'user:default/alice',
@@ -260,7 +227,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
       'fulfilled',
       'rejected',
     ]);
-    expect((await store.getApp(APP.entityRef))!.settingsVersion).toBe(1);
+    expect((await store.getApp(TEST_APP.entityRef))!.settingsVersion).toBe(1);
     await close();
   });
 });

@@ -1,4 +1,4 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import {
   Kli8ntMessage,
@@ -8,8 +8,8 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
-import { AppRecord, DeploymentRecord } from '../database/types';
-import { DEFAULT_SETTINGS } from '../service/settings';
+import { DeploymentRecord } from '../database/types';
+import { TEST_APP, startSqliteLedger } from '../__testUtils__/ledger';
 import { testBuildPayload } from '../__testUtils__/messages';
 import { DeploymentLedger } from './DeploymentLedger';
 
@@ -24,16 +24,6 @@ import { DeploymentLedger } from './DeploymentLedger';
  */
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-
-const APP: AppRecord = {
-  entityRef: 'component:default/shop',
-  appName: 'shop',
-  cluster: 'default',
-  settings: DEFAULT_SETTINGS,
-  settingsVersion: 0,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
 
 const digestOf = (id: string) =>
   `sha256:${createHash('sha256').update(id).digest('hex')}`;
@@ -181,8 +171,9 @@ class World {
   }
 
   private async deployments(): Promise<DeploymentRecord[]> {
-    return (await this.store.listDeployments(APP.entityRef, { limit: 1000 }))
-      .items;
+    return (
+      await this.store.listDeployments(TEST_APP.entityRef, { limit: 1000 })
+    ).items;
   }
 
   async step(step: Step) {
@@ -191,10 +182,10 @@ class World {
         const now = new Date().toISOString();
         const id = randomUUID();
         await this.ledger.accept({
-          app: (await this.store.getApp(APP.entityRef)) ?? APP,
+          app: (await this.store.getApp(TEST_APP.entityRef)) ?? TEST_APP,
           deployment: {
             id,
-            entityRef: APP.entityRef,
+            entityRef: TEST_APP.entityRef,
             appName: 'shop',
             cluster: 'default',
             trigger: 'manual',
@@ -212,7 +203,7 @@ class World {
         return;
       }
       case 'redeploy': {
-        const app = await this.store.getApp(APP.entityRef);
+        const app = await this.store.getApp(TEST_APP.entityRef);
         const sources = (await this.deployments()).filter(
           d => d.image && d.imageDigest,
         );
@@ -257,7 +248,7 @@ class World {
       case 'settings': {
         const value = String(++this.settingsCounter);
         await this.ledger.saveSettings({
-          app: (await this.store.getApp(APP.entityRef)) ?? APP,
+          app: (await this.store.getApp(TEST_APP.entityRef)) ?? TEST_APP,
           change: current => ({ ...current, env: { V: value } }),
           requestedBy: 'user:default/test',
         });
@@ -265,7 +256,7 @@ class World {
         return;
       }
       case 'delete': {
-        const app = await this.store.getApp(APP.entityRef);
+        const app = await this.store.getApp(TEST_APP.entityRef);
         if (!app) return;
         await this.ledger.deleteApp(app);
         this.lastSettings = undefined;
@@ -393,22 +384,13 @@ class World {
 }
 
 async function check(steps: Step[]) {
-  const knex = await databases.init('SQLITE_3');
-  const store = await DatabaseKli8ntStore.create({
-    database: { getClient: async () => knex },
-  });
-  const ledger = new DeploymentLedger({
-    store,
-    notifier: { statusChanged: async () => undefined },
-    logger: mockServices.logger.mock(),
-    kickRelay: () => undefined,
-  });
+  const { store, ledger } = await startSqliteLedger(databases);
   const world = new World(store, ledger);
   for (const step of steps) await world.step(step);
   await world.drain(random(steps.length));
 
   const deployments = (
-    await store.listDeployments(APP.entityRef, { limit: 1000 })
+    await store.listDeployments(TEST_APP.entityRef, { limit: 1000 })
   ).items;
   // Every accepted request ends (those of a deleted app went with it).
   for (const d of deployments) {
