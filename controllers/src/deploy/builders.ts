@@ -17,9 +17,11 @@ import {
   appEnvSecretName,
   appHost,
   kli8ntLabels,
+  processKey,
+  workerDeploymentName,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from './config';
-import { processKey, webProcess } from './processes';
+import { webProcess } from './processes';
 import {
   APP_API_VERSION,
   APP_KIND,
@@ -178,14 +180,14 @@ export function processPodLabels(
   app: App,
   process: AppProcess,
 ): Record<string, string> {
-  return { ...appLabels(app), [LABELS.process]: processKey(process) };
+  return { ...appLabels(app), [LABELS.process]: processKey(process.name) };
 }
 
 /** The Deployment of a process: the app's name for web, `<app>-<process>` for a worker. */
 export function processDeploymentName(app: App, process: AppProcess): string {
   return process.type === 'web'
     ? app.metadata.name
-    : `${app.metadata.name}-${processKey(process)}`;
+    : workerDeploymentName(app.metadata.name, process.name);
 }
 
 /** Makes the App the controlling owner, so deleting it deletes the object. */
@@ -363,7 +365,7 @@ export function desiredService(app: App): V1Service {
       // Only the web process's pods: workers and releases listen nowhere.
       selector: {
         ...appSelector(app),
-        [LABELS.process]: processKey(webProcess(app.spec) ?? { name: 'web' }),
+        [LABELS.process]: processKey(webProcess(app.spec)?.name ?? 'web'),
       },
       ports: [
         {

@@ -1,4 +1,5 @@
 // The processes an App runs (Procfile model): which are served, what their objects are called.
+import { processKey } from '@internal/backstage-plugin-kli8nt-common';
 import type { AppProcess, AppSpec } from './types';
 
 /** The App's processes; without a list, one web process running the image's command. */
@@ -28,14 +29,6 @@ export function runningProcesses(
 }
 
 /**
- * The process name as a Kubernetes name part and label value: Procfile
- * names may hold `_`, which object names may not.
- */
-export function processKey(process: Pick<AppProcess, 'name'>): string {
-  return process.name.replace(/_/g, '-').replace(/-+$/, '');
-}
-
-/**
  * Two processes whose keys collide (`my_worker` and `my-worker`) would
  * share one Deployment: the message names them, or undefined.
  */
@@ -44,7 +37,7 @@ export function processKeyConflict(
 ): string | undefined {
   const seen = new Map<string, string>();
   for (const process of processesOf(spec)) {
-    const key = processKey(process);
+    const key = processKey(process.name);
     const other = seen.get(key);
     if (other !== undefined) {
       return `Processes ${other} and ${process.name} would both be named ${key} in the cluster; rename one in the Procfile`;

@@ -7,7 +7,7 @@ import type {
   V1Job,
   V1Pod,
 } from '@kubernetes/client-node';
-import { LABELS } from '@internal/backstage-plugin-kli8nt-common';
+import { LABELS, processKey } from '@internal/backstage-plugin-kli8nt-common';
 import { applyObject, isNotFound } from '../runtime';
 import {
   CONTAINER_NAME,
@@ -15,7 +15,7 @@ import {
   desiredDeployment,
   processDeploymentName,
 } from './builders';
-import { processKey, releaseProcess, runningProcesses } from './processes';
+import { releaseProcess, runningProcesses } from './processes';
 import {
   RELEASE_LOG_LINES,
   desiredReleaseJob,
@@ -269,7 +269,7 @@ export async function judgeProcesses(
         namespace: app.metadata.namespace,
         labelSelector: `${appSelector(app)},${LABELS.deployment}=${
           app.spec.deploymentId
-        },${LABELS.process}=${processKey(process)}`,
+        },${LABELS.process}=${processKey(process.name)}`,
       });
       state = rolloutState(deployment, pods.items, healthCheckPath);
     }

@@ -68,6 +68,8 @@ export {
   cloneSecretName,
   appEnvSecretName,
   appTlsSecretName,
+  processKey,
+  workerDeploymentName,
   kli8ntLabels,
   LABELS,
   MANAGED_BY,

@@ -17,6 +17,8 @@ import {
   fnv1a32,
   kli8ntLabels,
   logTopicName,
+  processKey,
+  workerDeploymentName,
 } from './naming';
 import { appNameSchema } from './validation';
 
@@ -190,6 +192,9 @@ describe('names', () => {
     [() => cloneSecretName(ID), `build-${ID}-clone`],
     [() => appEnvSecretName('shop'), 'shop-env'],
     [() => appTlsSecretName('shop'), 'shop-tls'],
+    [() => processKey('my_worker_'), 'my-worker'],
+    [() => workerDeploymentName('shop', 'api'), 'shop-api'],
+    [() => workerDeploymentName('shop', 'my_worker'), 'shop-my-worker'],
     [() => INFORM_QUEUE, 'inform'],
     [
       () => deploymentSignalChannel('component:default/shop'),

@@ -270,6 +270,29 @@ export function appTlsSecretName(app: string): string {
 }
 
 /**
+ * A Procfile process name as a Kubernetes name part and label value
+ * (`my_worker` → `my-worker`): Procfile names may hold `_`, which object
+ * names may not.
+ *
+ * @public
+ */
+export function processKey(processName: string): string {
+  return processName.replace(/_/g, '-').replace(/-+$/, '');
+}
+
+/**
+ * Name of the Deployment a worker process runs as: `<app>-<process key>`,
+ * beside the app's web Deployment, which is named after the app. So the
+ * worker `api` of `shop` and an app named `shop-api` would share one name;
+ * the portal refuses the second of the two.
+ *
+ * @public
+ */
+export function workerDeploymentName(app: string, processName: string): string {
+  return `${app}-${processKey(processName)}`;
+}
+
+/**
  * The labels for an object that belongs to an app, and to a deployment when
  * given.
  *

@@ -4,7 +4,6 @@ import { Process } from '@internal/backstage-plugin-kli8nt-common';
 import { AppDirectory } from '../service/apps';
 import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';
 import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
-import { workerDeploymentName } from './workerNames';
 
 /*
  * A worker runs as Deployment `<app>-<process>` (#21): `shop` with a worker
@@ -49,11 +48,6 @@ async function setup() {
 }
 
 describe('worker Deployment names', () => {
-  it('names a worker as the deploy controller does', () => {
-    expect(workerDeploymentName('shop', 'api')).toBe('shop-api');
-    expect(workerDeploymentName('shop', 'my_worker')).toBe('shop-my-worker');
-  });
-
   it('fails a build of shop with a worker api when the app shop-api exists', async () => {
     const { build, deployQueue } = await setup();
     expect(await build('shop-api', [WEB])).toMatchObject(ROLLED_OUT);

@@ -2,12 +2,14 @@ import { ConflictError } from '@backstage/errors';
 import {
   Process,
   isTerminalStatus,
+  workerDeploymentName,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore, LedgerTx } from '../database/types';
 import { imageProcesses } from './imageProcesses';
 
 /*
- * A worker process runs as a Deployment named `<app>-<process>` in the apps
+ * A worker process runs as a Deployment named `<app>-<process>` (the rule
+ * the deploy controller names it by, workerDeploymentName) in the apps
  * namespace, where every app's web Deployment is named after the app: `shop`
  * with a worker `api` and an app named `shop-api` would both own
  * `shop-api`. The portal knows every app name, so it refuses the second of
@@ -17,14 +19,6 @@ import { imageProcesses } from './imageProcesses';
 /** A refused rollout: the deployment ends `failed` with this reason. */
 export class ProcessNameConflictError extends ConflictError {
   readonly reason = 'ProcessNameConflict';
-}
-
-/**
- * The Deployment of a worker, as the deploy controller names it
- * (`processDeploymentName` and `processKey` in controllers/src/deploy).
- */
-export function workerDeploymentName(appName: string, process: string) {
-  return `${appName}-${process.replace(/_/g, '-').replace(/-+$/, '')}`;
 }
 
 const workers = (processes: Process[] | undefined) =>
