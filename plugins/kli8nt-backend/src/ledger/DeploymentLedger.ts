@@ -1,14 +1,9 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
-  Kli8ntPayloadInput,
   StatusReportMessage,
-  buildQueueName,
-  createMessage,
-  deployQueueName,
   isTerminalStatus,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   AppRecord,
@@ -23,10 +18,17 @@ import {
   assertAppSize,
   assertBuildSlots,
 } from '../limits/limits';
-import { appConfigOf } from '../service/settings';
 import { imageProcesses } from './imageProcesses';
 import { ProcessNameConflictError, assertWorkerNamesFree } from './workerNames';
-import { Txn, append, decide, entry, outboxOf, stopBuild } from './txn';
+import {
+  BuildPayload,
+  RolloutReason,
+  buildRequest,
+  configDeployment,
+  deleteRequest,
+  rolloutRequest,
+} from './requests';
+import { Txn, append, decide, entry, runInApp, stopBuild } from './txn';
 import {
   decideBuilt,
   decideCancel,
@@ -34,9 +36,6 @@ import {
   isBuild,
   rolloutEffects,
 } from './decide';
-
-type BuildPayload = Omit<Kli8ntPayloadInput<'BuildRequested'>, 'config'>;
-type RolloutReason = 'build' | 'redeploy' | 'rollback' | 'config';
 
 /**
  * The one place that decides about deployments. Every change — a request
@@ -62,24 +61,8 @@ export class DeploymentLedger {
     },
   ) {}
 
-  private async run<T>(
-    appName: string,
-    fn: (txn: Txn) => Promise<T>,
-  ): Promise<T> {
-    let txn: Txn | undefined;
-    const result = await this.options.store.inApp(appName, tx => {
-      txn = { tx, now: this.options.now?.() ?? new Date(), changes: [] };
-      return fn(txn);
-    });
-    this.options.kickRelay();
-    for (const { deployment, previous } of txn?.changes ?? []) {
-      this.options.logger.info(
-        `Deployment ${deployment.id} of ${deployment.appName} is ${deployment.status}`,
-        { reason: deployment.reason },
-      );
-      await this.options.notifier.statusChanged(deployment, previous);
-    }
-    return result;
+  private run<T>(appName: string, fn: (txn: Txn) => Promise<T>): Promise<T> {
+    return runInApp(this.options, appName, fn);
   }
 
   /**
@@ -118,12 +101,7 @@ export class DeploymentLedger {
       const deployment: DeploymentRecord = { ...request.deployment, sequence };
       await tx.insertDeployment(deployment);
       if (request.build) {
-        const message = createMessage('BuildRequested', {
-          deploymentId: deployment.id,
-          occurredAt: deployment.createdAt,
-          payload: { ...request.build, config: appConfigOf(app.settings) },
-        });
-        await tx.enqueue([outboxOf(buildQueueName(app.cluster), message)]);
+        await tx.enqueue([buildRequest(app, deployment, request.build)]);
         return deployment;
       }
       return this.rollOut(
@@ -219,11 +197,7 @@ export class DeploymentLedger {
           await stopBuild(txn, d, true);
         }
       }
-      const message = createMessage('DeleteRequested', {
-        deploymentId: randomUUID(),
-        payload: { app: app.appName, cluster: app.cluster, sequence },
-      });
-      await tx.enqueue([outboxOf(deployQueueName(app.cluster), message)]);
+      await tx.enqueue([deleteRequest(app, sequence)]);
     });
   }
 
@@ -266,25 +240,13 @@ export class DeploymentLedger {
       }
       await tx.saveApp(app, { replace: true });
       const sequence = await tx.nextSequence();
-      const deployment: DeploymentRecord = {
-        id: randomUUID(),
-        entityRef: app.entityRef,
-        appName: app.appName,
-        cluster: app.cluster,
-        trigger: 'config',
-        ref: source.ref,
-        commitSha: source.commitSha,
-        repo: source.repo,
-        sourcePath: source.sourcePath,
-        sourceDeploymentId: source.id,
+      const deployment = configDeployment({
+        app,
+        source,
         requestedBy: options.requestedBy,
-        image: source.image,
-        imageDigest: source.imageDigest,
-        status: 'queued',
         sequence,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      };
+        now,
+      });
       await tx.insertDeployment(deployment);
       return {
         app,
@@ -319,23 +281,16 @@ export class DeploymentLedger {
     const rolloutSequence = sequence ?? (await tx.nextSequence());
     await tx.setRolloutSequence(deployment.id, rolloutSequence);
     const rolledOut = { ...deployment, rolloutSequence };
-    const message = createMessage('DeployRequested', {
-      deploymentId: deployment.id,
-      occurredAt: txn.now,
-      payload: {
-        app: app.appName,
-        entityRef: app.entityRef,
-        cluster: app.cluster,
-        image: deployment.image!,
-        imageDigest: deployment.imageDigest!,
-        revision: deployment.commitSha,
+    await tx.enqueue([
+      rolloutRequest({
+        app,
+        deployment,
         reason,
-        config: appConfigOf(app.settings),
-        sequence: rolloutSequence,
-        ...(processes ? { processes } : {}),
-      },
-    });
-    await tx.enqueue([outboxOf(deployQueueName(app.cluster), message)]);
+        rolloutSequence,
+        processes,
+        now: txn.now,
+      }),
+    ]);
     const effects = rolloutEffects(entry(rolledOut), others.map(entry));
     for (const id of effects.supersede) {
       const other = others.find(o => o.id === id)!;

@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   Kli8ntMessage,
   StatusReportMessage,
@@ -8,14 +9,16 @@ import {
 import {
   DeploymentRecord,
   DeploymentState,
+  Kli8ntStore,
   LedgerTx,
   OutboxMessage,
 } from '../database/types';
+import { DeploymentNotifier } from '../inform/DeploymentNotifier';
 import { LedgerEntry } from './decide';
 
 /*
- * The ledger's steps inside one transaction: append an event and refold,
- * record a decision, stop a build.
+ * The ledger's transaction (run, then announce) and its steps inside one:
+ * append an event and refold, record a decision, stop a build.
  */
 
 /** One ledger transaction and what to announce once it committed. */
@@ -23,6 +26,37 @@ export interface Txn {
   tx: LedgerTx;
   now: Date;
   changes: Array<{ deployment: DeploymentRecord; previous: DeploymentState }>;
+}
+
+/**
+ * Runs `fn` in the app's transaction (`Kli8ntStore.inApp`); after the
+ * commit, wakes the outbox relay and announces each deployment it changed.
+ */
+export async function runInApp<T>(
+  deps: {
+    store: Pick<Kli8ntStore, 'inApp'>;
+    notifier: DeploymentNotifier;
+    logger: LoggerService;
+    kickRelay(): void;
+    now?: () => Date;
+  },
+  appName: string,
+  fn: (txn: Txn) => Promise<T>,
+): Promise<T> {
+  let txn: Txn | undefined;
+  const result = await deps.store.inApp(appName, tx => {
+    txn = { tx, now: deps.now?.() ?? new Date(), changes: [] };
+    return fn(txn);
+  });
+  deps.kickRelay();
+  for (const { deployment, previous } of txn?.changes ?? []) {
+    deps.logger.info(
+      `Deployment ${deployment.id} of ${deployment.appName} is ${deployment.status}`,
+      { reason: deployment.reason },
+    );
+    await deps.notifier.statusChanged(deployment, previous);
+  }
+  return result;
 }
 
 export function entry(d: DeploymentRecord): LedgerEntry {
