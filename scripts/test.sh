@@ -28,10 +28,9 @@ fi
 
 # Stop the services also when `up` fails half-way or a test fails.
 trap 'scripts/testenv/testenv down' EXIT
-scripts/testenv/testenv up
+# With the heavy one-time image preparation, before any test runner starts.
+scripts/world-up.sh
 eval "$(scripts/testenv/testenv env)"
-# Heavy one-time preparation, before any test runner starts.
-scripts/images/prepare
 
 # Integration tests fail instead of skipping when a service is missing.
 export KLI8NT_TESTENV=required CI=true
