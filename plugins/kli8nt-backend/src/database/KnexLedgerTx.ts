@@ -130,9 +130,14 @@ export class KnexLedgerTx implements LedgerTx {
     return row ? rowToDeployment(row) : undefined;
   }
 
-  async activeDeployments() {
+  activeDeployments() {
+    return this.activeDeploymentsOf(this.appName);
+  }
+
+  async activeDeploymentsOf(appName: string, options: { lock?: boolean } = {}) {
+    if (options.lock) await KnexLedgerTx.lock(this.tx, appName);
     const rows = await this.tx<DeploymentRow>('deployments')
-      .where({ app_name: this.appName })
+      .where({ app_name: appName })
       .andWhere(q =>
         q.whereNotIn('status', TERMINAL as string[]).orWhere('status', 'live'),
       );

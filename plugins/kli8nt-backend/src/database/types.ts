@@ -127,6 +127,16 @@ export interface LedgerTx {
   /** The app's deployments that are not finished, and the live ones. */
   activeDeployments(): Promise<DeploymentRecord[]>;
   /**
+   * The same of another app. `lock` takes that app's ledger lock as well,
+   * held to this transaction's commit: only for an app whose name is a
+   * prefix of this one's, so that locks are taken longest name first and
+   * two transactions never wait for each other.
+   */
+  activeDeploymentsOf(
+    appName: string,
+    options?: { lock?: boolean },
+  ): Promise<DeploymentRecord[]>;
+  /**
    * Builds queued or running (not yet rolled out) of this app, and of all
    * apps of `cluster`. Other apps' rows are not locked: a count, not a claim.
    */

@@ -1,6 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { AppRecord } from '../database/types';
 import { AppDirectory } from '../service/apps';
 import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';
 import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
@@ -26,25 +27,31 @@ const entity = (name: string): Entity => ({
 async function setup() {
   const { knex, store, ledger } = await startSqliteLedger(databases);
   const apps = new AppDirectory({ store, cluster: 'default' });
-  /** Accepts a build of the entity's app and reports it built with `processes`. */
-  const build = async (name: string, processes: Process[]) => {
-    const { app } = await apps.resolve(entity(name));
-    const accepted = await ledger.accept({
+  /** Accepts a build of `app` (requested at `createdAt`, else now). */
+  const accept = (app: AppRecord, createdAt?: string) => {
+    const deployment = testDeployment();
+    return ledger.accept({
       app,
       deployment: {
-        ...testDeployment(),
+        ...deployment,
         entityRef: app.entityRef,
         appName: app.appName,
+        createdAt: createdAt ?? deployment.createdAt,
       },
       build: { ...testBuildPayload(), app: app.appName },
     });
+  };
+  /** Accepts a build of the entity's app and reports it built with `processes`. */
+  const build = async (name: string, processes: Process[]) => {
+    const { app } = await apps.resolve(entity(name));
+    const accepted = await accept(app);
     return ledger.record(builtReport(accepted.id, app.appName, processes));
   };
   const deployQueue = async () =>
     (await knex('outbox').where({ queue: 'deploy.default' })).map(
       r => JSON.parse(r.message).payload.app,
     );
-  return { store, ledger, apps, build, deployQueue };
+  return { store, ledger, apps, accept, build, deployQueue };
 }
 
 describe('worker Deployment names', () => {
@@ -89,5 +96,20 @@ describe('worker Deployment names', () => {
     expect(app.appName).toBe('shop-api');
     // The first rollout was replaced before it was sent.
     expect(await deployQueue()).toEqual(['shop']);
+  });
+
+  it('finds the worker shop runs behind any number of later builds', async () => {
+    const { build, accept, apps, ledger, store } = await setup();
+    expect(await build('shop', [WEB, API_WORKER])).toMatchObject(ROLLED_OUT);
+    // 21 newer builds cancelled: the rollout is no longer on the first page.
+    const shop = (await store.getAppByName('shop'))!;
+    for (let i = 0; i < 21; i++) {
+      const later = new Date(Date.UTC(2099, 0, 1, 0, 0, i)).toISOString();
+      await ledger.cancel(await accept(shop, later), 'user:default/alice');
+    }
+    await expect(apps.resolve(entity('shop-api'))).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringContaining('worker process api'),
+    });
   });
 });

@@ -1,10 +1,9 @@
 import { ConflictError } from '@backstage/errors';
 import {
   Process,
-  isTerminalStatus,
   workerDeploymentName,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { AppRecord, Kli8ntStore, LedgerTx } from '../database/types';
+import { AppRecord, LedgerTx } from '../database/types';
 import { imageProcesses } from './imageProcesses';
 
 /*
@@ -41,36 +40,35 @@ export async function assertWorkerNamesFree(
   }
 }
 
+/** The workers of the image `appName` rolls out now (live or on its way). */
+export async function currentWorkers(
+  tx: Pick<LedgerTx, 'activeDeploymentsOf' | 'listEvents' | 'getDeployment'>,
+  appName: string,
+  options?: { lock?: boolean },
+): Promise<Process[]> {
+  const [current] = (await tx.activeDeploymentsOf(appName, options))
+    .filter(d => d.rolloutSequence !== undefined)
+    .sort((a, b) => b.rolloutSequence! - a.rolloutSequence!);
+  return current ? workers(await imageProcesses(tx, current)) : [];
+}
+
 /**
  * Throws when a new app named `appName` would take the Deployment name of
- * a worker that another app (`shop` for `shop-api`) runs or rolls out now.
+ * a worker that another app (`shop` for `shop-api`) runs or rolls out now;
+ * `workersOf` reads that app's {@link currentWorkers}.
  */
 export async function assertNameFreeOfWorkers(
-  store: Pick<
-    Kli8ntStore,
-    'getAppByName' | 'listDeployments' | 'listEvents' | 'getDeployment'
-  >,
+  tx: Pick<LedgerTx, 'getAppByName'>,
+  workersOf: (owner: AppRecord) => Promise<Process[]>,
   appName: string,
   cluster: string,
 ): Promise<void> {
   for (let dash = appName.indexOf('-'); dash > 0; ) {
-    const owner = await store.getAppByName(appName.slice(0, dash));
+    const owner = await tx.getAppByName(appName.slice(0, dash));
     if (owner && owner.cluster === cluster) {
-      const { items } = await store.listDeployments(owner.entityRef, {
-        limit: 20,
-      });
-      const current = items
-        .filter(
-          d =>
-            d.rolloutSequence !== undefined &&
-            (d.status === 'live' || !isTerminalStatus(d.status)),
-        )
-        .sort((a, b) => b.rolloutSequence! - a.rolloutSequence!)[0];
-      const worker =
-        current &&
-        workers(await imageProcesses(store, current)).find(
-          w => workerDeploymentName(owner.appName, w.name) === appName,
-        );
+      const worker = (await workersOf(owner)).find(
+        w => workerDeploymentName(owner.appName, w.name) === appName,
+      );
       if (worker) {
         throw new ConflictError(
           `App name '${appName}' is the Deployment of the worker process ${worker.name} of ${owner.entityRef}: set another name with the kli8nt.io/app annotation`,

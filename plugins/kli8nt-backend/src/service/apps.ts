@@ -3,7 +3,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import { appNameFromEntity } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore } from '../database/types';
-import { assertNameFreeOfWorkers } from '../ledger/workerNames';
+import { assertNameFreeOfWorkers, currentWorkers } from '../ledger/workerNames';
 import { DEFAULT_SETTINGS } from './settings';
 
 /** Who asked: the user's entity ref, else the principal's subject or type. */
@@ -56,8 +56,12 @@ export class AppDirectory {
           `App name '${app.appName}' is already used by ${clash.entityRef}; set the kli8nt.io/app annotation`,
         );
       }
+      const { store } = this.options;
       await assertNameFreeOfWorkers(
-        this.options.store,
+        store,
+        // The owner's current rollout, however long its history is.
+        owner =>
+          store.inApp(owner.appName, tx => currentWorkers(tx, owner.appName)),
         app.appName,
         app.cluster,
       );
