@@ -19,7 +19,12 @@ import {
   assertBuildSlots,
 } from '../limits/limits';
 import { imageProcesses } from './imageProcesses';
-import { ProcessNameConflictError, assertWorkerNamesFree } from './workerNames';
+import {
+  ProcessNameConflictError,
+  assertNameFreeOfWorkers,
+  assertWorkerNamesFree,
+  currentWorkers,
+} from './workerNames';
 import {
   BuildPayload,
   RolloutReason,
@@ -80,6 +85,17 @@ export class DeploymentLedger {
   }): Promise<DeploymentRecord> {
     return this.run(request.app.appName, async txn => {
       const { tx } = txn;
+      if (!(await tx.getApp(request.app.entityRef))) {
+        // A new app: AppDirectory checked its name outside any lock; check
+        // again holding the lock of the app whose worker it could be, so
+        // that app's next rollout sees this one (or this one sees it).
+        await assertNameFreeOfWorkers(
+          tx,
+          owner => currentWorkers(tx, owner.appName, { lock: true }),
+          request.app.appName,
+          request.app.cluster,
+        );
+      }
       await tx.saveApp(request.app);
       let app = (await tx.getApp(request.app.entityRef))!;
       if (

@@ -112,4 +112,17 @@ describe('worker Deployment names', () => {
       message: expect.stringContaining('worker process api'),
     });
   });
+
+  it('refuses shop-api at accept when shop rolled out its worker api after the name check', async () => {
+    const { build, accept, apps, store } = await setup();
+    const { app } = await apps.resolve(entity('shop-api'));
+    expect(await build('shop', [WEB, API_WORKER])).toMatchObject(ROLLED_OUT);
+
+    await expect(accept(app)).rejects.toMatchObject({
+      name: 'ConflictError',
+      message:
+        "App name 'shop-api' is the Deployment of the worker process api of component:default/shop: set another name with the kli8nt.io/app annotation",
+    });
+    expect(await store.getAppByName('shop-api')).toBeUndefined();
+  });
 });
