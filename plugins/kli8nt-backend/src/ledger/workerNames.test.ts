@@ -125,4 +125,30 @@ describe('worker Deployment names', () => {
     });
     expect(await store.getAppByName('shop-api')).toBeUndefined();
   });
+
+  it("fails a build whose worker takes the Deployment of another app's worker", async () => {
+    const { build, deployQueue } = await setup();
+    const worker = (name: string): Process => ({ ...API_WORKER, name });
+    expect(await build('shop', [WEB, worker('a-b')])).toMatchObject(ROLLED_OUT);
+
+    // shop's a-b and shop-a's b would both be Deployment shop-a-b.
+    expect(await build('shop-a', [WEB, worker('b')])).toMatchObject({
+      status: 'failed',
+      reason: 'ProcessNameConflict',
+      message:
+        'The worker process b of shop-a would run as Deployment shop-a-b, which is the worker process a-b of component:default/shop: rename the process in the Procfile, or give one of the apps another name (kli8nt.io/app annotation)',
+    });
+    expect(await deployQueue()).toEqual(['shop']);
+    // And the other way round: shop-a runs b, shop's a-b is refused.
+    expect(await build('shop-a', [WEB, worker('c')])).toMatchObject(ROLLED_OUT);
+    expect(await build('shop', [WEB])).toMatchObject(ROLLED_OUT);
+    expect(await build('shop-a', [WEB, worker('b')])).toMatchObject(ROLLED_OUT);
+    expect(await build('shop', [WEB, worker('a-b')])).toMatchObject({
+      status: 'failed',
+      reason: 'ProcessNameConflict',
+      message: expect.stringContaining(
+        'which is the worker process b of component:default/shop-a',
+      ),
+    });
+  });
 });

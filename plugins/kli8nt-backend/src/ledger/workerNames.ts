@@ -23,19 +23,49 @@ export class ProcessNameConflictError extends ConflictError {
 const workers = (processes: Process[] | undefined) =>
   (processes ?? []).filter(p => p.type === 'worker');
 
-/** Throws when a worker of `app` would take the name of another app. */
+/**
+ * Throws when a worker of `app` would take the name of another app, or of
+ * a worker of another app: `shop`'s `a-b` and `shop-a`'s `b` are both
+ * `shop-a-b`. Such an app's name is a prefix of the Deployment name; its
+ * current image is read without its lock (prefixes can be longer or shorter
+ * than `app`'s name, so locking them could make two rollouts wait for each
+ * other).
+ */
 export async function assertWorkerNamesFree(
-  tx: Pick<LedgerTx, 'getAppByName'>,
+  tx: Pick<
+    LedgerTx,
+    'getAppByName' | 'activeDeploymentsOf' | 'listEvents' | 'getDeployment'
+  >,
   app: Pick<AppRecord, 'appName' | 'cluster' | 'entityRef'>,
   processes: Process[] | undefined,
 ): Promise<void> {
+  const refuse = (worker: Process, name: string, taken: string) => {
+    throw new ProcessNameConflictError(
+      `The worker process ${worker.name} of ${app.appName} would run as Deployment ${name}, which is ${taken}: rename the process in the Procfile, or give one of the apps another name (kli8nt.io/app annotation)`,
+    );
+  };
   for (const worker of workers(processes)) {
     const name = workerDeploymentName(app.appName, worker.name);
     const other = await tx.getAppByName(name);
     if (other && other.cluster === app.cluster) {
-      throw new ProcessNameConflictError(
-        `The worker process ${worker.name} of ${app.appName} would run as Deployment ${name}, which is the app of ${other.entityRef}: rename the process in the Procfile, or give one of the apps another name (kli8nt.io/app annotation)`,
+      refuse(worker, name, `the app of ${other.entityRef}`);
+    }
+    for (let dash = name.indexOf('-'); dash > 0; ) {
+      const prefix = name.slice(0, dash);
+      dash = name.indexOf('-', dash + 1);
+      if (prefix === app.appName) continue;
+      const owner = await tx.getAppByName(prefix);
+      if (!owner || owner.cluster !== app.cluster) continue;
+      const same = (await currentWorkers(tx, prefix)).find(
+        w => workerDeploymentName(prefix, w.name) === name,
       );
+      if (same) {
+        refuse(
+          worker,
+          name,
+          `the worker process ${same.name} of ${owner.entityRef}`,
+        );
+      }
     }
   }
 }
