@@ -9,6 +9,7 @@ import { AppRecord, Kli8ntStore, RepoRef } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import { EntityRepoResolver } from '../github/repo';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
+import { LimitExceededError } from '../limits/limits';
 import { DeploymentCommands } from '../service/DeploymentCommands';
 import { GitSettingsRecord, GitStore, PreviewRecord } from './GitStore';
 import { PullRequestEvent, PushEvent } from './payloads';
@@ -108,17 +109,35 @@ export class GitDeploys {
         );
         continue;
       }
-      const deployment = await commands.deployCommit({
-        entity,
-        ref: push.branch,
-        commitSha: push.after,
-        trigger: 'push',
-        requestedBy: `github:${push.pusher}`,
-        triggerUrl: push.compareUrl,
-      });
-      logger.info(
-        `Push of ${push.after} to ${push.branch} by ${push.pusher} deploys ${deployment.appName} (deployment ${deployment.id})`,
+      await this.withinLimits(
+        `Push of ${push.after} to ${push.branch} for ${settings.entityRef}`,
+        async () => {
+          const deployment = await commands.deployCommit({
+            entity,
+            ref: push.branch,
+            commitSha: push.after,
+            trigger: 'push',
+            requestedBy: `github:${push.pusher}`,
+            triggerUrl: push.compareUrl,
+          });
+          logger.info(
+            `Push of ${push.after} to ${push.branch} by ${push.pusher} deploys ${deployment.appName} (deployment ${deployment.id})`,
+          );
+        },
       );
+    }
+  }
+
+  /**
+   * One entity's deploy of a webhook: an operator's cap refusing it (429,
+   * 422) is logged, and the repository's other entities still deploy.
+   */
+  private async withinLimits(what: string, deploy: () => Promise<void>) {
+    try {
+      await deploy();
+    } catch (error) {
+      if (!(error instanceof LimitExceededError)) throw error;
+      this.options.logger.warn(`${what} not deployed: ${error.message}`);
     }
   }
 
@@ -138,7 +157,11 @@ export class GitDeploys {
         continue;
       }
       const entity = await this.entityOf(settings);
-      if (entity) await this.deployPreview(entity, settings, pr, decision);
+      if (!entity) continue;
+      await this.withinLimits(
+        `Preview of pull request #${pr.number} for ${settings.entityRef}`,
+        () => this.deployPreview(entity, settings, pr, decision),
+      );
     }
   }
 
@@ -154,15 +177,7 @@ export class GitDeploys {
     const app = await this.previewApp(parent, pr.number, decision.secrets);
     if (!app) return;
     const existing = await git.getPreview(settings.entityRef, pr.number);
-    if (!existing) {
-      const others = await git.listPreviews(settings.entityRef);
-      for (const old of previewsToStop(others, settings.previews.limit)) {
-        await this.stopPreview(
-          old,
-          `at most ${settings.previews.limit} previews, #${pr.number} opened`,
-        );
-      }
-    }
+    // Deployed first: a preview refused by a cap stops no other.
     const deployment = await commands.deployCommit({
       entity,
       app,
@@ -173,6 +188,15 @@ export class GitDeploys {
       triggerUrl: pr.url,
       githubEnvironment: `preview/pr-${pr.number}`,
     });
+    if (!existing) {
+      const others = await git.listPreviews(settings.entityRef);
+      for (const old of previewsToStop(others, settings.previews.limit)) {
+        await this.stopPreview(
+          old,
+          `at most ${settings.previews.limit} previews, #${pr.number} opened`,
+        );
+      }
+    }
     const now = this.now();
     await git.savePreview({
       appName: app.appName,

@@ -52,7 +52,11 @@ afterEach(() => github.reset());
 afterAll(() => github.server.close());
 
 async function startBackend(
-  options: { knex?: Knex; trustedOrigins?: string[] } = {},
+  options: {
+    knex?: Knex;
+    trustedOrigins?: string[];
+    limits?: Record<string, unknown>;
+  } = {},
 ) {
   const knex = options.knex ?? (await databases.init('SQLITE_3'));
   let events: EventsService | undefined;
@@ -89,6 +93,7 @@ async function startBackend(
             secretKey: Buffer.alloc(32, 7).toString('base64'),
             appsDomain: 'apps.example.com',
             github: { trustedOrigins: options.trustedOrigins ?? [CATALOG] },
+            ...(options.limits ? { limits: options.limits } : {}),
           },
         },
       }),
@@ -125,12 +130,12 @@ const pushOfMain = {
   commits: [{ id: fx.SHA, added: [], removed: [], modified: ['a.ts'] }],
 };
 
-function pullRequest(action: string, sha: string) {
+function pullRequest(action: string, sha: string, number = 7) {
   return {
     action,
-    number: 7,
+    number,
     pull_request: {
-      html_url: 'https://github.com/acme/shop/pull/7',
+      html_url: `https://github.com/acme/shop/pull/${number}`,
       user: { login: 'sam' },
       head: {
         ref: 'feature',
@@ -289,6 +294,75 @@ describe('previews follow their parent (#20)', () => {
     expect(await settingsOf('component:default/shop')).toMatchObject({
       domains: ['shop.example.com'],
       secrets: ['TOKEN'],
+    });
+  });
+});
+
+describe('limits and git-driven deploys (#17, #20)', () => {
+  it('a push deploys every entity of the repository that is under its caps', async () => {
+    const { server, api, publish, deployments } = await startBackend({
+      limits: { builds: { perApp: 1 } },
+    });
+    for (const ref of ['central', 'shop']) {
+      const saved = await api('put', '/apps/git-settings', ref).send({
+        autoDeployBranch: 'main',
+      });
+      expect(saved.status).toBe(200);
+    }
+    // central (the first of the repository's entities) is at its cap.
+    const manual = await request(server)
+      .post('/api/kli8nt/deployments')
+      .send({ entityRef: 'component:default/central' });
+    expect(manual.status).toBe(202);
+
+    await publish(GITHUB_TOPICS.push, pushOfMain);
+    expect((await deployments()).map(d => [d.entity_ref, d.trigger])).toEqual([
+      ['component:default/central', 'manual'],
+      ['component:default/shop', 'push'],
+    ]);
+  });
+
+  it('a preview refused by a cap leaves the existing previews running', async () => {
+    const roomy = await startBackend({ limits: { app: { maxCpu: '100' } } });
+    const configure = (path: string, body: object) =>
+      roomy.api('put', path, 'shop').send(body);
+    expect((await configure('/apps/settings', { replicas: 10 })).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await configure('/apps/git-settings', {
+          previews: { enabled: true, limit: 1 },
+        })
+      ).status,
+    ).toBe(200);
+    await roomy.publish(
+      GITHUB_TOPICS.pullRequest,
+      pullRequest('opened', fx.SHA, 7),
+    );
+    const { knex } = roomy;
+    const previews = async () => ({
+      apps: (await knex('apps').orderBy('app_name')).map(a => a.app_name),
+      previews: (await knex('previews')).map(p => p.pr_number),
+    });
+    expect(await previews()).toEqual({
+      apps: ['pr-7--shop', 'shop'],
+      previews: [7],
+    });
+
+    // The operator lowers the cap: #8 (which would replace #7, one preview
+    // at most) takes the parent's 10 replicas and is refused (422).
+    const strict = await startBackend({
+      knex,
+      limits: { app: { maxCpu: '4' } },
+    });
+    await strict.publish(
+      GITHUB_TOPICS.pullRequest,
+      pullRequest('opened', fx.SHA, 8),
+    );
+    expect(await previews()).toEqual({
+      apps: ['pr-7--shop', 'shop'],
+      previews: [7],
     });
   });
 });
