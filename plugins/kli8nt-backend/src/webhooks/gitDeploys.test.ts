@@ -10,6 +10,7 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { EventsService, eventsServiceRef } from '@backstage/plugin-events-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { kli8ntPlugin } from '../plugin';
@@ -55,7 +56,7 @@ async function startBackend(
   options: {
     knex?: Knex;
     trustedOrigins?: string[];
-    limits?: Record<string, unknown>;
+    limits?: JsonObject;
   } = {},
 ) {
   const knex = options.knex ?? (await databases.init('SQLITE_3'));
