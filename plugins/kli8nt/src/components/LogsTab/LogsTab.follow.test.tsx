@@ -65,6 +65,11 @@ describe('LogsTab following the tail', () => {
       .map(r => Number(r.textContent));
   const list = () =>
     viewer().querySelector<HTMLElement>('div[style*="overflow: auto"]')!;
+  /** Scrolls the list as a user does: a wheel turn, then the move. */
+  const userScrollTo = (top: number) => {
+    list().dispatchEvent(new Event('wheel', { bubbles: true }));
+    list().scrollTop = top;
+  };
 
   async function replayed(lines: number) {
     for (let i = 0; i < lines; i++) server.push();
@@ -85,16 +90,15 @@ describe('LogsTab following the tail', () => {
     act(() => {
       for (let i = 0; i < 50; i++) server.push();
     });
-    await waitFor(() => expect(rows()).toContain(1051));
+    // 50 renders of a 1,000-line viewer: slow in jsdom on a busy machine.
+    await waitFor(() => expect(rows()).toContain(1051), { timeout: 20_000 });
     await waitFor(() => expect(list().scrollTop).toBe(1051 * 20 - LIST_HEIGHT));
     expect(screen.queryByText(/new lines/)).not.toBeInTheDocument();
   });
 
   it('keeps the place of a user who scrolled up, and follows again at the end', async () => {
     await replayed(1000);
-    act(() => {
-      list().scrollTop = 200 * 20; // line 201 at the top
-    });
+    act(() => userScrollTo(200 * 20)); // line 201 at the top
     await screen.findByText('Scrolled up · 0 new lines');
     await waitFor(() => expect(rows()).toContain(201));
 
@@ -107,9 +111,7 @@ describe('LogsTab following the tail', () => {
     expect(rows()).toContain(201);
     expect(rows()).not.toContain(1031);
 
-    act(() => {
-      list().scrollTop = list().scrollHeight;
-    });
+    act(() => userScrollTo(list().scrollHeight));
     await waitFor(() => expect(rows()).toContain(1031));
     expect(screen.queryByText(/new lines/)).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Pause' })).toBeInTheDocument();
@@ -120,12 +122,10 @@ describe('LogsTab following the tail', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Pause' }));
     act(() => {
       server.push();
-      list().scrollTop = 0;
+      userScrollTo(0);
     });
     await waitFor(() => expect(rows()).toContain(1));
-    act(() => {
-      list().scrollTop = list().scrollHeight;
-    });
+    act(() => userScrollTo(list().scrollHeight));
     await new Promise(resolve => setTimeout(resolve, 300));
     expect(screen.getByText('Paused · 1 new lines')).toBeInTheDocument();
     expect(rows()).not.toContain(102);

@@ -2,6 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 
 /** This close to the end (two 20 px rows) counts as at the end. */
 const AT_END_PX = 40;
+/** A scroll this soon after the user's wheel, touch, key or pointer is theirs. */
+const USER_SCROLL_MS = 1000;
+const USER_INPUTS = ['wheel', 'touchmove', 'keydown'] as const;
 
 /**
  * The scroll container of Backstage's LogViewer: its react-window list,
@@ -43,15 +46,32 @@ export function useFollowTail(options: {
   following.current = options.following;
   // The list's last known position: a scroll event above it is a scroll up.
   const lastTop = useRef(0);
+  // When the user last touched the viewer. A scroll up without it is the
+  // list's own (a late scroll event of an earlier change), not a wish to stop.
+  const lastInput = useRef(-Infinity);
+  // A pointer held down (e.g. dragging the scrollbar): every scroll is theirs.
+  const pointerDown = useRef(false);
 
   useEffect(() => {
     if (!root) return undefined;
+    const onInput = () => {
+      lastInput.current = Date.now();
+    };
+    const onPointerDown = () => {
+      pointerDown.current = true;
+    };
+    const onPointerUp = () => {
+      pointerDown.current = false;
+      lastInput.current = Date.now();
+    };
     // Scroll events do not bubble; the capture phase still passes here.
     const onScroll = (event: Event) => {
       const list = event.target as HTMLElement;
       const top = list.scrollTop;
       const atEnd = list.scrollHeight - top - list.clientHeight <= AT_END_PX;
-      const up = top < lastTop.current;
+      const byUser =
+        pointerDown.current || Date.now() - lastInput.current < USER_SCROLL_MS;
+      const up = top < lastTop.current && byUser;
       lastTop.current = top;
       if (atEnd) {
         latest.current.onScrolledToEnd();
@@ -61,7 +81,19 @@ export function useFollowTail(options: {
       }
     };
     root.addEventListener('scroll', onScroll, true);
-    return () => root.removeEventListener('scroll', onScroll, true);
+    for (const type of USER_INPUTS) root.addEventListener(type, onInput, true);
+    root.addEventListener('pointerdown', onPointerDown, true);
+    window.addEventListener('pointerup', onPointerUp, true);
+    window.addEventListener('pointercancel', onPointerUp, true);
+    return () => {
+      root.removeEventListener('scroll', onScroll, true);
+      root.removeEventListener('pointerdown', onPointerDown, true);
+      window.removeEventListener('pointerup', onPointerUp, true);
+      window.removeEventListener('pointercancel', onPointerUp, true);
+      for (const type of USER_INPUTS) {
+        root.removeEventListener(type, onInput, true);
+      }
+    };
   }, [root]);
 
   const { text } = options;
