@@ -123,10 +123,14 @@ for (const example of [
       `served GET ${marker}`,
       { timeout: 15_000 },
     );
-    // ...and are still there after a reload (history from Kafka). Every
-    // build of the app is in that history too, more than the viewer renders
-    // at once, so the app's own lines are looked up as a user would: Runtime.
+    // ...and are still there after a reload (history from Kafka), at the
+    // tail where the viewer stands after replaying every build of the app...
     await page.reload();
+    await expect(page.getByTestId('kli8nt-log-viewer')).toContainText(
+      `served GET ${marker}`,
+      { timeout: 30_000 },
+    );
+    // ...and among the app's own lines alone (Source: Runtime).
     await page.getByRole('button', { name: /Source/ }).click();
     await page.getByRole('option', { name: 'Runtime', exact: true }).click();
     await expect(page.getByTestId('kli8nt-log-viewer')).toContainText(
