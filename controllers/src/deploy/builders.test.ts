@@ -4,8 +4,8 @@ import {
   desiredDeployment,
   desiredSecret,
   desiredService,
-  ownerReference,
 } from './builders';
+import { ownerReference } from './appMeta';
 import { desiredHTTPRoute, desiredIngress } from './exposure';
 import {
   DEPLOYMENT_ID,

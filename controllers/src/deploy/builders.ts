@@ -3,7 +3,6 @@ import type {
   V1Container,
   V1Deployment,
   V1EnvVar,
-  V1OwnerReference,
   V1PodSpec,
   V1Probe,
   V1Secret,
@@ -18,10 +17,15 @@ import {
   appHost,
   kli8ntLabels,
   processKey,
-  workerDeploymentName,
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from './config';
 import { webProcess } from './processes';
+import {
+  objectMeta,
+  processDeploymentName,
+  processPodLabels,
+  appSelector,
+} from './appMeta';
 import {
   APP_API_VERSION,
   APP_KIND,
@@ -151,67 +155,6 @@ export function desiredApp(
       }),
     },
     spec,
-  };
-}
-
-/** Labels of every object rendered for the App's current deployment. */
-export function appLabels(app: App): Record<string, string> {
-  return kli8ntLabels({
-    app: app.metadata.name,
-    role: 'runtime',
-    deploymentId: app.spec.deploymentId,
-  });
-}
-
-/**
- * The web Deployment's (immutable) selector, as it was before processes:
- * every runtime pod of the app. Its ReplicaSets own their pods, so it never
- * adopts a worker's; the Service selects by process as well.
- */
-export function appSelector(app: App): Record<string, string> {
-  return {
-    [LABELS.app]: app.metadata.name,
-    [LABELS.role]: 'runtime',
-  };
-}
-
-/** Labels of the pods running `process`. */
-export function processPodLabels(
-  app: App,
-  process: AppProcess,
-): Record<string, string> {
-  return { ...appLabels(app), [LABELS.process]: processKey(process.name) };
-}
-
-/** The Deployment of a process: the app's name for web, `<app>-<process>` for a worker. */
-export function processDeploymentName(app: App, process: AppProcess): string {
-  return process.type === 'web'
-    ? app.metadata.name
-    : workerDeploymentName(app.metadata.name, process.name);
-}
-
-/** Makes the App the controlling owner, so deleting it deletes the object. */
-export function ownerReference(app: App): V1OwnerReference {
-  if (!app.metadata.uid) {
-    throw new Error(`App ${app.metadata.name} has no uid yet`);
-  }
-  return {
-    apiVersion: APP_API_VERSION,
-    kind: APP_KIND,
-    name: app.metadata.name,
-    uid: app.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-/** Name, namespace, labels and owner of every object rendered for the App. */
-export function objectMeta(app: App, name = app.metadata.name) {
-  return {
-    name,
-    namespace: app.metadata.namespace,
-    labels: appLabels(app),
-    ownerReferences: [ownerReference(app)],
   };
 }
 

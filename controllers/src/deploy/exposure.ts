@@ -5,7 +5,8 @@ import type {
   V1OwnerReference,
 } from '@kubernetes/client-node';
 import { appTlsSecretName } from '@internal/backstage-plugin-kli8nt-common';
-import { objectMeta, PORT_NAME, SERVICE_PORT } from './builders';
+import { PORT_NAME, SERVICE_PORT } from './builders';
+import { objectMeta } from './appMeta';
 import { App } from './types';
 
 export const CERT_MANAGER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';

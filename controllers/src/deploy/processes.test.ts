@@ -7,8 +7,8 @@ import {
   desiredApp,
   desiredDeployment,
   desiredService,
-  processDeploymentName,
 } from './builders';
+import { processDeploymentName } from './appMeta';
 import { desiredIngress } from './exposure';
 import { processKeyConflict, runningProcesses } from './processes';
 import { desiredReleaseJob, releaseJobName, releaseState } from './release';

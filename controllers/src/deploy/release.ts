@@ -1,12 +1,7 @@
 // The release process (migrations): a Job run to completion before a deployment rolls out.
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import {
-  PodPlacement,
-  objectMeta,
-  processContainer,
-  processPodLabels,
-  processPodSpec,
-} from './builders';
+import { PodPlacement, processContainer, processPodSpec } from './builders';
+import { objectMeta, processPodLabels } from './appMeta';
 import { App, AppProcess } from './types';
 
 /** Lines of the failed release's log quoted in the failure report. */

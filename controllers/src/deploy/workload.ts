@@ -9,12 +9,8 @@ import type {
 } from '@kubernetes/client-node';
 import { LABELS, processKey } from '@internal/backstage-plugin-kli8nt-common';
 import { applyObject, isNotFound } from '../runtime';
-import {
-  CONTAINER_NAME,
-  PodPlacement,
-  desiredDeployment,
-  processDeploymentName,
-} from './builders';
+import { CONTAINER_NAME, PodPlacement, desiredDeployment } from './builders';
+import { processDeploymentName } from './appMeta';
 import { releaseProcess, runningProcesses } from './processes';
 import {
   RELEASE_LOG_LINES,
