@@ -11,6 +11,24 @@ const USER_INPUTS = ['wheel', 'touchmove', 'keydown'] as const;
  * the only element in it with an inline `overflow: auto`. The LogViewer
  * (core-components 0.18) has no follow option and no ref to its list.
  */
+interface UserInput {
+  last: number;
+  pointerDown: boolean;
+}
+
+/**
+ * Whether a scroll now is the user's: soon after their input, or with a
+ * pointer held (e.g. dragging the scrollbar). A scroll up without it is the
+ * list's own (a late scroll event of an earlier change), not a wish to stop.
+ */
+function byUser(input: UserInput): boolean {
+  return input.pointerDown || Date.now() - input.last < USER_SCROLL_MS;
+}
+
+function atEnd(list: HTMLElement): boolean {
+  return list.scrollHeight - list.scrollTop - list.clientHeight <= AT_END_PX;
+}
+
 function listIn(root: HTMLElement): HTMLElement | null {
   return root.querySelector<HTMLElement>('div[style*="overflow: auto"]');
 }
@@ -46,34 +64,27 @@ export function useFollowTail(options: {
   following.current = options.following;
   // The list's last known position: a scroll event above it is a scroll up.
   const lastTop = useRef(0);
-  // When the user last touched the viewer. A scroll up without it is the
-  // list's own (a late scroll event of an earlier change), not a wish to stop.
-  const lastInput = useRef(-Infinity);
-  // A pointer held down (e.g. dragging the scrollbar): every scroll is theirs.
-  const pointerDown = useRef(false);
+  // When the user last touched the viewer, and whether a pointer is held.
+  const input = useRef<UserInput>({ last: -Infinity, pointerDown: false });
 
   useEffect(() => {
     if (!root) return undefined;
     const onInput = () => {
-      lastInput.current = Date.now();
+      input.current.last = Date.now();
     };
     const onPointerDown = () => {
-      pointerDown.current = true;
+      input.current.pointerDown = true;
     };
     const onPointerUp = () => {
-      pointerDown.current = false;
-      lastInput.current = Date.now();
+      input.current = { last: Date.now(), pointerDown: false };
     };
     // Scroll events do not bubble; the capture phase still passes here.
     const onScroll = (event: Event) => {
       const list = event.target as HTMLElement;
       const top = list.scrollTop;
-      const atEnd = list.scrollHeight - top - list.clientHeight <= AT_END_PX;
-      const byUser =
-        pointerDown.current || Date.now() - lastInput.current < USER_SCROLL_MS;
-      const up = top < lastTop.current && byUser;
+      const up = top < lastTop.current && byUser(input.current);
       lastTop.current = top;
-      if (atEnd) {
+      if (atEnd(list)) {
         latest.current.onScrolledToEnd();
       } else if (up) {
         following.current = false;
@@ -102,7 +113,10 @@ export function useFollowTail(options: {
     // After the LogViewer has rendered the text and made its own request.
     const frame = requestAnimationFrame(() => {
       const list = listIn(root);
-      if (list && following.current) {
+      // A user moving away from the end is not pulled back before their
+      // scroll event has told (it may come after this frame).
+      const userScrolling = list && byUser(input.current) && !atEnd(list);
+      if (list && following.current && !userScrolling) {
         list.scrollTop = list.scrollHeight;
         lastTop.current = list.scrollTop;
       }
