@@ -16,6 +16,7 @@ import {
   uuidSchema,
 } from './validation';
 import { processListSchema } from './buildPlan';
+import { processReadinessListSchema } from './messagePayloads';
 import { sourcePathSchema } from './sourcePath';
 
 export * from './appSettingsApi';
@@ -105,6 +106,13 @@ export const deploymentSchema = z.object({
    * or one web process running the image's own command.
    */
   processes: processListSchema.optional(),
+  /**
+   * How many pods of each web and worker process were ready when the deploy
+   * controller last reported (`live` or `failed`): a snapshot of that
+   * moment, not a live count. Only in `GET /deployments/:id`; absent until
+   * reported.
+   */
+  readiness: processReadinessListSchema.optional(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
   finishedAt: timestampSchema.optional(),

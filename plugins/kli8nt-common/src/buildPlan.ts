@@ -83,13 +83,20 @@ export const PROCESS_TYPES = ['web', 'worker', 'release'] as const;
 export type ProcessType = (typeof PROCESS_TYPES)[number];
 
 /**
+ * Zod schema for a Procfile process name (`web`, `worker`, `clock`…).
+ *
+ * @public
+ */
+export const processNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/);
+
+/**
  * One process of the app: its Procfile name (`web`, `worker`, `clock`…),
  * its type and the command it runs in the image.
  *
  * @public
  */
 export const processSchema = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/),
+  name: processNameSchema,
   type: z.enum(PROCESS_TYPES),
   command: commandSchema,
 });

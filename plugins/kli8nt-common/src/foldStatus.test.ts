@@ -147,6 +147,23 @@ describe('foldStatus', () => {
       ],
       { status: 'superseded', url: 'https://a.example.com' },
     ],
+    [
+      'the readiness of the greatest report that has one: failed after live',
+      [
+        report(1, 'deploying', t(1)),
+        report(2, 'live', t(2), {
+          readiness: [{ process: 'worker', ready: 1, desired: 1 }],
+        }),
+        report(3, 'failed', t(3), {
+          readiness: [{ process: 'worker', ready: 0, desired: 1 }],
+        }),
+        report(4, 'superseded', t(4)),
+      ],
+      {
+        status: 'superseded',
+        readiness: [{ process: 'worker', ready: 0, desired: 1 }],
+      },
+    ],
   ])('handles %s', (_name, reports, expected) => {
     expect(foldStatus(reports)).toMatchObject(expected as object);
   });
@@ -169,6 +186,14 @@ describe('foldStatus', () => {
     expect(foldStatus([a, b])).toEqual(foldStatus([b, a]));
     expect(compareStatusReports(a, b)).toBeLessThan(0);
     expect(compareStatusReports(a, { ...a })).toBe(0);
+    const ready = (n: number) =>
+      report(1, 'live', t(1), {
+        readiness: [{ process: 'web', ready: n, desired: 2 }],
+      });
+    expect(compareStatusReports(ready(1), ready(2))).not.toBe(0);
+    expect(foldStatus([ready(1), ready(2)])).toEqual(
+      foldStatus([ready(2), ready(1)]),
+    );
   });
 
   const arbReport: fc.Arbitrary<FoldableStatusReport> = fc.record({
@@ -193,6 +218,13 @@ describe('foldStatus', () => {
         url: fc.constantFrom('https://a.example.com', 'https://b.example.com'),
         image: fc.constantFrom('r/a:1', 'r/a:2'),
         imageDigest: fc.constantFrom(DIGEST, `sha256:${'cd'.repeat(32)}`),
+        readiness: fc.constantFrom(
+          [{ process: 'web', ready: 1, desired: 1 }],
+          [
+            { process: 'web', ready: 1, desired: 1 },
+            { process: 'worker', ready: 0, desired: 1 },
+          ],
+        ),
       },
       { requiredKeys: ['status'] },
     ),
@@ -264,7 +296,7 @@ describe('foldStatus', () => {
         reports => {
           const sorted = [...reports].sort(compareStatusReports);
           const winner = sorted[sorted.length - 1];
-          const lastWith = (k: 'url' | 'image' | 'imageDigest') =>
+          const lastWith = (k: 'url' | 'image' | 'imageDigest' | 'readiness') =>
             [...sorted].reverse().find(r => r.payload[k] !== undefined)
               ?.payload[k];
           const expected: Record<string, unknown> = {
@@ -276,6 +308,7 @@ describe('foldStatus', () => {
             url: lastWith('url'),
             image: lastWith('image'),
             imageDigest: lastWith('imageDigest'),
+            readiness: lastWith('readiness'),
           };
           for (const k of Object.keys(expected)) {
             if (expected[k] === undefined) delete expected[k];

@@ -1,4 +1,4 @@
-import type { StatusReportMessage } from './messages';
+import type { ProcessReadiness, StatusReportMessage } from './messages';
 import { DeploymentStatus, deploymentStatusRank } from './status';
 
 /**
@@ -19,6 +19,8 @@ export interface FoldedStatus {
   image?: string;
   /** Latest known image digest, from any report. */
   imageDigest?: string;
+  /** Latest known readiness of the web and worker processes, from any report. */
+  readiness?: ProcessReadiness[];
   /** `occurredAt` of the winning report. */
   updatedAt: string;
   /** `messageId` of the winning report. */
@@ -38,7 +40,7 @@ export type FoldableStatusReport = Pick<
   payload: Pick<
     StatusReportMessage['payload'],
     'status' | 'reason' | 'message' | 'url' | 'image' | 'imageDigest'
-  >;
+  > & { readiness?: ProcessReadiness[] };
 };
 
 function timeOf(iso: string): number {
@@ -73,7 +75,11 @@ function compareReports(
     compareStrings(a.payload.message, b.payload.message) ||
     compareStrings(a.payload.url, b.payload.url) ||
     compareStrings(a.payload.image, b.payload.image) ||
-    compareStrings(a.payload.imageDigest, b.payload.imageDigest)
+    compareStrings(a.payload.imageDigest, b.payload.imageDigest) ||
+    compareStrings(
+      JSON.stringify(a.payload.readiness),
+      JSON.stringify(b.payload.readiness),
+    )
   );
 }
 
@@ -106,8 +112,9 @@ export function compareStatusReports(
  *    same status the latest one supplies reason and message.
  * 2. `status`, `reason`, `message` and `updatedAt` come from the winner only:
  *    a failure reason does not linger once a higher status is reported.
- * 3. `url`, `image` and `imageDigest` each come from the greatest report that
- *    carries the field, so `live` keeps the image reported with `built`.
+ * 3. `url`, `image`, `imageDigest` and `readiness` each come from the
+ *    greatest report that carries the field, so `live` keeps the image
+ *    reported with `built`.
  *
  * Taking a maximum under a total order is commutative, associative and
  * idempotent, which is what makes the fold order- and duplicate-independent.
@@ -122,6 +129,7 @@ export function foldStatus(
   let url: FoldableStatusReport | undefined;
   let image: FoldableStatusReport | undefined;
   let imageDigest: FoldableStatusReport | undefined;
+  let readiness: FoldableStatusReport | undefined;
   for (const report of reports) {
     if (!winner || compareReports(report, winner) > 0) winner = report;
     if (
@@ -142,6 +150,12 @@ export function foldStatus(
     ) {
       imageDigest = report;
     }
+    if (
+      report.payload.readiness !== undefined &&
+      (!readiness || compareReports(report, readiness) > 0)
+    ) {
+      readiness = report;
+    }
   }
   if (!winner) return undefined;
   const folded: FoldedStatus = {
@@ -158,5 +172,6 @@ export function foldStatus(
   if (url) folded.url = url.payload.url;
   if (image) folded.image = image.payload.image;
   if (imageDigest) folded.imageDigest = imageDigest.payload.imageDigest;
+  if (readiness) folded.readiness = readiness.payload.readiness;
   return folded;
 }

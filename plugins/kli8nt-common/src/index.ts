@@ -55,6 +55,7 @@ export type {
   CreateMessageOptions,
   AppConfig,
   BuildPlanReport,
+  ProcessReadiness,
 } from './messages';
 export {
   fnv1a32,

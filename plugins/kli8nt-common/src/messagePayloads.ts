@@ -22,7 +22,7 @@ import {
   sealedValueSchema,
   textSchema,
 } from './validation';
-import { processListSchema } from './buildPlan';
+import { processListSchema, processNameSchema } from './buildPlan';
 import { sourcePathSchema } from './sourcePath';
 
 /**
@@ -144,6 +144,47 @@ export const cancelRequestedPayloadSchema = z.object({
   cluster: clusterNameSchema,
 });
 
+const podCountSchema = z
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0, 'must be between 0 and 1000')
+  .max(1000, 'must be between 0 and 1000');
+
+/**
+ * Zod schema for the pods of one long-running process (web or worker) as
+ * its Deployment counted them when the report was made: `ready` is the
+ * Deployment's `readyReplicas` (old and new pods alike, as `kubectl get
+ * deployment` shows them), `desired` its `spec.replicas`.
+ *
+ * @public
+ */
+export const processReadinessSchema = z.object({
+  process: processNameSchema,
+  ready: podCountSchema,
+  desired: podCountSchema,
+});
+
+/**
+ * How many pods of one long-running process were ready, of how many wanted.
+ *
+ * @public
+ */
+export type ProcessReadiness = z.output<typeof processReadinessSchema>;
+
+/**
+ * Zod schema for the readiness of each web and worker process, one entry
+ * per process.
+ *
+ * @public
+ */
+export const processReadinessListSchema = z
+  .array(processReadinessSchema)
+  .max(16)
+  .refine(
+    rs => new Set(rs.map(r => r.process)).size === rs.length,
+    'one entry per process',
+  );
+
 /**
  * Payload of `StatusReport`: a controller's observation of a deployment.
  *
@@ -162,6 +203,12 @@ export const statusReportPayloadSchema = z.object({
   imageDigest: imageDigestSchema.optional(),
   /** With `built`: what stack detection decided (generated Dockerfiles). */
   plan: buildPlanReportSchema.optional(),
+  /**
+   * With the deploy role's `live` and `failed`: how many pods of each web
+   * and worker process were ready then. Absent from older controllers and
+   * when no Deployment was applied (a refused or failed release).
+   */
+  readiness: processReadinessListSchema.optional(),
   /**
    * Who observed or decided it: a controller (`build`, `deploy`) or the
    * portal's ledger (`portal`: superseded, cancelled, app deleted).

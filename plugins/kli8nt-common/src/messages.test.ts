@@ -377,6 +377,59 @@ describe('parseMessage', () => {
     expect(appConfigSchema.safeParse({ [key]: value }).success).toBe(true);
   });
 
+  describe('StatusReport readiness', () => {
+    const ready = [
+      { process: 'web', ready: 2, desired: 2 },
+      { process: 'queue_worker', ready: 0, desired: 1 },
+    ];
+
+    it('carries the readiness of each process, and is optional', () => {
+      const result = parseMessage(
+        withField(statusReport(), 'payload.readiness', ready),
+      );
+      expect(result).toMatchObject({
+        ok: true,
+        message: { payload: { readiness: ready } },
+      });
+      // Older controllers send none.
+      const without = parseMessage(statusReport());
+      expect(without.ok && without.message.payload).not.toHaveProperty(
+        'readiness',
+      );
+    });
+
+    it.each<[string, unknown, string]>([
+      ['a negative count', [{ process: 'web', ready: -1, desired: 1 }], '0'],
+      ['a fraction', [{ process: 'web', ready: 1, desired: 1.5 }], '0'],
+      ['a count over 1000', [{ process: 'web', ready: 1001, desired: 1 }], '0'],
+      ['a missing count', [{ process: 'web', ready: 1 }], '0'],
+      [
+        'a process name no Procfile has',
+        [{ process: 'Web!', ready: 1, desired: 1 }],
+        '0',
+      ],
+      ['a process twice', [ready[0], ready[0]], ''],
+      ['not a list', { web: 1 }, ''],
+      [
+        'more than 16 processes',
+        Array.from({ length: 17 }, (_, i) => ({
+          process: `w${i}`,
+          ready: 1,
+          desired: 1,
+        })),
+        '',
+      ],
+    ])('rejects %s, naming the field', (_n, value, index) => {
+      const result = parseMessage(
+        withField(statusReport(), 'payload.readiness', value),
+      );
+      expect(result.ok).toBe(false);
+      expect(result.ok ? '' : result.error).toContain(
+        index ? `payload.readiness[${index}]` : 'payload.readiness',
+      );
+    });
+  });
+
   it('never throws, whatever it is given', () => {
     fc.assert(
       fc.property(
