@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1Deployment,
+  V1DeploymentStatus,
+  V1Job,
+  V1Pod,
+} from '@kubernetes/client-node';
 import type { Process } from '@internal/backstage-plugin-kli8nt-common';
 import {
   appUrl,
@@ -10,7 +15,11 @@ import {
 } from './builders';
 import { processDeploymentName } from './appMeta';
 import { desiredIngress } from './exposure';
-import { processKeyConflict, runningProcesses } from './processes';
+import {
+  processKeyConflict,
+  processReadiness,
+  runningProcesses,
+} from './processes';
 import { desiredReleaseJob, releaseJobName, releaseState } from './release';
 import { baseConfig, buildRollout } from './__testUtils__/fixtures';
 import type { App } from './types';
@@ -210,5 +219,91 @@ describe('releaseState', () => {
       phase: 'running',
       message: 'The release command is running',
     });
+  });
+});
+
+describe('processReadiness', () => {
+  const app = appWith([WEB, WORKER, RELEASE]);
+  /** A process's Deployment as the API server returns it after an apply. */
+  const returned = (
+    process: Process,
+    status: V1DeploymentStatus | undefined,
+    replicas = 2,
+  ): { process: Process; deployment: V1Deployment } => {
+    const desired = desiredDeployment(
+      { ...app, spec: { ...app.spec, replicas } },
+      placement,
+      process,
+    );
+    return {
+      process,
+      deployment: {
+        ...desired,
+        metadata: { ...desired.metadata, generation: 1 },
+        ...(status ? { status } : {}),
+      },
+    };
+  };
+  const available = (ok: boolean) => ({
+    type: 'Available',
+    status: ok ? 'True' : 'False',
+    reason: ok ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+  });
+
+  it('counts ready pods of each web and worker Deployment; a crash loop reads 0 ready', () => {
+    expect(
+      processReadiness([
+        returned(WEB, {
+          observedGeneration: 1,
+          replicas: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          conditions: [available(true)],
+        }),
+        // A worker whose pod keeps crashing: the API server omits the
+        // zero readyReplicas and availableReplicas.
+        returned(
+          WORKER,
+          {
+            observedGeneration: 1,
+            replicas: 1,
+            updatedReplicas: 1,
+            unavailableReplicas: 1,
+            conditions: [available(false)],
+          },
+          1,
+        ),
+      ]),
+    ).toEqual([
+      { process: 'web', ready: 2, desired: 2 },
+      { process: 'queue_worker', ready: 0, desired: 1 },
+    ]);
+  });
+
+  it('counts old pods that still serve during a rollout, and none before the first count', () => {
+    expect(
+      processReadiness([
+        returned(WEB, {
+          observedGeneration: 1,
+          replicas: 3,
+          updatedReplicas: 1,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          unavailableReplicas: 1,
+        }),
+        // Just created: the Deployment controller has written no status yet.
+        returned(WORKER, undefined, 3),
+      ]),
+    ).toEqual([
+      { process: 'web', ready: 2, desired: 2 },
+      { process: 'queue_worker', ready: 0, desired: 3 },
+    ]);
+  });
+
+  it('wants none of a process scaled to zero', () => {
+    expect(
+      processReadiness([returned(WEB, { observedGeneration: 1 }, 0)]),
+    ).toEqual([{ process: 'web', ready: 0, desired: 0 }]);
   });
 });

@@ -1,5 +1,9 @@
 // The processes an App runs (Procfile model): which are served, what their objects are called.
-import { processKey } from '@internal/backstage-plugin-kli8nt-common';
+import type { V1Deployment } from '@kubernetes/client-node';
+import {
+  ProcessReadiness,
+  processKey,
+} from '@internal/backstage-plugin-kli8nt-common';
 import type { AppProcess, AppSpec } from './types';
 
 /** The App's processes; without a list, one web process running the image's command. */
@@ -45,4 +49,20 @@ export function processKeyConflict(
     seen.set(key, process.name);
   }
   return undefined;
+}
+
+/**
+ * How many pods of each web and worker process are ready, of how many
+ * wanted, from the Deployments the API server returned: READY as `kubectl
+ * get deployment` shows it (the API server leaves out a zero
+ * `readyReplicas`, so a crash-looping worker reads 0/1).
+ */
+export function processReadiness(
+  applied: Array<{ process: AppProcess; deployment: V1Deployment }>,
+): ProcessReadiness[] {
+  return applied.map(({ process, deployment }) => ({
+    process: process.name,
+    ready: deployment.status?.readyReplicas ?? 0,
+    desired: deployment.spec?.replicas ?? 1,
+  }));
 }

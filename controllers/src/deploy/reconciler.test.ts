@@ -49,6 +49,8 @@ function fakeWorld(stored: App | undefined) {
       updatedReplicas: 1,
       availableReplicas: 0,
     } as object,
+    /** Status of a Deployment by name, else `deploymentStatus`. */
+    statusByName: {} as Record<string, object>,
   };
   const clients = {
     objects: {
@@ -63,7 +65,8 @@ function fakeWorld(stored: App | undefined) {
         return {
           ...obj,
           metadata: { ...obj.metadata, generation: 1 },
-          status: state.deploymentStatus,
+          status:
+            state.statusByName[obj.metadata.name] ?? state.deploymentStatus,
         };
       }),
       read: jest.fn(async () => {
@@ -223,6 +226,7 @@ describe('AppReconciler', () => {
       observedGeneration: 1,
       replicas: 1,
       updatedReplicas: 1,
+      readyReplicas: 1,
       availableReplicas: 1,
     };
     expect(
@@ -234,7 +238,51 @@ describe('AppReconciler', () => {
       ['deploying', undefined],
       ['live', 'https://shop.apps.example.com'],
     ]);
+    expect(world.reports[1].payload.readiness).toEqual([
+      { process: 'web', ready: 1, desired: 1 },
+    ]);
     expect(world.clients.core.listNamespacedPod).not.toHaveBeenCalled();
+  });
+
+  it('reports failed with 0 of 1 ready for a worker that never becomes ready', async () => {
+    const processes = [
+      { name: 'web', type: 'web' as const },
+      { name: 'worker', type: 'worker' as const, command: ['./worker'] },
+    ];
+    const world = fakeWorld(storedApp({ processes }));
+    world.state.statusByName = {
+      shop: {
+        observedGeneration: 1,
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+      },
+      'shop-worker': {
+        observedGeneration: 1,
+        replicas: 1,
+        updatedReplicas: 1,
+        unavailableReplicas: 1,
+        conditions: [
+          {
+            type: 'Progressing',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "shop-worker-5d9" has timed out progressing.',
+          },
+        ],
+      },
+    };
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    const failedReport = world.reports.find(r => r.payload.status === 'failed');
+    expect(failedReport?.payload).toMatchObject({
+      reason: 'ProgressDeadlineExceeded',
+      readiness: [
+        { process: 'web', ready: 1, desired: 1 },
+        { process: 'worker', ready: 0, desired: 1 },
+      ],
+    });
+    expect(world.reports[0].payload).not.toHaveProperty('readiness');
   });
 
   it('fails clearly when the cluster does not serve HTTPRoute', async () => {

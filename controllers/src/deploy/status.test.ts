@@ -176,6 +176,29 @@ describe('planStatus', () => {
     expect(plan(app(result.status), complete, T1).reports).toEqual([]);
   });
 
+  it('carries the readiness of the processes in live and failed, not in deploying', () => {
+    const readiness = [
+      { process: 'web', ready: 1, desired: 1 },
+      { process: 'worker', ready: 0, desired: 1 },
+    ];
+    const broken = plan(app(), { ...failed, readiness });
+    expect(broken.reports.map(r => [r.status, r.readiness])).toEqual([
+      ['deploying', undefined],
+      ['failed', readiness],
+    ]);
+    const allReady = readiness.map(r => ({ ...r, ready: 1 }));
+    const live = plan(app(plan(app(), progressing).status), {
+      ...complete,
+      readiness: allReady,
+    });
+    expect(live.reports).toMatchObject([
+      { status: 'live', readiness: allReady },
+    ]);
+    // Counts are not part of the App's status: no write per pod change.
+    expect(JSON.stringify(live.status)).not.toContain('readiness');
+    expect(plan(app(), complete).reports[1]).not.toHaveProperty('readiness');
+  });
+
   it('refuses without deploying and keeps the hosts served before', () => {
     const result = plan(
       app({ hosts: ['shop.apps.example.com'], url: 'https://old' }),
@@ -290,6 +313,32 @@ describe('reportMessage', () => {
         imageDigest: DIGEST,
         source: 'deploy',
       },
+    });
+  });
+});
+
+describe('reportMessage with readiness', () => {
+  it('is a valid StatusReport carrying the counts', () => {
+    const readiness = [
+      { process: 'web', ready: 2, desired: 2 },
+      { process: 'queue_worker', ready: 0, desired: 1 },
+    ];
+    const message = reportMessage(
+      app(),
+      'prod',
+      {
+        deploymentId: DEPLOYMENT_ID,
+        status: 'failed',
+        reason: 'ProgressDeadlineExceeded',
+        image: IMAGE,
+        readiness,
+      },
+      T1,
+    );
+    expect(message.payload.readiness).toEqual(readiness);
+    expect(parseMessage(JSON.parse(JSON.stringify(message)))).toEqual({
+      ok: true,
+      message,
     });
   });
 });

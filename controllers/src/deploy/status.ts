@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  ProcessReadiness,
   StatusReportMessage,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
@@ -51,16 +52,23 @@ export interface PlannedReport {
   message?: string;
   url?: string;
   image?: string;
+  readiness?: ProcessReadiness[];
 }
 
-/** What one reconcile pass found for the App's current deployment. */
-export type Outcome =
+/** Where the App's current deployment stands after one reconcile pass. */
+type OutcomeState =
   /** Nothing was rolled out: the deployment is refused. */
   | { kind: 'refused'; reason: string; message: string }
   /** Children applied (or waiting to be); the rollout is not done. */
   | { kind: 'progressing'; reason: string; message: string }
   | { kind: 'complete'; message: string }
   | { kind: 'failed'; reason: string; message: string };
+
+/**
+ * What one reconcile pass found, with the readiness of the processes when
+ * their Deployments were applied.
+ */
+export type Outcome = OutcomeState & { readiness?: ProcessReadiness[] };
 
 export interface StatusPlan {
   /** To publish in order, before `status` is written. */
@@ -116,6 +124,9 @@ export function planStatus(options: {
   const prev = previous.report;
 
   const reportedForThis = prev?.deploymentId === id ? prev.status : undefined;
+  // Only the outcome carries counts worth keeping: `deploying` goes out
+  // before the Deployment controller has counted anything.
+  const readiness = outcome.readiness ? { readiness: outcome.readiness } : {};
   if (!reportedForThis || !isTerminalReport(reportedForThis)) {
     if (!reportedForThis && outcome.kind !== 'refused') {
       reports.push({
@@ -131,6 +142,7 @@ export function planStatus(options: {
         url: appUrl(spec),
         image: spec.image,
         message: outcome.message,
+        ...readiness,
       });
     } else if (outcome.kind === 'failed' || outcome.kind === 'refused') {
       reports.push({
@@ -139,6 +151,7 @@ export function planStatus(options: {
         reason: outcome.reason,
         message: clip(outcome.message),
         image: spec.image,
+        ...readiness,
       });
     }
   }
@@ -257,6 +270,7 @@ export function reportMessage(
       ...(report.message ? { message: report.message } : {}),
       ...(report.url ? { url: report.url } : {}),
       ...(image ? { image, imageDigest: digest } : {}),
+      ...(report.readiness ? { readiness: report.readiness } : {}),
       source: 'deploy',
     },
   });
