@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { clusterDiagnostics } from '@internal/testenv';
+import { clusterWaitError } from '@internal/testenv';
 
 /*
  * The chart installed for real into the test world's kube-apiserver (kwok
@@ -93,10 +93,10 @@ describe('kli8nt chart', () => {
       { encoding: 'utf8', timeout: (INSTALL_TIMEOUT_S + 30) * 1000 },
     );
     if (install.status !== 0) {
-      throw new Error(
-        `helm install failed: ${
-          install.stderr || install.error
-        }\n${clusterDiagnostics(namespace)}`,
+      throw clusterWaitError(
+        'helm install --wait',
+        namespace,
+        install.stderr || install.error,
       );
     }
   }, (INSTALL_TIMEOUT_S + 60) * 1000);

@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from '@internal/testenv';
 import { REPO_ROOT } from './__testUtils__/buildah';
 import { expectBuilt, expectFailed } from './__testUtils__/nodeBuilds';
 import {
@@ -163,7 +162,7 @@ describeOnRealNode(
           'sleepy',
           await builds.pushRepo('sleepy', dir),
         );
-        await waitFor(
+        await builds.waitFor(
           'the build pod on the node, reported building',
           async () =>
             (await builds.podsOf(deploymentId)).length > 0 &&
@@ -182,7 +181,7 @@ describeOnRealNode(
             payload: { app: 'sleepy', cluster: world.cluster },
           }),
         );
-        const cancelled = await waitFor(
+        const cancelled = await builds.waitFor(
           'the cancelled report',
           async () =>
             tap.received.find(
@@ -196,7 +195,7 @@ describeOnRealNode(
         expect(cancelled.message.payload).toMatchObject({
           reason: 'Cancelled',
         });
-        await waitFor(
+        await builds.waitFor(
           'the pod to be gone',
           async () => (await builds.podsOf(deploymentId)).length === 0,
           { timeoutMs: 2 * MINUTE },
@@ -231,7 +230,7 @@ describeOnRealNode(
           'slow',
           await builds.pushRepo('slow', dir),
         );
-        await waitFor(
+        await builds.waitFor(
           'the build pod to run on the node',
           async () => (await builds.podsOf(deploymentId)).length > 0,
           { timeoutMs: 2 * MINUTE },
@@ -247,7 +246,7 @@ describeOnRealNode(
           'The build did not finish within its deadline',
         );
         expect(Date.now() - started).toBeGreaterThanOrEqual(55_000);
-        await waitFor(
+        await builds.waitFor(
           'the pod to be gone',
           async () => (await builds.podsOf(deploymentId)).length === 0,
           { timeoutMs: 2 * MINUTE },

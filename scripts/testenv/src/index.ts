@@ -180,4 +180,5 @@ export function readTestEnv(
   };
 }
 export * from './wait';
+export * from './diagnostics';
 export * from './ingressClient';

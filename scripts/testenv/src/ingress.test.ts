@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  clusterWaitError,
   getThroughIngress,
   readTestEnv,
   TestEnv,
@@ -151,7 +152,9 @@ describeWithIngress('testenv ingress and TLS', () => {
         'status',
         'deployment/web',
         '--timeout=180s',
-      ]);
+      ]).catch(error => {
+        throw clusterWaitError('the rollout of deployment/web', ns, error);
+      });
     } else {
       // The namespace side of the ingress's veth is a valid endpoint address.
       const ip = ing.https.split(':')[0];

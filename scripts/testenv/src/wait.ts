@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-
 /** How long to wait, and what to show a human when the wait times out. */
 export interface WaitOptions {
   timeoutMs?: number;
@@ -37,32 +35,4 @@ export async function waitFor<T>(
     }
     await new Promise(resolve => setTimeout(resolve, intervalMs));
   }
-}
-
-/**
- * The state of a namespace as a human debugging a timeout wants it: its
- * workloads and pods with their phase and node, and the last events.
- * Uses the kubectl on PATH (`testenv env` puts it there) and KUBECONFIG.
- */
-export function clusterDiagnostics(namespace: string, lastEvents = 20): string {
-  const kubectl = (args: string[]) => {
-    const r = spawnSync('kubectl', ['-n', namespace, ...args], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    return (r.stdout || r.stderr || String(r.error ?? '')).trim();
-  };
-  const events = kubectl([
-    'get',
-    'events',
-    '--sort-by=.lastTimestamp',
-    '-o',
-    'custom-columns=LAST:.lastTimestamp,TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message',
-  ]).split('\n');
-  return [
-    `--- namespace ${namespace}: workloads and pods`,
-    kubectl(['get', 'deploy,statefulset,job,pods', '-o', 'wide']),
-    `--- last ${lastEvents} events`,
-    [events[0], ...events.slice(1).slice(-lastEvents)].join('\n'),
-  ].join('\n');
 }

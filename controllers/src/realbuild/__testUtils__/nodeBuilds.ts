@@ -3,7 +3,12 @@ import {
   createMessage,
   Kli8ntMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { TestGithub, waitFor } from '@internal/testenv';
+import {
+  clusterDiagnostics,
+  TestGithub,
+  waitFor as sharedWaitFor,
+  WaitOptions,
+} from '@internal/testenv';
 import { addRepository } from '@internal/testenv/src/github/repos';
 import { randomUUID } from 'node:crypto';
 import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
@@ -30,6 +35,18 @@ export function nodeBuildDriver(
   owner: string,
 ) {
   const { namespace } = world;
+
+  /** The shared wait; a timeout shows the build namespace's pods, Jobs, Builds and events. */
+  function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    options: Omit<WaitOptions, 'diagnose'> = {},
+  ) {
+    return sharedWaitFor(what, probe, {
+      ...options,
+      diagnose: () => clusterDiagnostics(namespace, { kinds: ['builds'] }),
+    });
+  }
 
   async function pushRepo(name: string, dir: string) {
     const added = await addRepository({
@@ -92,12 +109,7 @@ export function nodeBuildDriver(
             (r.message.payload.status === 'built' ||
               r.message.payload.status === 'failed'),
         )?.message,
-      {
-        timeoutMs,
-        intervalMs: 1_000,
-        diagnose: async () =>
-          kubectl(['get', 'pods,jobs,builds', '-n', namespace, '-o', 'wide']),
-      },
+      { timeoutMs, intervalMs: 1_000 },
     );
   }
 
@@ -183,6 +195,7 @@ export function nodeBuildDriver(
   }
 
   return {
+    waitFor,
     pushRepo,
     requestBuild,
     outcome,
