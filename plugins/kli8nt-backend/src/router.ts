@@ -114,10 +114,10 @@ export async function createRouter(
   router.get('/deployments/:id', async (req, res) => {
     const credentials = await user(req);
     const id = parseInput(uuidSchema, req.params.id, 'deployment id');
-    const { deployment, events, processes } =
+    const { deployment, events, ...details } =
       await service.queries.getDeploymentDetails(id, credentials);
     res.json({
-      ...toApiDeployment(deployment, processes),
+      ...toApiDeployment(deployment, details),
       events: events.map(toApiEvent),
     });
   });

@@ -1,6 +1,10 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import { kli8ntDeploymentReadPermission } from '@internal/backstage-plugin-kli8nt-common';
+import {
+  StatusReportMessage,
+  foldStatus,
+  kli8ntDeploymentReadPermission,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, Kli8ntStore } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import { imageProcesses } from '../ledger/imageProcesses';
@@ -38,11 +42,18 @@ export class DeploymentQueries {
     return { deployment, events };
   }
 
-  /** The deployment with its events and the processes of its image. */
+  /**
+   * The deployment with its events, the processes of its image and how
+   * many of their pods the deploy controller last reported ready (folded
+   * from the stored reports, as the status is).
+   */
   async getDeploymentDetails(id: string, credentials: BackstageCredentials) {
     const { deployment, events } = await this.getDeployment(id, credentials);
     const processes = await imageProcesses(this.options.store, deployment);
-    return { deployment, events, processes };
+    const readiness = foldStatus(
+      events.map(e => e.report as StatusReportMessage),
+    )?.readiness;
+    return { deployment, events, processes, readiness };
   }
 
   async listDeployments(options: {

@@ -1,5 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  ProcessReadiness,
+  createMessage,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import express from 'express';
 import request from 'supertest';
@@ -52,6 +56,25 @@ async function setup(options: { deny?: boolean } = {}) {
   return { app, ledger, accepted };
 }
 
+/** The deploy controller's report of `status`, with the counts it saw. */
+function deployReport(
+  deploymentId: string,
+  status: 'deploying' | 'live' | 'failed',
+  readiness?: ProcessReadiness[],
+) {
+  return createMessage('StatusReport', {
+    deploymentId,
+    payload: {
+      app: 'shop',
+      cluster: 'default',
+      status,
+      source: 'deploy',
+      ...(status === 'failed' ? { reason: 'ProgressDeadlineExceeded' } : {}),
+      ...(readiness ? { readiness } : {}),
+    },
+  });
+}
+
 describe('processes in the deployments API', () => {
   it('names the processes of the image, also for a settings change that copies it', async () => {
     const { app, ledger, accepted } = await setup();
@@ -85,6 +108,39 @@ describe('processes in the deployments API', () => {
     const res = await request(app).get(`/deployments/${queued.id}`);
     expect(res.body).toMatchObject({ id: queued.id, status: 'built' });
     expect(res.body).not.toHaveProperty('processes');
+  });
+
+  it('tells how many pods of each process the deploy controller last reported ready', async () => {
+    const { app, ledger, accepted } = await setup();
+    const build = await accepted();
+    await ledger.record(builtReport(build.id, 'shop', TEST_PROCESSES));
+    await ledger.record(deployReport(build.id, 'deploying'));
+    const get = async () =>
+      (await request(app).get(`/deployments/${build.id}`)).body;
+    expect(await get()).not.toHaveProperty('readiness');
+
+    const allReady = [
+      { process: 'web', ready: 2, desired: 2 },
+      { process: 'worker', ready: 1, desired: 1 },
+    ];
+    await ledger.record(deployReport(build.id, 'live', allReady));
+    expect(await get()).toMatchObject({ status: 'live', readiness: allReady });
+    // A late report without counts (redelivered deploying) keeps them.
+    await ledger.record(deployReport(build.id, 'deploying'));
+    expect(await get()).toMatchObject({ status: 'live', readiness: allReady });
+
+    // The worker broke after the rollout was reported available.
+    const crashing = [allReady[0], { process: 'worker', ready: 0, desired: 1 }];
+    await ledger.record(deployReport(build.id, 'failed', crashing));
+    expect(await get()).toMatchObject({
+      status: 'failed',
+      readiness: crashing,
+    });
+
+    const page = await request(app).get(
+      `/deployments?entityRef=${encodeURIComponent(TEST_APP.entityRef)}`,
+    );
+    expect(page.body.items[0]).not.toHaveProperty('readiness');
   });
 
   it('tells nothing to a user who may not read the deployment', async () => {

@@ -3,6 +3,7 @@ import {
   Deployment,
   DeploymentEvent,
   Process,
+  ProcessReadiness,
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   AppRecord,
@@ -24,12 +25,12 @@ function defined<T extends object>(value: T): T {
 
 /**
  * A deployment as the API returns it. `processes` (see `imageProcesses`)
- * only where one deployment is read: finding them takes queries per
- * deployment, which a page of the history does not need.
+ * and `readiness` only where one deployment is read: finding them takes
+ * queries per deployment, which a page of the history does not need.
  */
 export function toApiDeployment(
   d: DeploymentRecord,
-  processes?: Process[],
+  details: { processes?: Process[]; readiness?: ProcessReadiness[] } = {},
 ): ApiDeployment {
   const failed = d.status === 'failed' || d.status === 'cancelled';
   return defined({
@@ -50,7 +51,8 @@ export function toApiDeployment(
     url: d.url,
     failureReason: failed ? d.reason : undefined,
     failureMessage: failed ? d.message : undefined,
-    processes,
+    processes: details.processes,
+    readiness: details.readiness,
     statusReason: d.reason,
     statusMessage: d.message,
     createdAt: d.createdAt,
