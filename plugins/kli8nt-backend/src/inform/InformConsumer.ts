@@ -27,8 +27,14 @@ export class InformConsumer {
       queue: () => Promise<Kli8ntWorkQueue>;
       ledger: DeploymentLedger;
       logger: LoggerService;
+      /** The queue to consume: INFORM_QUEUE, or a test's own (the deploy role's KLI8NT_INFORM_QUEUE alike). */
+      queueName?: string;
     },
   ) {}
+
+  private get queueName(): string {
+    return this.options.queueName ?? INFORM_QUEUE;
+  }
 
   /** Starts consuming once the queue is connected. */
   start(): void {
@@ -36,7 +42,7 @@ export class InformConsumer {
     this.handle = this.options
       .queue()
       .then(async queue => {
-        const handle = await queue.consume(INFORM_QUEUE, message =>
+        const handle = await queue.consume(this.queueName, message =>
           this.handle_(message),
         );
         if (this.state.is === 'connecting') {
@@ -47,7 +53,7 @@ export class InformConsumer {
       .catch(error => {
         this.state = { is: 'failed', error: String(error) };
         this.options.logger.error(
-          `Could not consume ${INFORM_QUEUE}; deployment statuses will not update`,
+          `Could not consume ${this.queueName}; deployment statuses will not update`,
           { error: String(error) },
         );
         return undefined;
@@ -67,14 +73,14 @@ export class InformConsumer {
       case 'consuming':
         // The AMQP queue resumes its consumers after a reconnect.
         return (state.queue as { connected?: boolean }).connected === false
-          ? `RabbitMQ is disconnected: ${INFORM_QUEUE} is not consumed until it reconnects`
+          ? `RabbitMQ is disconnected: ${this.queueName} is not consumed until it reconnects`
           : undefined;
       case 'failed':
-        return `Could not consume ${INFORM_QUEUE}: ${state.error}`;
+        return `Could not consume ${this.queueName}: ${state.error}`;
       case 'connecting':
-        return `Waiting for RabbitMQ to consume ${INFORM_QUEUE}`;
+        return `Waiting for RabbitMQ to consume ${this.queueName}`;
       default:
-        return `The ${INFORM_QUEUE} consumer is ${
+        return `The ${this.queueName} consumer is ${
           state.is === 'idle' ? 'not started' : 'stopped'
         }`;
     }
@@ -84,7 +90,7 @@ export class InformConsumer {
     if (message.type !== 'StatusReport') {
       // Retrying cannot make it belong here: dead-letter it at once.
       throw new TerminalError(
-        `Unexpected ${message.type} message on ${INFORM_QUEUE}; only StatusReport belongs here`,
+        `Unexpected ${message.type} message on ${this.queueName}; only StatusReport belongs here`,
       );
     }
     await this.options.ledger.record(message);

@@ -2,7 +2,6 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import {
   DeployRequestedMessage,
-  INFORM_QUEUE,
   Kli8ntMessage,
   StatusReportMessage,
   createMessage,
@@ -45,7 +44,11 @@ describeWithTestEnv(
   'the ledger between PostgreSQL and RabbitMQ',
   () => {
     jest.setTimeout(120_000);
+    // Queues of this run only: a platform on the same test world consumes
+    // `inform` (and its cluster's build/deploy queues) and would take the
+    // reports this suite plays, or hand it reports of its own.
     const cluster = `ledger-${randomBytes(4).toString('hex')}`;
+    const informQueue = `inform.${cluster}`;
     const app: AppRecord = {
       entityRef: 'component:default/shop',
       appName: 'shop',
@@ -112,6 +115,7 @@ describeWithTestEnv(
         queue: async () => portalQueue,
         ledger,
         logger,
+        queueName: informQueue,
       });
       inform.start();
       stops.unshift(
@@ -144,7 +148,7 @@ describeWithTestEnv(
       digest?: string,
     ) {
       await controllers.publish(
-        INFORM_QUEUE,
+        informQueue,
         createMessage('StatusReport', {
           deploymentId,
           payload: {
