@@ -64,6 +64,71 @@ describe('DeployTab processes', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows how many pods of each web and worker process were ready', async () => {
+    api.deployments = [
+      makeDeployment({
+        processes: [WEB, WORKER, RELEASE],
+        readiness: [
+          { process: 'web', ready: 2, desired: 2 },
+          { process: 'worker', ready: 1, desired: 1 },
+        ],
+      }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    const web = await screen.findByTestId('kli8nt-process-web');
+    expect(within(web).getByText('· 2/2 ready')).toBeInTheDocument();
+    const worker = screen.getByTestId('kli8nt-process-worker');
+    expect(within(worker).getByText('· 1/1 ready')).toBeInTheDocument();
+    // A release is a Job: it has no pods to count.
+    expect(screen.getByTestId('kli8nt-process-release')).not.toHaveTextContent(
+      'ready',
+    );
+    expect(
+      within(card('Processes')).getByText(/not a live count/),
+    ).toBeInTheDocument();
+  });
+
+  it('shows a crash-looping worker as 0/1 ready, not hidden', async () => {
+    api.deployments = [
+      makeDeployment({
+        status: 'failed',
+        url: undefined,
+        failureReason: 'ProgressDeadlineExceeded',
+        processes: [WEB, WORKER],
+        readiness: [
+          { process: 'web', ready: 1, desired: 1 },
+          { process: 'worker', ready: 0, desired: 1 },
+        ],
+      }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    const worker = await screen.findByTestId('kli8nt-process-worker');
+    expect(worker).toHaveTextContent('worker');
+    expect(within(worker).getByText('· 0/1 ready')).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('kli8nt-process-web')).getByText('· 1/1 ready'),
+    ).toBeInTheDocument();
+  });
+
+  it('says when the counts are not reported yet, and a process scaled to zero', async () => {
+    api.deployments = [
+      makeDeployment({
+        processes: [WEB, WORKER],
+        // An older controller, or a process it did not count.
+        readiness: [{ process: 'web', ready: 0, desired: 0 }],
+      }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    const web = await screen.findByTestId('kli8nt-process-web');
+    expect(web).toHaveTextContent('scaled to 0');
+    expect(screen.getByTestId('kli8nt-process-worker')).toHaveTextContent(
+      'ready pods not reported yet',
+    );
+  });
+
   it('says a worker-only app has no URL instead of showing a dead one', async () => {
     api.deployments = [
       makeDeployment({ url: undefined, processes: [WORKER, RELEASE] }),
@@ -89,7 +154,9 @@ describe('DeployTab processes', () => {
 
     const web = await screen.findByTestId('kli8nt-process-web');
     expect(web).toHaveTextContent("Runs the image's own command.");
+    expect(web).toHaveTextContent('ready pods not reported yet');
     expect(screen.queryByTestId('kli8nt-process-worker')).toBeNull();
+    expect(screen.queryByText(/not a live count/)).toBeNull();
   });
 
   it('waits for the build before naming processes, and loads none', async () => {

@@ -4,6 +4,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import type {
   Deployment,
   Process,
+  ProcessReadiness,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { TitledCard } from '../shared/TitledCard';
@@ -29,7 +30,12 @@ export function useImageProcesses(deployment: Deployment | undefined) {
   const processes: ShownProcess[] | undefined = details.value
     ? details.value.processes ?? [{ name: 'web', type: 'web' }]
     : undefined;
-  return { built, processes, error: details.error };
+  return {
+    built,
+    processes,
+    readiness: details.value?.readiness,
+    error: details.error,
+  };
 }
 
 const KINDS: Record<Process['type'], { label: string; what: string }> = {
@@ -44,6 +50,41 @@ const KINDS: Record<Process['type'], { label: string; what: string }> = {
   },
 };
 
+/**
+ * How many pods of a long-running process were ready when the deploy
+ * controller reported; a release runs as a Job and has no count.
+ */
+function ReadyCount(props: {
+  process: ShownProcess;
+  readiness: ProcessReadiness[] | undefined;
+}) {
+  if (props.process.type === 'release') return null;
+  const count = props.readiness?.find(r => r.process === props.process.name);
+  if (!count) {
+    return (
+      <Text variant="body-small" color="secondary">
+        · ready pods not reported yet
+      </Text>
+    );
+  }
+  if (count.desired === 0) {
+    return (
+      <Text variant="body-small" color="secondary">
+        · scaled to 0
+      </Text>
+    );
+  }
+  return (
+    <Text
+      variant="body-small"
+      weight="bold"
+      color={count.ready >= count.desired ? 'success' : 'danger'}
+    >
+      · {count.ready}/{count.desired} ready
+    </Text>
+  );
+}
+
 /** An argument vector as one would type it in a POSIX shell. */
 export function formatCommand(command: string[]): string {
   return command
@@ -57,7 +98,7 @@ export function formatCommand(command: string[]): string {
 export function ProcessesCard(props: {
   processes: ReturnType<typeof useImageProcesses>;
 }) {
-  const { built, processes, error } = props.processes;
+  const { built, processes, readiness, error } = props.processes;
   let body;
   if (!built) {
     body = (
@@ -78,29 +119,38 @@ export function ProcessesCard(props: {
     body = <Skeleton width="100%" height={48} />;
   } else {
     body = (
-      <ul
-        aria-label="Processes"
-        style={{ listStyle: 'none', margin: 0, padding: 0 }}
-      >
-        {processes.map(p => (
-          <li key={p.name} data-testid={`kli8nt-process-${p.name}`}>
-            <Flex direction="column" gap="1" style={{ marginBottom: 12 }}>
-              <Flex gap="2" align="center">
-                <Text weight="bold">{p.name}</Text>
-                <Text color="secondary">{KINDS[p.type].label}</Text>
+      <Flex direction="column" gap="2">
+        <ul
+          aria-label="Processes"
+          style={{ listStyle: 'none', margin: 0, padding: 0 }}
+        >
+          {processes.map(p => (
+            <li key={p.name} data-testid={`kli8nt-process-${p.name}`}>
+              <Flex direction="column" gap="1" style={{ marginBottom: 12 }}>
+                <Flex gap="2" align="center">
+                  <Text weight="bold">{p.name}</Text>
+                  <Text color="secondary">{KINDS[p.type].label}</Text>
+                  <ReadyCount process={p} readiness={readiness} />
+                </Flex>
+                <Text variant="body-small">{KINDS[p.type].what}</Text>
+                {p.command ? (
+                  <code>{formatCommand(p.command)}</code>
+                ) : (
+                  <Text variant="body-small" color="secondary">
+                    Runs the image&apos;s own command.
+                  </Text>
+                )}
               </Flex>
-              <Text variant="body-small">{KINDS[p.type].what}</Text>
-              {p.command ? (
-                <code>{formatCommand(p.command)}</code>
-              ) : (
-                <Text variant="body-small" color="secondary">
-                  Runs the image&apos;s own command.
-                </Text>
-              )}
-            </Flex>
-          </li>
-        ))}
-      </ul>
+            </li>
+          ))}
+        </ul>
+        {readiness && (
+          <Text variant="body-small" color="secondary">
+            Ready pods as the deploy controller counted them in its last report
+            on this deployment, not a live count.
+          </Text>
+        )}
+      </Flex>
     );
   }
   return <TitledCard title="Processes">{body}</TitledCard>;
