@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BuildPlayer, digestOf } from './buildPlayer';
 import { PlainKube } from '../kube';
-import { Workload } from './workload';
+import { wasRefused, Workload } from './workload';
 
 /*
  * What must hold once the run has quiesced, read from the portal's
@@ -109,7 +109,7 @@ export async function check(options: {
     actions.forEach((a, i) => {
       const deletedLater = actions
         .slice(i + 1)
-        .some(b => b.kind === 'delete' && b.answer !== 'refused');
+        .some(b => b.kind === 'delete' && !wasRefused(b.answer));
       if (a.kind === 'deploy' && a.id && !byId.has(a.id) && !deletedLater) {
         add('lost', `deploy ${a.id} answered 202 and is gone`, app);
       }
@@ -170,7 +170,7 @@ export async function check(options: {
     // Settings changes stick: the last saved value (after the last delete)
     // is in the serving Deployment, unless a later save's answer was lost.
     const lastDelete = actions
-      .map(a => a.kind === 'delete' && a.answer !== 'refused')
+      .map(a => a.kind === 'delete' && !wasRefused(a.answer))
       .lastIndexOf(true);
     const saves = actions
       .slice(lastDelete + 1)

@@ -1,7 +1,7 @@
 import { BuildPlayer } from './buildPlayer';
 import { Row, Violation } from './checks';
 import { Component } from './components';
-import { Workload } from './workload';
+import { Action, Answer, Workload } from './workload';
 
 /** The chaos run's figures, as a Markdown table and as JSON. */
 export function figures(input: {
@@ -25,11 +25,13 @@ export function figures(input: {
     for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
     return counts;
   };
-  const answers = (kind: Parameters<Workload['count']>[0]) =>
-    `${w.count(kind)} (accepted ${w.count(kind, 'accepted')}, refused ${w.count(
-      kind,
-      'refused',
-    )}, no answer ${w.count(kind, 'unknown')})`;
+  // A build cap's 429 is a clean refusal of its own (see Answer).
+  const answers = (kind: Action['kind']) => {
+    const n = (answer: Answer) => w.count(kind, answer);
+    return `${w.count(kind)} (accepted ${n('accepted')}, capped (429) ${n(
+      'capped',
+    )}, refused ${n('refused')}, no answer ${n('unknown')})`;
+  };
   const outcomes = tally([...player.outcomes.values()]);
   const jobs = [...player.jobUids.values()].reduce((n, u) => n + u.size, 0);
   const finalStates = tally(rows.map(r => r.status));

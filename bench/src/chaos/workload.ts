@@ -10,7 +10,15 @@ import { Random } from './random';
  * it was accepted is read from the portal's database at the end.
  */
 
-export type Answer = 'accepted' | 'refused' | 'unknown';
+/**
+ * How the portal answered a request. `capped` is the 429 of the build caps
+ * (kli8nt.limits.builds: an app with 3 builds queued or running): a clean
+ * refusal that recorded nothing, met by design when a user deploys faster
+ * than builds finish, so it is counted apart from other refusals (4xx) and
+ * from failures. `unknown`: no answer or a 5xx (whether it was accepted is
+ * read from the portal's database at the end).
+ */
+export type Answer = 'accepted' | 'capped' | 'refused' | 'unknown';
 
 export type Action =
   | { kind: 'deploy'; at: number; answer: Answer; id?: string; status: number }
@@ -24,9 +32,16 @@ export type Action =
       status: number;
     };
 
-function answerOf(status: number, accepted: number[]): Answer {
+/** The answer of an HTTP status (0: no answer), `accepted` being the statuses of success. */
+export function answerOf(status: number, accepted: number[]): Answer {
   if (status === 0 || status >= 500) return 'unknown';
-  return accepted.includes(status) ? 'accepted' : 'refused';
+  if (accepted.includes(status)) return 'accepted';
+  return status === 429 ? 'capped' : 'refused';
+}
+
+/** The request was answered and changed nothing. */
+export function wasRefused(answer: Answer): boolean {
+  return answer === 'refused' || answer === 'capped';
 }
 
 export class Workload {
