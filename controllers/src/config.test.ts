@@ -1,225 +1,132 @@
 import { hostname } from 'node:os';
 import { ConfigError, readControllerConfig } from './config';
 
-const kaniko = `mirror.example.com/kaniko@sha256:${'a'.repeat(64)}`;
-const git = `mirror.example.com/git@sha256:${'b'.repeat(64)}`;
-const crane = `mirror.example.com/crane@sha256:${'c'.repeat(64)}`;
-const buildkit = `mirror.example.com/buildkit@sha256:${'d'.repeat(64)}`;
+/* The shared section and the reading rules every role's variables follow. */
 
-const minimal = {
-  KLI8NT_CLUSTER: 'prod',
-  KLI8NT_AMQP_URL: 'amqp://guest:guest@rabbitmq:5672',
-  KLI8NT_BUILD_REGISTRY: 'registry.example.com/apps',
-  KLI8NT_BUILD_DETECT_IMAGE: 'registry.example.com/kli8nt/controllers:1.0.0',
-  KLI8NT_BUILD_KANIKO_IMAGE: kaniko,
-  KLI8NT_BUILD_CLONE_IMAGE: git,
-  KLI8NT_BUILD_PUSH_IMAGE: crane,
-};
+const logs = { KLI8NT_CLUSTER: 'prod', KLI8NT_KAFKA_BROKERS: 'kafka:9092' };
 
-describe('readControllerConfig', () => {
-  it('reads the build role with its defaults', () => {
-    expect(readControllerConfig('build', minimal)).toEqual({
-      shared: {
-        cluster: 'prod',
-        resyncMs: 300_000,
-        watchStaleMs: 300_000,
-        workers: 2,
-        healthPort: 0,
-        podName: hostname(),
-        podNamespace: 'default',
-      },
-      role: {
-        clusters: ['prod'],
-        namespace: 'kli8nt-builds',
-        registry: 'registry.example.com/apps',
-        cacheRepo: 'registry.example.com/apps/kli8nt-cache',
-        builder: 'kaniko',
-        pushSecretName: 'kli8nt-registry',
-        insecureRegistry: false,
-        dockerHubMirror: undefined,
-        images: {
-          builder: kaniko,
-          clone: git,
-          detect: 'registry.example.com/kli8nt/controllers:1.0.0',
-          push: crane,
-        },
-        deadlineSeconds: 1800,
-        ttlSecondsAfterFinished: 3600,
-        digestGraceMs: 30_000,
-        resources: {
-          requests: { cpu: '500m', memory: '1Gi' },
-          limits: { cpu: '2', memory: '4Gi' },
-        },
-        workspaceSize: '10Gi',
-        nodeSelector: {},
-        tolerations: [],
-        caConfigMap: undefined,
-        sealingKeys: [],
-        proxy: {},
-        amqp: {
-          url: 'amqp://guest:guest@rabbitmq:5672',
-          exchange: 'kli8nt',
-          deadLetterExchange: 'kli8nt.dlx',
-          deadLetterQueue: 'kli8nt.dlq',
-          deliveryLimit: 5,
-          prefetch: 10,
-          reconnect: { initialDelayMs: 500, maxDelayMs: 30_000 },
-        },
-      },
-    });
-  });
-
-  it('reads overrides', () => {
-    const { role, shared } = readControllerConfig('build', {
-      ...minimal,
-      KLI8NT_WORKERS: '4',
-      KLI8NT_RESYNC_SECONDS: '60',
-      KLI8NT_BUILD_CLUSTERS: 'prod, staging',
-      KLI8NT_BUILD_INSECURE_REGISTRY: 'true',
-      KLI8NT_BUILD_NODE_SELECTOR: 'kli8nt.io/pool=builds, disk=ssd',
-      KLI8NT_BUILD_KANIKO_IMAGE: `mirror.local/kaniko@sha256:${'e'.repeat(64)}`,
-      KLI8NT_BUILD_DEADLINE_SECONDS: '600',
-      KLI8NT_AMQP_DELIVERY_LIMIT: '3',
-    });
-    expect(shared).toMatchObject({ workers: 4, resyncMs: 60_000 });
-    expect(role).toMatchObject({
-      clusters: ['prod', 'staging'],
-      insecureRegistry: true,
-      nodeSelector: { 'kli8nt.io/pool': 'builds', disk: 'ssd' },
-      images: { builder: `mirror.local/kaniko@sha256:${'e'.repeat(64)}` },
-      deadlineSeconds: 600,
-      amqp: { deliveryLimit: 3 },
-    });
-  });
-
-  it('takes the BuildKit builder, its image and a Docker Hub mirror', () => {
-    const { role } = readControllerConfig('build', {
-      ...minimal,
-      KLI8NT_BUILD_KANIKO_IMAGE: undefined,
-      KLI8NT_BUILD_BUILDER: 'buildkit',
-      KLI8NT_BUILD_BUILDKIT_IMAGE: buildkit,
-      KLI8NT_BUILD_DOCKER_HUB_MIRROR: '127.0.0.1:5000',
-    });
-    expect(role).toMatchObject({
-      builder: 'buildkit',
-      dockerHubMirror: '127.0.0.1:5000',
-      images: { builder: buildkit, push: crane },
-    });
-  });
-
-  it('reads tolerations, the clone CA, the build proxy and the sealing keys', () => {
-    const { role } = readControllerConfig('build', {
-      ...minimal,
-      KLI8NT_BUILD_TOLERATIONS:
-        'kli8nt.io/node=real:NoSchedule, dedicated:NoExecute,gpu',
-      KLI8NT_BUILD_CA_CONFIGMAP: 'ghe-ca',
-      KLI8NT_BUILD_HTTP_PROXY: 'http://proxy.corp:3128',
-      KLI8NT_BUILD_HTTPS_PROXY: 'http://user:s3cret@proxy.corp:3128',
-      KLI8NT_BUILD_NO_PROXY: '.corp,10.0.0.0/8,localhost',
-      KLI8NT_SEALING_KEYS: ' k1, k2 ,',
-    });
-    expect(role).toMatchObject({
-      sealingKeys: ['k1', 'k2'],
-      tolerations: [
-        {
-          key: 'kli8nt.io/node',
-          operator: 'Equal',
-          value: 'real',
-          effect: 'NoSchedule',
-        },
-        { key: 'dedicated', operator: 'Exists', effect: 'NoExecute' },
-        { key: 'gpu', operator: 'Exists' },
-      ],
-      caConfigMap: 'ghe-ca',
-      proxy: {
-        httpProxy: 'http://proxy.corp:3128',
-        httpsProxy: 'http://user:s3cret@proxy.corp:3128',
-        noProxy: '.corp,10.0.0.0/8,localhost',
-      },
-    });
-  });
-
-  it('refuses bad tolerations and proxies without echoing the proxy URL', () => {
-    let error: unknown;
-    try {
-      readControllerConfig('build', {
-        ...minimal,
-        KLI8NT_BUILD_TOLERATIONS: 'a=b:Sometimes',
-        KLI8NT_BUILD_HTTPS_PROXY: 'socks5://user:s3cret@proxy',
-        KLI8NT_BUILD_CA_CONFIGMAP: 'Not_A_Name',
-      });
-    } catch (e) {
-      error = e;
-    }
+function problems(
+  role: 'build' | 'deploy' | 'logs',
+  env: Record<string, string | undefined>,
+): string[] {
+  try {
+    readControllerConfig(role, env);
+  } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join('\n');
-    expect(problems).toContain('KLI8NT_BUILD_TOLERATIONS');
-    expect(problems).toContain('the effect must be one of');
-    expect(problems).toContain('KLI8NT_BUILD_HTTPS_PROXY');
-    expect(problems).toContain('KLI8NT_BUILD_CA_CONFIGMAP');
-    expect(problems).not.toContain('s3cret');
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('shared settings', () => {
+  it('have defaults for everything but the cluster', () => {
+    expect(readControllerConfig('logs', logs).shared).toEqual({
+      cluster: 'prod',
+      resyncMs: 300_000,
+      watchStaleMs: 300_000,
+      workers: 2,
+      healthPort: 0,
+      podName: hostname(),
+      podNamespace: 'default',
+    });
   });
 
-  it("requires the configured builder's image, pinned, and only that one", () => {
-    const problems = (env: Record<string, string | undefined>) => {
-      try {
-        readControllerConfig('build', { ...minimal, ...env });
-        return '';
-      } catch (error) {
-        return (error as ConfigError).problems.join('\n');
-      }
-    };
-    expect(problems({ KLI8NT_BUILD_BUILDER: 'buildkit' })).toBe(
-      'KLI8NT_BUILD_BUILDKIT_IMAGE: is required with KLI8NT_BUILD_BUILDER=buildkit',
-    );
-    expect(problems({ KLI8NT_BUILD_KANIKO_IMAGE: undefined })).toBe(
-      'KLI8NT_BUILD_KANIKO_IMAGE: is required with KLI8NT_BUILD_BUILDER=kaniko',
-    );
+  it('are read from their variables', () => {
     expect(
-      problems({
-        KLI8NT_BUILD_BUILDER: 'buildkit',
-        KLI8NT_BUILD_BUILDKIT_IMAGE: 'moby/buildkit:rootless',
-      }),
-    ).toContain('KLI8NT_BUILD_BUILDKIT_IMAGE: must be pinned by digest');
-    expect(problems({ KLI8NT_BUILD_BUILDER: 'docker' })).toContain(
-      'KLI8NT_BUILD_BUILDER',
-    );
-    expect(problems({ KLI8NT_BUILD_DOCKER_HUB_MIRROR: 'http://m' })).toContain(
-      'KLI8NT_BUILD_DOCKER_HUB_MIRROR: must be host[:port]',
-    );
-    expect(problems({ KLI8NT_BUILD_PUSH_IMAGE: undefined })).toContain(
-      'KLI8NT_BUILD_PUSH_IMAGE',
-    );
+      readControllerConfig('logs', {
+        ...logs,
+        KLI8NT_RESYNC_SECONDS: '60',
+        KLI8NT_WATCH_STALE_SECONDS: '90',
+        KLI8NT_WORKERS: '4',
+        KLI8NT_HEALTH_PORT: '8081',
+        POD_NAME: 'kli8nt-logs-0',
+        POD_NAMESPACE: 'kli8nt',
+      }).shared,
+    ).toEqual({
+      cluster: 'prod',
+      resyncMs: 60_000,
+      watchStaleMs: 90_000,
+      workers: 4,
+      healthPort: 8081,
+      podName: 'kli8nt-logs-0',
+      podNamespace: 'kli8nt',
+    });
   });
 
-  it('lists every problem at once', () => {
-    let error: unknown;
-    try {
-      readControllerConfig('build', {
+  it('take an empty variable as unset and drop surrounding space', () => {
+    expect(
+      readControllerConfig('logs', {
+        ...logs,
+        KLI8NT_CLUSTER: ' prod ',
+        KLI8NT_WORKERS: '',
+        KLI8NT_RESYNC_SECONDS: ' 30 ',
+        POD_NAME: '',
+      }).shared,
+    ).toMatchObject({
+      cluster: 'prod',
+      workers: 2,
+      resyncMs: 30_000,
+      podName: hostname(),
+    });
+  });
+
+  it('name the variable, what it expects and what it got', () => {
+    expect(problems('logs', { ...logs, KLI8NT_WORKERS: 'many' })).toEqual([
+      'KLI8NT_WORKERS: expected an integer from 1 to 64, got "many"',
+    ]);
+    expect(problems('logs', { ...logs, KLI8NT_CLUSTER: undefined })).toEqual([
+      'KLI8NT_CLUSTER: is required, expected a cluster name (a DNS label) such as prod',
+    ]);
+  });
+
+  it("are reported together with the role's problems", () => {
+    expect(
+      problems('logs', {
         KLI8NT_CLUSTER: 'Prod!',
-        KLI8NT_BUILD_REGISTRY: 'https://registry',
-        KLI8NT_BUILD_KANIKO_IMAGE: 'kaniko:latest',
-        KLI8NT_BUILD_NODE_SELECTOR: 'novalue',
-        KLI8NT_WORKERS: 'many',
-      });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join('\n');
-    for (const name of [
-      'KLI8NT_CLUSTER',
-      'KLI8NT_WORKERS',
-      'KLI8NT_BUILD_REGISTRY',
-      'KLI8NT_BUILD_KANIKO_IMAGE',
-      'KLI8NT_BUILD_CLONE_IMAGE',
-      'KLI8NT_BUILD_PUSH_IMAGE',
-      'KLI8NT_BUILD_DETECT_IMAGE',
-      'KLI8NT_BUILD_NODE_SELECTOR',
-      'KLI8NT_AMQP_URL',
-    ]) {
-      expect(problems).toContain(name);
-    }
-    expect(problems).toContain('must be pinned by digest');
+        KLI8NT_HEALTH_PORT: '70000',
+      }),
+    ).toEqual([
+      'KLI8NT_CLUSTER: expected a cluster name (a DNS label) such as prod, got "Prod!"',
+      'KLI8NT_HEALTH_PORT: expected an integer from 0 to 65535, got "70000"',
+      'KLI8NT_KAFKA_BROKERS: is required, expected comma-separated host:port such as kafka-0:9092,kafka-1:9092',
+    ]);
+  });
+});
+
+describe('the broker section', () => {
+  it('is one section, amqp, read alike by the build and the deploy role', () => {
+    const amqp = {
+      KLI8NT_CLUSTER: 'prod',
+      KLI8NT_AMQP_URL: 'amqps://u:p@rabbitmq:5671/kli8nt',
+      KLI8NT_AMQP_EXCHANGE: 'x',
+      KLI8NT_AMQP_DELIVERY_LIMIT: '3',
+    };
+    const build = readControllerConfig('build', {
+      ...amqp,
+      KLI8NT_BUILD_REGISTRY: 'registry.example.com/apps',
+      KLI8NT_BUILD_DETECT_IMAGE: 'controllers:1',
+      KLI8NT_BUILD_KANIKO_IMAGE: `kaniko@sha256:${'a'.repeat(64)}`,
+      KLI8NT_BUILD_CLONE_IMAGE: `git@sha256:${'b'.repeat(64)}`,
+      KLI8NT_BUILD_PUSH_IMAGE: `crane@sha256:${'c'.repeat(64)}`,
+    }).role.amqp;
+    const deploy = readControllerConfig('deploy', {
+      ...amqp,
+      KLI8NT_APPS_DOMAIN: 'apps.example.com',
+      KLI8NT_TLS_MODE: 'none',
+    }).role.amqp;
+    expect(build).toEqual(deploy);
+    expect(build).toMatchObject({ exchange: 'x', deliveryLimit: 3 });
+  });
+
+  it('never repeats the URL, which holds a password', () => {
+    const listed = problems('deploy', {
+      KLI8NT_CLUSTER: 'prod',
+      KLI8NT_AMQP_URL: 'http://kli8nt:s3cret@rabbit',
+      KLI8NT_APPS_DOMAIN: 'apps.example.com',
+      KLI8NT_TLS_MODE: 'none',
+    });
+    expect(listed).toEqual([
+      'KLI8NT_AMQP_URL: expected an amqp(s) URL such as amqps://user:password@rabbitmq:5671/vhost (the value is not shown)',
+    ]);
   });
 });

@@ -1,35 +1,153 @@
 import { z } from 'zod';
-import { clusterNameSchema } from '@internal/backstage-plugin-kli8nt-common';
+import { resourceQuantitySchema } from '@internal/backstage-plugin-kli8nt-common';
 import { parseTolerations } from './runtime/tolerations';
 
 /*
- * Field schemas shared by the controllers' config readers (config.ts):
- * environment variables are strings, these coerce and validate them.
+ * How the controllers read environment variables (config.ts and each role's
+ * config.ts): every variable is a `variable(schema, expected)`, so every bad
+ * value is reported the same way, naming the variable, what it expects and
+ * what it got.
  */
 
-export const intFrom = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+export type Env = Record<string, string | undefined>;
+
+/** A bad or missing setting; the message lists every problem by variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid controller configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * One environment variable. Surrounding space is dropped and an empty value
+ * counts as unset, so its default applies (the chart renders an unset value
+ * as ""). A value `schema` refuses is reported as `expected <expected>, got
+ * "<value>"`, with the schema's own explanations (custom issues) after it; a
+ * `secret` value (it may hold a password) is never repeated.
+ */
+export function variable<T extends z.ZodType>(
+  schema: T,
+  expected: string,
+  options: { secret?: boolean } = {},
+) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): z.output<T> => {
+      const value = raw?.trim() || undefined;
+      const result = schema.safeParse(value);
+      if (result.success) return result.data;
+      const details = result.error.issues
+        .filter(issue => issue.code === 'custom')
+        .map(issue => issue.message);
+      let message = `expected ${expected}`;
+      if (value === undefined) message = `is required, ${message}`;
+      else if (options.secret) message += ' (the value is not shown)';
+      else message += `, got ${JSON.stringify(value)}`;
+      if (details.length > 0) message += ` (${details.join('; ')})`;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    });
+}
+
+/**
+ * Variables a mode needs: `{ KLI8NT_TLS_MODE: { wildcard:
+ * ['KLI8NT_TLS_WILDCARD_SECRET'] } }` reports the secret missing when the
+ * mode is wildcard. For `superRefine(..., { when: always })`, so that these
+ * are listed with the other problems.
+ */
+export function requiredWith(
+  needs: Record<string, Record<string, string[]>>,
+): (env: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  return (env, ctx) => {
+    for (const [mode, byValue] of Object.entries(needs)) {
+      const value = env[mode];
+      if (typeof value !== 'string') continue;
+      for (const name of byValue[value] ?? []) {
+        if (env[name] !== undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is required with ${mode}=${value}`,
+        });
+      }
+    }
+  };
+}
+
+/** Runs a refinement even when some variables are bad (see `requiredWith`). */
+export const always = { when: () => true };
+
+/** Parses `env` with each schema, reporting the problems of all of them. */
+export function parseEnv<S extends Record<string, z.ZodType>>(
+  schemas: S,
+  env: Env,
+): { [K in keyof S]: z.output<S[K]> } {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(schemas)) {
+    const result = schema.safeParse(env);
+    if (result.success) out[key] = result.data;
+    else {
+      for (const issue of result.error.issues) {
+        problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as { [K in keyof S]: z.output<S[K]> };
+}
+
+export const integer = (min: number, max: number, fallback: number) =>
+  variable(
+    z.coerce.number().int().min(min).max(max).default(fallback),
+    `an integer from ${min} to ${max}`,
+  );
 
 export const seconds = (fallback: number, max = 7 * 24 * 3600) =>
-  intFrom(1, max, fallback);
+  variable(
+    z.coerce.number().int().min(1).max(max).default(fallback),
+    `a number of seconds from 1 to ${max}`,
+  );
 
-export const bool = (fallback: boolean) =>
+export const flag = (fallback: boolean) =>
+  variable(
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(fallback ? 'true' : 'false')
+      .transform(v => v === 'true' || v === '1'),
+    'true or false',
+  );
+
+/** A comma-separated list; empty items are dropped. */
+export const list = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform(v => v === 'true' || v === '1');
+    .string()
+    .default('')
+    .transform(v =>
+      v
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
 
-export const clusterList = z
-  .string()
-  .transform(v =>
-    v
-      .split(',')
-      .map(s => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(clusterNameSchema));
+export const NAMESPACE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** `key=value,key2=value2` into a record (node selectors, labels). */
+export const namespace = (fallback: string) =>
+  variable(
+    z.string().regex(NAMESPACE).default(fallback),
+    'a namespace name such as kli8nt-apps',
+  );
+
+export const quantity = (fallback: string) =>
+  variable(
+    resourceQuantitySchema.default(fallback),
+    'a Kubernetes quantity such as 500m or 512Mi',
+  );
+
+/** `key=value,key2=value2` into a record. */
 export const keyValues = z
   .string()
   .default('')
@@ -46,42 +164,62 @@ export const keyValues = z
     return out;
   });
 
-export const quantity = (fallback: string) =>
-  z
-    .string()
-    .regex(/^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/)
-    .default(fallback);
+export const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-/** An image reference that pins content: `repo@sha256:<64 hex>`. */
-export const pinnedImage = z
-  .string()
-  .regex(
-    /^[^\s@]+@sha256:[0-9a-f]{64}$/,
-    'must be pinned by digest (image@sha256:…)',
-  );
-
-export const image = z.string().regex(/^[^\s]+$/, 'must be an image reference');
+/** A node selector of pods the controllers create (builds, apps). */
+export const nodeSelector = variable(
+  keyValues.superRefine((labels, ctx) => {
+    for (const [key, value] of Object.entries(labels)) {
+      if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${key}=${value}' is not a label`,
+        });
+      }
+    }
+  }),
+  'labels as key=value,… such as kli8nt.io/pool=builds',
+);
 
 /** Tolerations in `kubectl taint` syntax (see runtime/tolerations.ts). */
-export const tolerationList = z
-  .string()
-  .default('')
-  .transform((v, ctx) => {
-    const parsed = parseTolerations(v);
-    if ('problems' in parsed) {
-      for (const message of parsed.problems) {
-        ctx.addIssue({ code: 'custom', message });
+export const tolerations = variable(
+  z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const parsed = parseTolerations(v);
+      if ('problems' in parsed) {
+        for (const message of parsed.problems) {
+          ctx.addIssue({ code: 'custom', message });
+        }
+        return z.NEVER;
       }
-      return z.NEVER;
-    }
-    return parsed.tolerations;
-  });
+      return parsed.tolerations;
+    }),
+  'tolerations as key[=value][:Effect],… such as pool=apps:NoSchedule',
+);
+
+/**
+ * `KLI8NT_SEALING_KEYS`: the backend's `kli8nt.secretKey` (comma separated,
+ * base64 or hex; the first seals, older ones open during a rotation).
+ */
+export const sealingKeys = variable(list(z.string()), 'comma-separated keys', {
+  secret: true,
+});
+
+/** An image reference that pins content: `repo@sha256:<64 hex>`. */
+export const pinnedImage = z.string().regex(/^[^\s@]+@sha256:[0-9a-f]{64}$/);
+export const PINNED_IMAGE =
+  'an image pinned by digest (<image>@sha256:<64 hex digits>)';
 
 /** An HTTP(S) proxy URL: `http://[user:password@]host:port`. */
-export const proxyUrl = z
-  .string()
-  .regex(
-    /^https?:\/\/([^\s@/]+@)?[A-Za-z0-9.-]+(:\d+)?\/?$/,
-    'must be http(s)://[user:password@]host[:port]',
-  )
-  .optional();
+export const proxyUrl = variable(
+  z
+    .string()
+    .regex(/^https?:\/\/([^\s@/]+@)?[A-Za-z0-9.-]+(:\d+)?\/?$/)
+    .optional(),
+  'http(s)://[user:password@]host[:port]',
+  { secret: true },
+);

@@ -20,13 +20,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- .Values.secrets.existingSecret | default (printf "%s-controllers" .Release.Name) -}}
 {{- end -}}
 
-{{/* Settings every role reads (controllers/src/config.ts). */}}
+{{/* Settings every role reads (controllers/src/configShared.ts). */}}
 {{- define "kli8nt.sharedEnv" -}}
 - name: KLI8NT_CLUSTER
   value: {{ .Values.cluster | quote }}
 {{- end -}}
 
-{{/* The work queues, for the roles that consume and publish them. */}}
+{{/* The work queues' broker (amqpFields in controllers/src/configShared.ts). */}}
 {{- define "kli8nt.amqpEnv" -}}
 - name: KLI8NT_AMQP_URL
   valueFrom:

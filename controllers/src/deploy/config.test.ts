@@ -1,30 +1,34 @@
-import { DeployConfigError, readDeploySection } from './config';
+import { ConfigError, readControllerConfig } from '../config';
 
-const shared = {
-  cluster: 'prod',
-  resyncMs: 300_000,
-  watchStaleMs: 300_000,
-  workers: 2,
-};
 const minimal = {
+  KLI8NT_CLUSTER: 'prod',
+  KLI8NT_AMQP_URL: 'amqp://rabbit:5672',
   KLI8NT_APPS_DOMAIN: 'apps.example.com',
   KLI8NT_TLS_CLUSTER_ISSUER: 'letsencrypt',
 };
 
-function problems(env: Record<string, string>): string[] {
+const read = (env: Record<string, string | undefined>) =>
+  readControllerConfig('deploy', { ...minimal, ...env }).role;
+
+function problems(env: Record<string, string | undefined>): string[] {
   try {
-    readDeploySection(env, shared);
+    read(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(DeployConfigError);
-    return (error as DeployConfigError).problems;
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
   }
-  throw new Error('expected a DeployConfigError');
+  throw new Error('expected a ConfigError');
 }
 
-describe('readDeploySection', () => {
-  it('applies the defaults', () => {
-    expect(readDeploySection(minimal, shared)).toEqual({
-      ...shared,
+describe('deploy role configuration', () => {
+  it('applies the defaults and folds in the shared settings', () => {
+    expect(read({ KLI8NT_WORKERS: '4' })).toEqual({
+      cluster: 'prod',
+      resyncMs: 300_000,
+      watchStaleMs: 300_000,
+      workers: 4,
+      // Its defaults: build/config.test.ts; the same for both roles: config.test.ts.
+      amqp: expect.objectContaining({ url: 'amqp://rabbit:5672' }),
       informQueue: 'inform',
       namespace: 'kli8nt-apps',
       appsDomain: 'apps.example.com',
@@ -41,35 +45,16 @@ describe('readDeploySection', () => {
     });
   });
 
-  it('reads every setting', () => {
+  it('reads the gateway, TLS none and an ingress class', () => {
     expect(
-      readDeploySection(
-        {
-          KLI8NT_APPS_DOMAIN: 'apps.example.com',
-          KLI8NT_APPS_NAMESPACE: 'apps',
-          KLI8NT_INFORM_QUEUE: 'inform.test',
-          KLI8NT_TLS_MODE: 'wildcard',
-          KLI8NT_TLS_WILDCARD_SECRET: 'wildcard-tls',
-          KLI8NT_EXPOSURE: 'gateway',
-          KLI8NT_GATEWAY: 'gateways/public',
-          KLI8NT_GATEWAY_SECTION: 'https',
-          KLI8NT_SEALING_KEYS: ' k1 ,k2,',
-          KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'cpu=50m',
-          KLI8NT_DEPLOY_DEFAULT_LIMITS: 'memory=1Gi,cpu=2',
-          KLI8NT_DEPLOY_NODE_SELECTOR: 'pool=apps, kubernetes.io/os=linux',
-          KLI8NT_DEPLOY_TOLERATIONS: 'pool=apps:NoSchedule, dedicated',
-          KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '30',
-          KLI8NT_DEPLOY_RELEASE_HISTORY: '5',
-          KLI8NT_DEPLOY_POLL_SECONDS: '2',
-        },
-        shared,
-      ),
-    ).toEqual({
-      ...shared,
-      informQueue: 'inform.test',
-      namespace: 'apps',
-      appsDomain: 'apps.example.com',
-      tls: { mode: 'wildcard', secretName: 'wildcard-tls' },
+      read({
+        KLI8NT_TLS_MODE: 'none',
+        KLI8NT_EXPOSURE: 'gateway',
+        KLI8NT_GATEWAY: 'gateways/public',
+        KLI8NT_GATEWAY_SECTION: 'https',
+      }),
+    ).toMatchObject({
+      tls: { mode: 'none' },
       exposure: {
         mode: 'gateway',
         gateway: {
@@ -78,106 +63,85 @@ describe('readDeploySection', () => {
           sectionName: 'https',
         },
       },
-      sealingKeys: ['k1', 'k2'],
-      defaultRequests: { cpu: '50m', memory: '128Mi' },
-      defaultLimits: { cpu: '2', memory: '1Gi' },
-      nodeSelector: { pool: 'apps', 'kubernetes.io/os': 'linux' },
-      tolerations: [
-        { key: 'pool', operator: 'Equal', value: 'apps', effect: 'NoSchedule' },
-        { key: 'dedicated', operator: 'Exists' },
-      ],
-      progressDeadlineSeconds: 30,
-      releaseHistory: 5,
-      pollMs: 2000,
     });
-  });
-
-  it('reads TLS mode none and an ingress class', () => {
-    const config = readDeploySection(
-      {
-        KLI8NT_APPS_DOMAIN: 'apps.example.com',
-        KLI8NT_TLS_MODE: 'none',
-        KLI8NT_INGRESS_CLASS: 'nginx',
-      },
-      shared,
-    );
-    expect(config.tls).toEqual({ mode: 'none' });
-    expect(config.exposure).toEqual({
+    expect(read({ KLI8NT_INGRESS_CLASS: 'nginx' }).exposure).toEqual({
       mode: 'ingress',
       ingressClassName: 'nginx',
     });
   });
 
-  it('lists every problem at once', () => {
+  it('names the variable, what it expects and what it got', () => {
+    expect(problems({ KLI8NT_APPS_DOMAIN: 'x_y' })).toEqual([
+      'KLI8NT_APPS_DOMAIN: expected a DNS name such as apps.example.com, got "x_y"',
+    ]);
+    expect(problems({ KLI8NT_APPS_DOMAIN: undefined })).toEqual([
+      'KLI8NT_APPS_DOMAIN: is required, expected a DNS name such as apps.example.com',
+    ]);
+    expect(problems({ KLI8NT_DEPLOY_RELEASE_HISTORY: '0' })).toEqual([
+      'KLI8NT_DEPLOY_RELEASE_HISTORY: expected an integer from 1 to 100, got "0"',
+    ]);
+  });
+
+  it('lists every problem at once, one line per variable', () => {
     expect(
       problems({
+        KLI8NT_APPS_DOMAIN: undefined,
         KLI8NT_APPS_NAMESPACE: 'Not_A_Namespace',
         KLI8NT_TLS_MODE: 'letsencrypt',
-        KLI8NT_EXPOSURE: 'loadbalancer',
-        KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'cpu=lots,gpu=1,oops',
+        KLI8NT_EXPOSURE: 'gateway',
+        KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'cpu=lots,gpu=1',
+        KLI8NT_DEPLOY_DEFAULT_LIMITS: 'oops',
         KLI8NT_DEPLOY_NODE_SELECTOR: 'bad key=x',
         KLI8NT_DEPLOY_TOLERATIONS: 'pool=apps:Never',
         KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '1',
-        KLI8NT_DEPLOY_RELEASE_HISTORY: 'ten',
+        KLI8NT_DEPLOY_POLL_SECONDS: 'ten',
       }).sort(),
     ).toEqual(
       [
-        "KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'oops' is not key=value",
-        "KLI8NT_DEPLOY_DEFAULT_REQUESTS: cpu 'lots' is not a quantity",
-        "KLI8NT_DEPLOY_DEFAULT_REQUESTS: unknown resource 'gpu'",
-        'KLI8NT_APPS_DOMAIN is required',
-        "KLI8NT_APPS_NAMESPACE 'Not_A_Namespace' is not a namespace name",
-        "KLI8NT_TLS_MODE must be cert-manager, wildcard or none, got 'letsencrypt'",
-        "KLI8NT_EXPOSURE must be ingress or gateway, got 'loadbalancer'",
-        "KLI8NT_DEPLOY_NODE_SELECTOR: 'bad key=x' is not a label",
-        "KLI8NT_DEPLOY_TOLERATIONS: 'pool=apps:Never': the effect must be one of NoSchedule, PreferNoSchedule, NoExecute",
-        'KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS must be an integer from 5 to 86400',
-        'KLI8NT_DEPLOY_RELEASE_HISTORY must be an integer from 1 to 100',
+        'KLI8NT_APPS_DOMAIN: is required, expected a DNS name such as apps.example.com',
+        'KLI8NT_APPS_NAMESPACE: expected a namespace name such as kli8nt-apps, got "Not_A_Namespace"',
+        'KLI8NT_TLS_MODE: expected cert-manager, wildcard or none, got "letsencrypt"',
+        'KLI8NT_GATEWAY: is required with KLI8NT_EXPOSURE=gateway',
+        `KLI8NT_DEPLOY_DEFAULT_REQUESTS: expected cpu=<quantity>,memory=<quantity> such as cpu=100m,memory=128Mi, got "cpu=lots,gpu=1" (cpu 'lots' is not a quantity; unknown resource 'gpu')`,
+        `KLI8NT_DEPLOY_DEFAULT_LIMITS: expected cpu=<quantity>,memory=<quantity> such as cpu=1,memory=512Mi, got "oops" ('oops' is not key=value)`,
+        `KLI8NT_DEPLOY_NODE_SELECTOR: expected labels as key=value,… such as kli8nt.io/pool=builds, got "bad key=x" ('bad key=x' is not a label)`,
+        `KLI8NT_DEPLOY_TOLERATIONS: expected tolerations as key[=value][:Effect],… such as pool=apps:NoSchedule, got "pool=apps:Never" ('pool=apps:Never': the effect must be one of NoSchedule, PreferNoSchedule, NoExecute)`,
+        'KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: expected an integer from 5 to 86400, got "1"',
+        'KLI8NT_DEPLOY_POLL_SECONDS: expected a number of seconds from 1 to 3600, got "ten"',
       ].sort(),
     );
   });
 
   it('requires what the chosen modes need', () => {
-    expect(problems({ KLI8NT_APPS_DOMAIN: 'apps.example.com' })).toEqual([
-      'KLI8NT_TLS_CLUSTER_ISSUER is required',
+    expect(problems({ KLI8NT_TLS_CLUSTER_ISSUER: undefined })).toEqual([
+      'KLI8NT_TLS_CLUSTER_ISSUER: is required with KLI8NT_TLS_MODE=cert-manager',
     ]);
-    expect(problems({ ...minimal, KLI8NT_TLS_MODE: 'wildcard' })).toEqual([
-      'KLI8NT_TLS_WILDCARD_SECRET is required',
-    ]);
-    expect(problems({ ...minimal, KLI8NT_EXPOSURE: 'gateway' })).toEqual([
-      'KLI8NT_GATEWAY is required',
+    expect(problems({ KLI8NT_TLS_MODE: 'wildcard' })).toEqual([
+      'KLI8NT_TLS_WILDCARD_SECRET: is required with KLI8NT_TLS_MODE=wildcard',
     ]);
     expect(
-      problems({
-        ...minimal,
-        KLI8NT_EXPOSURE: 'gateway',
-        KLI8NT_GATEWAY: 'public',
-      }),
-    ).toEqual(["KLI8NT_GATEWAY must be namespace/name, got 'public'"]);
-    expect(
-      problems({ ...minimal, KLI8NT_APPS_DOMAIN: 'Apps.Example.com' }),
-    ).toEqual(["KLI8NT_APPS_DOMAIN 'Apps.Example.com' is not a DNS name"]);
+      problems({ KLI8NT_EXPOSURE: 'gateway', KLI8NT_GATEWAY: 'public' }),
+    ).toEqual([
+      'KLI8NT_GATEWAY: expected namespace/name such as gateways/public, got "public"',
+    ]);
+    expect(problems({ KLI8NT_APPS_DOMAIN: 'Apps.Example.com' })).toEqual([
+      'KLI8NT_APPS_DOMAIN: expected a DNS name such as apps.example.com, got "Apps.Example.com"',
+    ]);
   });
 
   it('reads the issuer annotation of mode cert-manager and checks it is a key', () => {
     expect(
-      readDeploySection(
-        {
-          ...minimal,
-          KLI8NT_TLS_CLUSTER_ISSUER: 'acme',
-          KLI8NT_TLS_ISSUER_ANNOTATION: 'kli8nt.io/tls',
-        },
-        shared,
-      ).tls,
+      read({
+        KLI8NT_TLS_CLUSTER_ISSUER: 'acme',
+        KLI8NT_TLS_ISSUER_ANNOTATION: 'kli8nt.io/tls',
+      }).tls,
     ).toEqual({
       mode: 'cert-manager',
       clusterIssuer: 'acme',
       issuerAnnotation: 'kli8nt.io/tls',
     });
-    expect(
-      problems({ ...minimal, KLI8NT_TLS_ISSUER_ANNOTATION: 'not an/key/x' }),
-    ).toEqual([
-      "KLI8NT_TLS_ISSUER_ANNOTATION 'not an/key/x' is not an annotation key",
+    expect(problems({ KLI8NT_TLS_ISSUER_ANNOTATION: 'not an/key/x' })).toEqual([
+      'KLI8NT_TLS_ISSUER_ANNOTATION: expected an annotation key such as cert-manager.io/cluster-issuer, got "not an/key/x"',
     ]);
   });
 });

@@ -5,20 +5,35 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
 import type { V1Toleration } from '@kubernetes/client-node';
-import { parseTolerations } from '../runtime/tolerations';
+import { z } from 'zod';
+import {
+  LABEL_KEY,
+  always,
+  integer,
+  keyValues,
+  namespace,
+  nodeSelector,
+  requiredWith,
+  sealingKeys,
+  seconds,
+  tolerations,
+  variable,
+} from '../configFields';
+import {
+  SharedConfig,
+  amqpConfig,
+  amqpFields,
+  roleSection,
+} from '../configShared';
 import { ExposureSpec, ResourceList, TlsSpec } from './types';
 
-/** The controller-wide settings the deploy role uses (config.ts `shared`). */
-export interface DeploySharedSettings {
-  cluster: string;
-  resyncMs: number;
-  watchStaleMs: number;
-  workers: number;
-}
-
 /** Everything the deploy role reads from its environment, parsed once. */
-export interface DeployConfig extends DeploySharedSettings {
-  rabbitmq: RabbitMqConfig;
+export interface DeployConfig
+  extends Pick<
+    SharedConfig,
+    'cluster' | 'resyncMs' | 'watchStaleMs' | 'workers'
+  > {
+  amqp: RabbitMqConfig;
   /** Queue status reports go to; `inform` except in tests. */
   informQueue: string;
   /** Namespace of Apps and everything they own. */
@@ -42,219 +57,163 @@ export interface DeployConfig extends DeploySharedSettings {
   pollMs: number;
 }
 
-/** A configuration error naming every bad variable at once. */
-export class DeployConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid deploy role configuration: ${problems.join('; ')}`);
-    this.name = 'DeployConfigError';
+/** `cpu=…,memory=…`, each falling back to `fallback`'s. */
+const resources = (fallback: ResourceList) =>
+  variable(
+    keyValues.transform((list, ctx): ResourceList => {
+      for (const [key, value] of Object.entries(list)) {
+        if (key !== 'cpu' && key !== 'memory') {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown resource '${key}'`,
+          });
+        } else if (!resourceQuantitySchema.safeParse(value).success) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${key} '${value}' is not a quantity`,
+          });
+        }
+      }
+      return {
+        cpu: list.cpu ?? fallback.cpu,
+        memory: list.memory ?? fallback.memory,
+      };
+    }),
+    `cpu=<quantity>,memory=<quantity> such as cpu=${fallback.cpu},memory=${fallback.memory}`,
+  );
+
+const name = (what: string) => variable(z.string().optional(), what);
+
+/**
+ * The deploy role's variables (the cluster, workers and resync settings are
+ * the shared ones, the broker's are `amqpFields`). TLS: `cert-manager` (a
+ * certificate per app from `KLI8NT_TLS_CLUSTER_ISSUER`, named in the Ingress
+ * annotation `KLI8NT_TLS_ISSUER_ANNOTATION`, cert-manager's if unset),
+ * `wildcard` (the Secret `KLI8NT_TLS_WILDCARD_SECRET` in the apps namespace)
+ * or `none`. Exposure: `ingress` (`KLI8NT_INGRESS_CLASS` optional) or
+ * `gateway` (`KLI8NT_GATEWAY` = namespace/name, `KLI8NT_GATEWAY_SECTION`
+ * optional). App pods go to a tainted pool with e.g.
+ * `KLI8NT_DEPLOY_NODE_SELECTOR=pool=apps` and
+ * `KLI8NT_DEPLOY_TOLERATIONS=pool=apps:NoSchedule`.
+ */
+const deployVariables = z.object({
+  ...amqpFields,
+  KLI8NT_APPS_DOMAIN: variable(
+    dnsNameSchema,
+    'a DNS name such as apps.example.com',
+  ),
+  KLI8NT_APPS_NAMESPACE: namespace('kli8nt-apps'),
+  KLI8NT_INFORM_QUEUE: variable(
+    z.string().default(INFORM_QUEUE),
+    'a queue name',
+  ),
+  KLI8NT_TLS_MODE: variable(
+    z.enum(['cert-manager', 'wildcard', 'none']).default('cert-manager'),
+    'cert-manager, wildcard or none',
+  ),
+  KLI8NT_TLS_CLUSTER_ISSUER: name('an issuer name such as letsencrypt'),
+  KLI8NT_TLS_ISSUER_ANNOTATION: variable(
+    z.string().regex(LABEL_KEY).optional(),
+    'an annotation key such as cert-manager.io/cluster-issuer',
+  ),
+  KLI8NT_TLS_WILDCARD_SECRET: name('a Secret name'),
+  KLI8NT_EXPOSURE: variable(
+    z.enum(['ingress', 'gateway']).default('ingress'),
+    'ingress or gateway',
+  ),
+  KLI8NT_INGRESS_CLASS: name('an IngressClass name'),
+  KLI8NT_GATEWAY: variable(
+    z
+      .string()
+      .regex(/^[^/]+\/[^/]+$/)
+      .optional(),
+    'namespace/name such as gateways/public',
+  ),
+  KLI8NT_GATEWAY_SECTION: name('a Gateway listener name'),
+  KLI8NT_SEALING_KEYS: sealingKeys,
+  KLI8NT_DEPLOY_DEFAULT_REQUESTS: resources({ cpu: '100m', memory: '128Mi' }),
+  KLI8NT_DEPLOY_DEFAULT_LIMITS: resources({ cpu: '1', memory: '512Mi' }),
+  KLI8NT_DEPLOY_NODE_SELECTOR: nodeSelector,
+  KLI8NT_DEPLOY_TOLERATIONS: tolerations,
+  KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: integer(5, 86_400, 600),
+  KLI8NT_DEPLOY_RELEASE_HISTORY: integer(1, 100, 10),
+  KLI8NT_DEPLOY_POLL_SECONDS: seconds(10, 3600),
+});
+
+type DeployEnv = z.output<typeof deployVariables>;
+
+const deploySchema = deployVariables
+  .superRefine(
+    requiredWith({
+      KLI8NT_TLS_MODE: {
+        'cert-manager': ['KLI8NT_TLS_CLUSTER_ISSUER'],
+        wildcard: ['KLI8NT_TLS_WILDCARD_SECRET'],
+      },
+      KLI8NT_EXPOSURE: { gateway: ['KLI8NT_GATEWAY'] },
+    }),
+    always,
+  )
+  .transform(env => ({
+    amqp: amqpConfig(env),
+    informQueue: env.KLI8NT_INFORM_QUEUE,
+    namespace: env.KLI8NT_APPS_NAMESPACE,
+    appsDomain: env.KLI8NT_APPS_DOMAIN,
+    tls: tlsSpec(env),
+    exposure: exposureSpec(env),
+    sealingKeys: env.KLI8NT_SEALING_KEYS,
+    defaultRequests: env.KLI8NT_DEPLOY_DEFAULT_REQUESTS,
+    defaultLimits: env.KLI8NT_DEPLOY_DEFAULT_LIMITS,
+    nodeSelector: env.KLI8NT_DEPLOY_NODE_SELECTOR,
+    tolerations: env.KLI8NT_DEPLOY_TOLERATIONS,
+    progressDeadlineSeconds: env.KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS,
+    releaseHistory: env.KLI8NT_DEPLOY_RELEASE_HISTORY,
+    pollMs: env.KLI8NT_DEPLOY_POLL_SECONDS * 1000,
+  }));
+
+function tlsSpec(env: DeployEnv): TlsSpec {
+  switch (env.KLI8NT_TLS_MODE) {
+    case 'cert-manager': {
+      const issuerAnnotation = env.KLI8NT_TLS_ISSUER_ANNOTATION;
+      return {
+        mode: 'cert-manager',
+        clusterIssuer: env.KLI8NT_TLS_CLUSTER_ISSUER!,
+        ...(issuerAnnotation ? { issuerAnnotation } : {}),
+      };
+    }
+    case 'wildcard':
+      return { mode: 'wildcard', secretName: env.KLI8NT_TLS_WILDCARD_SECRET! };
+    default:
+      return { mode: 'none' };
   }
 }
 
-type Env = Record<string, string | undefined>;
-
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/**
- * Reads the deploy role's section from environment variables (the cluster,
- * workers, resync and RabbitMQ settings are shared with the other roles):
- *
- * - `KLI8NT_APPS_DOMAIN` (required), `KLI8NT_APPS_NAMESPACE` (`kli8nt-apps`).
- * - `KLI8NT_TLS_MODE` `cert-manager` (default: a certificate per app from
- *   the issuer `KLI8NT_TLS_CLUSTER_ISSUER`, named in the Ingress annotation
- *   `KLI8NT_TLS_ISSUER_ANNOTATION`, `cert-manager.io/cluster-issuer` if
- *   unset), `wildcard` (needs
- *   `KLI8NT_TLS_WILDCARD_SECRET`, a Secret in the apps namespace) or `none`.
- * - `KLI8NT_EXPOSURE` `ingress` (default; `KLI8NT_INGRESS_CLASS` optional)
- *   or `gateway` (needs `KLI8NT_GATEWAY` = `namespace/name`,
- *   `KLI8NT_GATEWAY_SECTION` optional).
- * - `KLI8NT_SEALING_KEYS`: comma separated 32-byte keys (base64 or hex)
- *   that open sealed secret env values.
- * - `KLI8NT_INFORM_QUEUE` (`inform`).
- * - `KLI8NT_DEPLOY_DEFAULT_REQUESTS` (`cpu=100m,memory=128Mi`),
- *   `KLI8NT_DEPLOY_DEFAULT_LIMITS` (`cpu=1,memory=512Mi`),
- *   `KLI8NT_DEPLOY_NODE_SELECTOR` (`key=value,…`),
- *   `KLI8NT_DEPLOY_TOLERATIONS` (`kubectl taint` syntax, comma separated:
- *   `key=value:Effect`, `key:Effect` or `key`; e.g.
- *   `pool=apps:NoSchedule` with `KLI8NT_DEPLOY_NODE_SELECTOR=pool=apps`
- *   to put apps on a tainted pool),
- *   `KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS` (600),
- *   `KLI8NT_DEPLOY_RELEASE_HISTORY` (10), `KLI8NT_DEPLOY_POLL_SECONDS` (10).
- *
- * Throws a {@link DeployConfigError} listing every problem.
- */
-export function readDeploySection(
-  env: Env,
-  shared: DeploySharedSettings,
-): Omit<DeployConfig, 'rabbitmq'> {
-  const problems: string[] = [];
-  const str = (name: string, fallback?: string): string => {
-    const value = env[name]?.trim();
-    if (value) return value;
-    if (fallback === undefined) {
-      problems.push(`${name} is required`);
-      return '';
-    }
-    return fallback;
-  };
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
-  const pairs = (name: string, fallback: string) => {
-    const raw = env[name]?.trim() ?? fallback;
-    const result: Record<string, string> = {};
-    for (const part of raw.split(',').map(p => p.trim())) {
-      if (!part) continue;
-      const eq = part.indexOf('=');
-      if (eq < 1) {
-        problems.push(`${name}: '${part}' is not key=value`);
-        continue;
-      }
-      result[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-    }
-    return result;
-  };
-  const resources = (name: string, fallback: ResourceList): ResourceList => {
-    const list = pairs(name, '');
-    for (const [key, value] of Object.entries(list)) {
-      if (key !== 'cpu' && key !== 'memory') {
-        problems.push(`${name}: unknown resource '${key}'`);
-      } else if (!resourceQuantitySchema.safeParse(value).success) {
-        problems.push(`${name}: ${key} '${value}' is not a quantity`);
-      }
-    }
-    return {
-      cpu: list.cpu ?? fallback.cpu,
-      memory: list.memory ?? fallback.memory,
-    };
-  };
-
-  const appsDomain = str('KLI8NT_APPS_DOMAIN');
-  if (appsDomain && !dnsNameSchema.safeParse(appsDomain).success) {
-    problems.push(`KLI8NT_APPS_DOMAIN '${appsDomain}' is not a DNS name`);
-  }
-  const namespace = str('KLI8NT_APPS_NAMESPACE', 'kli8nt-apps');
-  if (!K8S_NAME.test(namespace) || namespace.length > 63) {
-    problems.push(
-      `KLI8NT_APPS_NAMESPACE '${namespace}' is not a namespace name`,
-    );
-  }
-
-  let tls: TlsSpec = { mode: 'none' };
-  const tlsMode = str('KLI8NT_TLS_MODE', 'cert-manager');
-  if (tlsMode === 'cert-manager') {
-    const issuerAnnotation = env.KLI8NT_TLS_ISSUER_ANNOTATION?.trim();
-    if (issuerAnnotation && !LABEL_KEY.test(issuerAnnotation)) {
-      problems.push(
-        `KLI8NT_TLS_ISSUER_ANNOTATION '${issuerAnnotation}' is not an annotation key`,
-      );
-    }
-    tls = {
-      mode: tlsMode,
-      clusterIssuer: str('KLI8NT_TLS_CLUSTER_ISSUER'),
-      ...(issuerAnnotation ? { issuerAnnotation } : {}),
-    };
-  } else if (tlsMode === 'wildcard') {
-    tls = { mode: tlsMode, secretName: str('KLI8NT_TLS_WILDCARD_SECRET') };
-  } else if (tlsMode !== 'none') {
-    problems.push(
-      `KLI8NT_TLS_MODE must be cert-manager, wildcard or none, got '${tlsMode}'`,
-    );
-  }
-
-  let exposure: ExposureSpec = { mode: 'ingress' };
-  const exposureMode = str('KLI8NT_EXPOSURE', 'ingress');
-  if (exposureMode === 'ingress') {
-    const ingressClassName = env.KLI8NT_INGRESS_CLASS?.trim();
-    exposure = ingressClassName
+function exposureSpec(env: DeployEnv): ExposureSpec {
+  if (env.KLI8NT_EXPOSURE === 'ingress') {
+    const ingressClassName = env.KLI8NT_INGRESS_CLASS;
+    return ingressClassName
       ? { mode: 'ingress', ingressClassName }
       : { mode: 'ingress' };
-  } else if (exposureMode === 'gateway') {
-    const ref = str('KLI8NT_GATEWAY');
-    const [gatewayNamespace, name, ...rest] = ref.split('/');
-    if (ref && (!gatewayNamespace || !name || rest.length > 0)) {
-      problems.push(`KLI8NT_GATEWAY must be namespace/name, got '${ref}'`);
-    }
-    const sectionName = env.KLI8NT_GATEWAY_SECTION?.trim();
-    exposure = {
-      mode: 'gateway',
-      gateway: {
-        namespace: gatewayNamespace ?? '',
-        name: name ?? '',
-        ...(sectionName ? { sectionName } : {}),
-      },
-    };
-  } else {
-    problems.push(
-      `KLI8NT_EXPOSURE must be ingress or gateway, got '${exposureMode}'`,
-    );
   }
+  const [gatewayNamespace, gatewayName] = env.KLI8NT_GATEWAY!.split('/');
+  const sectionName = env.KLI8NT_GATEWAY_SECTION;
+  return {
+    mode: 'gateway',
+    gateway: {
+      namespace: gatewayNamespace,
+      name: gatewayName,
+      ...(sectionName ? { sectionName } : {}),
+    },
+  };
+}
 
-  const nodeSelector = pairs('KLI8NT_DEPLOY_NODE_SELECTOR', '');
-  for (const [key, value] of Object.entries(nodeSelector)) {
-    if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      problems.push(
-        `KLI8NT_DEPLOY_NODE_SELECTOR: '${key}=${value}' is not a label`,
-      );
-    }
-  }
-
-  const parsedTolerations = parseTolerations(
-    env.KLI8NT_DEPLOY_TOLERATIONS ?? '',
-  );
-  let tolerations: V1Toleration[] = [];
-  if ('problems' in parsedTolerations) {
-    for (const problem of parsedTolerations.problems) {
-      problems.push(`KLI8NT_DEPLOY_TOLERATIONS: ${problem}`);
-    }
-  } else {
-    tolerations = parsedTolerations.tolerations;
-  }
-
-  const sealingKeys = (env.KLI8NT_SEALING_KEYS ?? '')
-    .split(',')
-    .map(k => k.trim())
-    .filter(Boolean);
-
-  const config: Omit<DeployConfig, 'rabbitmq'> = {
+/** `kli8nt-controller deploy`: the shared settings it uses are folded in. */
+export const deploySection = roleSection(
+  deploySchema,
+  (section, shared): DeployConfig => ({
     cluster: shared.cluster,
     resyncMs: shared.resyncMs,
     watchStaleMs: shared.watchStaleMs,
     workers: shared.workers,
-    informQueue: str('KLI8NT_INFORM_QUEUE', INFORM_QUEUE),
-    namespace,
-    appsDomain,
-    tls,
-    exposure,
-    sealingKeys,
-    defaultRequests: resources('KLI8NT_DEPLOY_DEFAULT_REQUESTS', {
-      cpu: '100m',
-      memory: '128Mi',
-    }),
-    defaultLimits: resources('KLI8NT_DEPLOY_DEFAULT_LIMITS', {
-      cpu: '1',
-      memory: '512Mi',
-    }),
-    nodeSelector,
-    tolerations,
-    progressDeadlineSeconds: int(
-      'KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS',
-      600,
-      5,
-      86_400,
-    ),
-    releaseHistory: int('KLI8NT_DEPLOY_RELEASE_HISTORY', 10, 1, 100),
-    pollMs: int('KLI8NT_DEPLOY_POLL_SECONDS', 10, 1, 3600) * 1000,
-  };
-  if (problems.length > 0) throw new DeployConfigError(problems);
-  return config;
-}
+    ...section,
+  }),
+);

@@ -20,7 +20,7 @@ describe('deploy role registration', () => {
       workers: 4,
       appsDomain: 'apps.example.com',
       tls: { mode: 'none' },
-      rabbitmq: { url: 'amqp://rabbit:5672', exchange: 'kli8nt' },
+      amqp: { url: 'amqp://rabbit:5672', exchange: 'kli8nt' },
     });
   });
 
@@ -31,7 +31,7 @@ describe('deploy role registration', () => {
     } catch (error) {
       problems = (error as ConfigError).problems;
     }
-    expect(problems.join('\n')).toMatch(/KLI8NT_APPS_DOMAIN is required/);
+    expect(problems.join('\n')).toMatch(/KLI8NT_APPS_DOMAIN: is required/);
     expect(problems.join('\n')).toMatch(/KLI8NT_AMQP_URL/);
   });
 });

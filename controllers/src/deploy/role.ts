@@ -23,7 +23,7 @@ export const deployRole: ControllerRole<'deploy'> = {
         const messages = await AmqpWorkQueue.create<
           DeployQueueMessage | StatusReportMessage
         >({
-          config: config.role.rabbitmq,
+          config: config.role.amqp,
           parser: deployMessageParser(config.role.cluster),
           logger: queueLogger(logger),
         });

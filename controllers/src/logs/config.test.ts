@@ -75,15 +75,28 @@ describe('logs role configuration', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join('\n');
-    expect(problems).toMatch(/KLI8NT_KAFKA_BROKERS.*host:port/);
-    expect(problems).toMatch(/KLI8NT_LOGS_NAMESPACES/);
-    expect(problems).toMatch(/KLI8NT_LOGS_SHARD_INDEX/);
+    expect((error as ConfigError).problems).toEqual([
+      'KLI8NT_LOGS_NAMESPACES: expected comma-separated namespace names such as kli8nt-builds,kli8nt-apps, got "Bad_NS"',
+      'KLI8NT_KAFKA_BROKERS: expected comma-separated host:port such as kafka-0:9092,kafka-1:9092, got "kafka"',
+      'KLI8NT_LOGS_SHARD_INDEX: replica index 2 is not below KLI8NT_LOGS_SHARD_COUNT=2',
+    ]);
+  });
+
+  it('refuses a container buffer larger than the whole buffer', () => {
+    expect(() =>
+      readControllerConfig('logs', {
+        ...base,
+        KLI8NT_LOGS_BUFFER_BYTES: String(2 * 1024 * 1024),
+        KLI8NT_LOGS_CONTAINER_BUFFER_BYTES: String(3 * 1024 * 1024),
+      }),
+    ).toThrow(
+      'KLI8NT_LOGS_CONTAINER_BUFFER_BYTES: must not exceed KLI8NT_LOGS_BUFFER_BYTES',
+    );
   });
 
   it('requires the brokers', () => {
     expect(() =>
       readControllerConfig('logs', { KLI8NT_CLUSTER: 'dev' }),
-    ).toThrow(/KLI8NT_KAFKA_BROKERS/);
+    ).toThrow('KLI8NT_KAFKA_BROKERS: is required');
   });
 });

@@ -206,7 +206,7 @@ export function testNames(prefix: string): TestNames {
   };
 }
 
-export function rabbitConfig(names: TestNames): DeployConfig['rabbitmq'] {
+export function rabbitConfig(names: TestNames): DeployConfig['amqp'] {
   return {
     url: process.env.KLI8NT_TEST_AMQP_URL!,
     exchange: names.exchange,
@@ -229,7 +229,7 @@ export function testConfig(
     resyncMs: 30_000,
     watchStaleMs: 60_000,
     workers: 2,
-    rabbitmq: rabbitConfig(names),
+    amqp: rabbitConfig(names),
     informQueue: names.informQueue,
     namespace: names.namespace,
     appsDomain: 'apps.kli8nt.test',
@@ -251,10 +251,10 @@ export function testConfig(
 export function testEnv(config: DeployConfig): Record<string, string> {
   const env: Record<string, string> = {
     KLI8NT_CLUSTER: config.cluster,
-    KLI8NT_AMQP_URL: config.rabbitmq.url,
-    KLI8NT_AMQP_EXCHANGE: config.rabbitmq.exchange,
-    KLI8NT_AMQP_DEAD_LETTER_EXCHANGE: config.rabbitmq.deadLetterExchange,
-    KLI8NT_AMQP_DEAD_LETTER_QUEUE: config.rabbitmq.deadLetterQueue,
+    KLI8NT_AMQP_URL: config.amqp.url,
+    KLI8NT_AMQP_EXCHANGE: config.amqp.exchange,
+    KLI8NT_AMQP_DEAD_LETTER_EXCHANGE: config.amqp.deadLetterExchange,
+    KLI8NT_AMQP_DEAD_LETTER_QUEUE: config.amqp.deadLetterQueue,
     KLI8NT_INFORM_QUEUE: config.informQueue,
     KLI8NT_APPS_NAMESPACE: config.namespace,
     KLI8NT_APPS_DOMAIN: config.appsDomain,
@@ -306,7 +306,7 @@ export async function startTestController(
   const messages = await AmqpWorkQueue.create<
     DeployQueueMessage | StatusReportMessage
   >({
-    config: config.rabbitmq,
+    config: config.amqp,
     parser: deployMessageParser(config.cluster),
     logger: queueLogger(logger),
   });
