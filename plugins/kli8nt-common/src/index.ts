@@ -40,6 +40,7 @@ export {
   resourceQuantitySchema,
   appConfigSchema,
   buildPlanReportSchema,
+  processReadinessSchema,
 } from './messages';
 export type {
   BuildRequestedMessage,

@@ -153,8 +153,8 @@ const podCountSchema = z
 /**
  * Zod schema for the pods of one long-running process (web or worker) as
  * its Deployment counted them when the report was made: `ready` is the
- * Deployment's `readyReplicas` (old and new pods alike, as `kubectl get
- * deployment` shows them), `desired` its `spec.replicas`.
+ * Deployment's `readyReplicas` (old and new pods alike, as READY in
+ * `kubectl get deployment`), `desired` its `spec.replicas`.
  *
  * @public
  */
