@@ -106,6 +106,41 @@ export interface Config {
        */
       maxReplayLines?: number;
     };
+    /**
+     * Custom domains of apps (`domains` in their settings). A domain routes
+     * to an app, with a certificate, only once the app's owners proved it
+     * with a DNS TXT record; until then it is pending. See the README.
+     */
+    domains?: {
+      /**
+       * DNS suffixes under which any app may have custom domains
+       * (`apps.acme.com` allows `apps.acme.com` and `shop.apps.acme.com`).
+       * Never list the apps domain or the portal's own. Default none: custom
+       * domains are refused.
+       */
+      allowedSuffixes?: string[];
+      /** Further suffixes for the entities one group owns. */
+      owners?: Array<{
+        /** Entity ref of the owner group, e.g. `group:default/team-a`. */
+        owner: string;
+        /** Suffixes its entities may use, besides `allowedSuffixes`. */
+        allowedSuffixes: string[];
+      }>;
+      /**
+       * Key of the HMAC that makes each app's TXT token for a domain; without
+       * it custom domains are refused. Changing it makes pending domains
+       * need the new records (verified ones stay verified).
+       * @visibility secret
+       */
+      challengeSecret?: string;
+      /**
+       * Resolvers asked for the TXT records, as `ip` or `ip:port`. Default
+       * the system's.
+       */
+      dnsServers?: string[];
+      /** Milliseconds one DNS query may take. Default 5000. */
+      dnsTimeoutMs?: number;
+    };
     /** Caps that keep one tenant from taking the platform. */
     limits?: {
       /**

@@ -10,6 +10,11 @@ import { kli8ntLogSourceServiceRef } from '@internal/backstage-plugin-kli8nt-nod
 import { readKli8ntBackendConfig } from './config';
 import { DatabaseKli8ntStore } from './database/DatabaseKli8ntStore';
 import { DeadLetterConsumer } from './deadLetters/DeadLetterConsumer';
+import { readDomainsConfig } from './domains/config';
+import { dnsTxtLookup } from './domains/dnsLookup';
+import { DomainClaimStore } from './domains/DomainClaimStore';
+import { DomainService } from './domains/DomainService';
+import { createDomainsRouter } from './domains/router';
 import { failThroughLedger } from './deadLetters/failDeployment';
 import { OctokitGithubGateway } from './github/GithubGateway';
 import { entityRepoResolver } from './github/repo';
@@ -150,15 +155,33 @@ export const kli8ntPlugin = createBackendPlugin({
           logger,
           embeddedQueue: workQueue.embedded,
         });
+        const domainsConfig = readDomainsConfig(config);
+        const domains = new DomainService({
+          config: domainsConfig,
+          claims: await DomainClaimStore.create({
+            database: deps.database,
+            store,
+          }),
+          lookup: dnsTxtLookup({
+            servers: domainsConfig.dnsServers,
+            timeoutMs: domainsConfig.dnsTimeoutMs,
+          }),
+          access,
+          apps,
+          ledger,
+          accepted: commands.accepted,
+        });
         const service = {
           commands,
           queries,
           apps,
+          domains,
           settings: new AppSettingsService({
             access,
             apps,
             ledger,
             secretKey: settings.secretKey,
+            domains,
             accepted: commands.accepted,
           }),
         };
@@ -168,6 +191,13 @@ export const kli8ntPlugin = createBackendPlugin({
             auditor: deps.auditor,
             service,
             health: () => healthOf([inform, relay]),
+          }),
+        );
+        deps.httpRouter.use(
+          await createDomainsRouter({
+            httpAuth: deps.httpAuth,
+            auditor: deps.auditor,
+            domains,
           }),
         );
         deps.httpRouter.use(

@@ -29,7 +29,7 @@ export interface RouterOptions {
   health?: () => HealthReport;
 }
 
-const entityQuerySchema = z.strictObject({ entityRef: entityRefSchema });
+export const entityQuerySchema = z.strictObject({ entityRef: entityRefSchema });
 
 /** Runs a mutation as an audit event that records its outcome. */
 export async function audited<T>(
@@ -186,7 +186,10 @@ export async function createRouter(
       entityRef,
       credentials,
     );
-    res.json(toApiSettings(app, stored));
+    res.json({
+      ...toApiSettings(app, stored),
+      domainStates: await service.domains.states(app),
+    });
   });
 
   router.put('/apps/settings', async (req, res) => {
@@ -212,6 +215,7 @@ export async function createRouter(
     // A live app is rolled out again with the new settings.
     res.json({
       ...toApiSettings(app, true),
+      domainStates: await service.domains.states(app),
       ...(deployment ? { deployment: toApiDeployment(deployment) } : {}),
     });
   });

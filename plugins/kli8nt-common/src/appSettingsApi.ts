@@ -9,6 +9,7 @@ import {
   MAX_ENV_VARS,
   appNameSchema,
   boundedRecord,
+  dnsNameSchema,
   entityRefSchema,
   envNameSchema,
   envValueSchema,
@@ -32,6 +33,30 @@ const replicasSchema = z
   .max(20, 'must be between 0 and 20');
 
 /**
+ * Whether a custom domain routes to the app. `pending` until the app's
+ * owners create `record` in their DNS and verify it
+ * (`POST /apps/domains/verify`); only `verified` domains reach the cluster.
+ * `reason` says why the last check did not verify it.
+ *
+ * @public
+ */
+export const domainStateSchema = z.object({
+  domain: dnsNameSchema,
+  status: z.enum(['verified', 'pending']),
+  record: z
+    .object({ name: z.string(), type: z.literal('TXT'), value: z.string() })
+    .optional(),
+  reason: z.string().optional(),
+});
+
+/**
+ * The state of one custom domain of an app.
+ *
+ * @public
+ */
+export type DomainState = z.output<typeof domainStateSchema>;
+
+/**
  * The settings of an app as the REST API returns them. Secret values are
  * write-only: only their names are ever returned.
  *
@@ -44,6 +69,8 @@ export const appSettingsSchema = z.object({
   replicas: replicasSchema,
   healthCheckPath: urlPathSchema.optional(),
   domains: domainListSchema,
+  /** Each of `domains` with its verification (absent: older backends). */
+  domainStates: z.array(domainStateSchema).optional(),
   env: envMapSchema,
   secretEnvNames: z.array(envNameSchema).max(MAX_ENV_VARS),
   resources: z

@@ -25,6 +25,7 @@ export type Action =
   | 'cancel'
   | 'settings'
   | 'configure'
+  | 'verify'
   | 'delete';
 
 export interface Route {
@@ -77,6 +78,7 @@ export const ROUTES: Route[] = [
     action: 'configure',
     body: () => ({ replicas: 2 }),
   },
+  { method: 'post', path: '/apps/domains/verify?:q', action: 'verify' },
   { method: 'delete', path: '/apps?:q', action: 'delete' },
   { method: 'get', path: '/branches?:q', action: 'read' },
 ];
@@ -137,6 +139,10 @@ export function expected({ principal, route, target }: Cell): Expected {
     case 'configure':
       if (!owns) return { status: 403 };
       return clash ? { status: 409 } : { status: 200, writes: true };
+    case 'verify':
+      // No custom domains seeded: nothing to look up or write.
+      if (!owns) return { status: 403 };
+      return { status: clash ? 409 : 200 };
     case 'delete':
       if (!owns) return { status: 403 };
       // Allowed, but the colliding entity has no app of its own to delete.

@@ -238,7 +238,7 @@ const cells: Cell[] = PRINCIPALS.flatMap(principal =>
 
 describe('authorization matrix', () => {
   it('covers every principal, route and target', () => {
-    expect(cells).toHaveLength(6 * 12 * 3);
+    expect(cells).toHaveLength(6 * 13 * 3);
   });
 
   it.each(cells.map(c => [`${c.principal} ${label(c.route)} ${c.target}`, c]))(

@@ -117,6 +117,14 @@ export class KnexLedgerTx implements LedgerTx {
     // A deleted app stays deleted: no push redeploys it (webhooks/).
     await tx('app_git_settings').where({ entity_ref: entityRef }).delete();
     await tx('previews').where({ app_name: this.appName }).delete();
+    await tx('domain_claims').where({ app_name: this.appName }).delete();
+  }
+
+  async claimedDomains(entityRef: string) {
+    const rows = await this.tx<{ domain: string }>('domain_claims')
+      .where({ entity_ref: entityRef, app_name: this.appName })
+      .select('domain');
+    return rows.map(r => r.domain);
   }
 
   async insertDeployment(deployment: DeploymentRecord) {

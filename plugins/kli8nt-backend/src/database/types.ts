@@ -121,6 +121,8 @@ export interface LedgerTx {
   saveApp(app: AppRecord, options?: { replace?: boolean }): Promise<void>;
   /** Removes the app with its deployments, events and unsent messages. */
   deleteApp(entityRef: string): Promise<void>;
+  /** The custom domains this app proved (domains/). */
+  claimedDomains(entityRef: string): Promise<string[]>;
 
   insertDeployment(deployment: DeploymentRecord): Promise<void>;
   getDeployment(id: string): Promise<DeploymentRecord | undefined>;

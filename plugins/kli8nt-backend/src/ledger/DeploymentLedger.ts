@@ -11,6 +11,7 @@ import {
   Kli8ntStore,
   StoredAppSettings,
 } from '../database/types';
+import { withRoutedDomains } from '../domains/routedDomains';
 import { DeploymentNotifier } from '../inform/DeploymentNotifier';
 import {
   Kli8ntLimits,
@@ -117,7 +118,8 @@ export class DeploymentLedger {
       const deployment: DeploymentRecord = { ...request.deployment, sequence };
       await tx.insertDeployment(deployment);
       if (request.build) {
-        await tx.enqueue([buildRequest(app, deployment, request.build)]);
+        const routed = await withRoutedDomains(tx, app);
+        await tx.enqueue([buildRequest(routed, deployment, request.build)]);
         return deployment;
       }
       return this.rollOut(
@@ -299,7 +301,7 @@ export class DeploymentLedger {
     const rolledOut = { ...deployment, rolloutSequence };
     await tx.enqueue([
       rolloutRequest({
-        app,
+        app: await withRoutedDomains(tx, app),
         deployment,
         reason,
         rolloutSequence,

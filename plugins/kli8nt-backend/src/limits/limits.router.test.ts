@@ -1,18 +1,14 @@
-import {
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { kli8ntPlugin } from '../plugin';
 import {
   createGithubServer,
   onUnhandledRequest,
 } from '../__testUtils__/githubServer';
+import {
+  componentEntity,
+  startPluginBackend,
+} from '../__testUtils__/pluginBackend';
 
 /*
  * The operator's limits (#17) through the real plugin, router and SQLite
@@ -22,43 +18,21 @@ import {
  * writes nothing.
  */
 
-const component = (name: string, annotations: Record<string, string> = {}) =>
-  ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name,
-      namespace: 'default',
-      annotations: { 'github.com/project-slug': 'acme/shop', ...annotations },
-    },
-    spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
-  } as Entity);
-
-const entities = [component('shop'), component('docs')];
+const entities = [componentEntity('shop'), componentEntity('docs')];
 const SHOP = 'component:default/shop';
 const DOCS = 'component:default/docs';
 
 const github = createGithubServer();
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 beforeAll(() => github.server.listen({ onUnhandledRequest }));
 afterEach(() => github.reset());
 afterAll(() => github.server.close());
 
 async function startBackend(limits: JsonObject, knex?: Knex) {
-  const db = knex ?? (await databases.init('SQLITE_3'));
-  const { server } = await startTestBackend({
-    features: [
-      kli8ntPlugin,
-      catalogServiceMock.factory({ entities }),
-      mockServices.database.factory({ knex: db }),
-      mockServices.rootConfig.factory({
-        data: {
-          integrations: { github: [{ host: 'github.com', token: 'ghp_t' }] },
-          kli8nt: { limits, github: { deployments: false } },
-        },
-      }),
-    ],
+  const { server, knex: db } = await startPluginBackend({
+    entities,
+    kli8nt: { limits },
+    knex,
   });
   const rows = async () => ({
     deployments: await db('deployments').select('id', 'status'),

@@ -5,6 +5,7 @@ import {
   kli8ntDeploymentReadPermission,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { AppRecord, DeploymentRecord } from '../database/types';
+import { DomainService } from '../domains/DomainService';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { AppDirectory, userRef } from './apps';
 import { EntityAccess } from './EntityAccess';
@@ -18,6 +19,8 @@ export class AppSettingsService {
       apps: AppDirectory;
       ledger: DeploymentLedger;
       secretKey?: string;
+      /** The allow-list and proof of custom domains. */
+      domains: Pick<DomainService, 'assertSavable'>;
       /** Announces a `config` deployment (GitHub, browsers). */
       accepted(deployment: DeploymentRecord): Promise<void>;
     },
@@ -50,6 +53,9 @@ export class AppSettingsService {
     );
     const { app } = await this.options.apps.resolve(entity);
     const { version, ...patch } = options.patch;
+    if (patch.domains) {
+      await this.options.domains.assertSavable(entity, app, patch.domains);
+    }
     const result = await this.options.ledger.saveSettings({
       app,
       change: current =>

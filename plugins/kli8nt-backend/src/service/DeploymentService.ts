@@ -1,3 +1,4 @@
+import { DomainService } from '../domains/DomainService';
 import { AppSettingsService } from './AppSettingsService';
 import { AppDirectory } from './apps';
 import { DeploymentCommands } from './DeploymentCommands';
@@ -10,6 +11,7 @@ import { DeploymentQueries } from './DeploymentQueries';
 export interface DeploymentService {
   commands: DeploymentCommands;
   settings: AppSettingsService;
+  domains: DomainService;
   queries: DeploymentQueries;
   apps: AppDirectory;
 }

@@ -93,6 +93,7 @@ async function startBackend(
           kli8nt: {
             secretKey: Buffer.alloc(32, 7).toString('base64'),
             appsDomain: 'apps.example.com',
+            domains: { allowedSuffixes: ['example.com'], challengeSecret: 's' },
             github: { trustedOrigins: options.trustedOrigins ?? [CATALOG] },
             ...(options.limits ? { limits: options.limits } : {}),
           },
