@@ -8,62 +8,23 @@
 import { expect, Page, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fetchApp, kubectl, publish } from './platform';
+import {
+  BUILD,
+  expectLatestStatus,
+  expectStep,
+  MINUTE,
+  openDeployTab,
+  shot,
+} from './deployTab';
+import { expectServed, fetchApp, kubectl, publish } from './platform';
 import { signInAsGuest } from './signIn';
 
-const screenshots = 'e2e-test-report/screenshots';
 const run = randomBytes(3).toString('hex');
-const MINUTE = 60_000;
-// A cold BuildKit build of an example on 2 shared cores takes a few minutes.
-const BUILD = 12 * MINUTE;
 /** The commit each example went live with in this run. */
 const liveSha: Record<string, string> = {};
 
 // One platform, one story: later steps use what earlier ones deployed.
 test.describe.configure({ mode: 'serial', retries: 0, timeout: 40 * MINUTE });
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true });
-}
-
-async function openDeployTab(page: Page, entity: string) {
-  await page.goto(`/catalog/default/component/${entity}/deploy`);
-  await expect(
-    page.getByRole('button', { name: 'Deploy', exact: true }),
-  ).toBeEnabled();
-}
-
-/** The step of the latest deployment reaches `state`. */
-async function expectStep(
-  page: Page,
-  step: string,
-  state: string,
-  timeout = BUILD,
-) {
-  await expect(page.getByTestId(`kli8nt-step-${step}`)).toHaveAttribute(
-    'data-state',
-    state,
-    { timeout },
-  );
-}
-
-async function expectLatestStatus(page: Page, status: string, timeout = BUILD) {
-  await expect(page.getByTestId('kli8nt-status').first()).toHaveText(
-    new RegExp(status, 'i'),
-    { timeout },
-  );
-}
-
-async function expectServed(app: string, body: RegExp) {
-  await expect
-    .poll(
-      async () => (await fetchApp(app).catch(e => ({ body: String(e) }))).body,
-      {
-        timeout: 2 * MINUTE,
-      },
-    )
-    .toMatch(body);
-}
 
 /** Deploy `ref` (a branch, tag or SHA) of the entity from its Deploy tab. */
 async function deploy(page: Page, entity: string, ref?: string) {

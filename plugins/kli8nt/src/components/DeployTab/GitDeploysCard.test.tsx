@@ -94,4 +94,47 @@ describe('GitDeploysCard', () => {
       screen.getByRole('button', { name: 'Save git settings' }),
     ).toBeDisabled();
   });
+
+  it('reads the previews again, so one a webhook opens or closes shows without a reload', async () => {
+    const api = new FakeKli8ntApi();
+    await renderTab(
+      <GitDeploysCard entityRef={ref} canConfigure previewsRefreshMs={50} />,
+      { api },
+    );
+    expect(
+      await screen.findByText('No preview is running.'),
+    ).toBeInTheDocument();
+    api.previews = [
+      {
+        app: 'pr-8--hello',
+        pullRequest: 8,
+        pullRequestUrl: 'https://github.com/acme/hello/pull/8',
+        headRef: 'feature',
+        commitSha: 'd'.repeat(40),
+        fromFork: false,
+        status: 'building',
+        updatedAt: '2026-12-01T00:00:00.000Z',
+      },
+    ];
+    expect(
+      await screen.findByText(`feature @ ddddddd · building`),
+    ).toBeInTheDocument();
+    api.previews = [
+      {
+        ...api.previews[0],
+        status: 'live',
+        url: 'https://pr-8--hello.apps.example.com',
+      },
+    ];
+    expect(
+      await screen.findByRole('link', {
+        name: 'https://pr-8--hello.apps.example.com',
+      }),
+    ).toBeInTheDocument();
+    api.previews = [];
+    await waitFor(() =>
+      expect(screen.queryByRole('link', { name: '#8' })).toBeNull(),
+    );
+    expect(screen.getByText('No preview is running.')).toBeInTheDocument();
+  });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useInterval from 'react-use/esm/useInterval';
 import {
   Alert,
   Button,
@@ -24,6 +25,12 @@ interface Form {
   secrets: boolean;
 }
 
+/**
+ * How often the live previews are read again: a webhook opens, updates or
+ * closes one at any time, and its status moves on from queued to live.
+ */
+const PREVIEWS_REFRESH_MS = 10_000;
+
 const toForm = (s: GitSettings): Form => ({
   branch: s.autoDeployBranch ?? '',
   previews: s.previews.enabled,
@@ -40,6 +47,8 @@ const toForm = (s: GitSettings): Form => ({
 export function GitDeploysCard(props: {
   entityRef: string;
   canConfigure: boolean;
+  /** Default {@link PREVIEWS_REFRESH_MS}. */
+  previewsRefreshMs?: number;
 }) {
   const api = useApi(kli8ntApiRef);
   const settings = useAsyncRetry(
@@ -50,6 +59,7 @@ export function GitDeploysCard(props: {
     () => api.listPreviews(props.entityRef),
     [api, props.entityRef],
   );
+  useInterval(previews.retry, props.previewsRefreshMs ?? PREVIEWS_REFRESH_MS);
   const [form, setForm] = useState<Form>();
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<Error>();
