@@ -56,6 +56,7 @@ describeWithCluster('deploy controller (ingress mode)', () => {
       url: 'https://shop.apps.kli8nt.test',
       image: `registry.example.com/apps/shop@${DIGEST}`,
       imageDigest: DIGEST,
+      readiness: [{ process: 'web', ready: 1, desired: 1 }],
       source: 'deploy',
     });
 

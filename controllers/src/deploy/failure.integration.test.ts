@@ -32,6 +32,9 @@ describeWithCluster('deploy controller: rollouts that cannot finish', () => {
     await world.bus.waitForStatus(id, 'deploying');
     const failed = await world.bus.waitForStatus(id, 'failed', 90_000);
     expect(failed.payload.reason).toBe('Unschedulable');
+    expect(failed.payload.readiness).toEqual([
+      { process: 'web', ready: 0, desired: 1 },
+    ]);
     expect(failed.payload.message).toMatch(
       /^Pod shop-[a-z0-9-]+ cannot be scheduled: 0\/\d+ nodes are available: .*node affinity\/selector/,
     );

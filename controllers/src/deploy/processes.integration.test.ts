@@ -62,6 +62,9 @@ describeWithCluster('deploy controller: process types (kwok)', () => {
     const live = await world.bus.waitForStatus(deploymentId, 'live');
     expect(live.payload.url).toBeUndefined();
     expect(live.payload.message).toBe('1 of 1 replicas are available');
+    expect(live.payload.readiness).toEqual([
+      { process: 'mailer', ready: 1, desired: 1 },
+    ]);
 
     expect(await deploymentNames('bot')).toEqual(['bot-mailer']);
     const worker = await apps.readNamespacedDeployment({
@@ -102,6 +105,11 @@ describeWithCluster('deploy controller: process types (kwok)', () => {
     expect(live.payload.message).toBe(
       'shop: 1 of 1 replicas are available; shop-mailer: 1 of 1 replicas are available; shop-clock: 1 of 1 replicas are available',
     );
+    expect(live.payload.readiness).toEqual([
+      { process: 'web', ready: 1, desired: 1 },
+      { process: 'mailer', ready: 1, desired: 1 },
+      { process: 'clock', ready: 1, desired: 1 },
+    ]);
 
     const job = await batch.readNamespacedJob({
       namespace: ns,

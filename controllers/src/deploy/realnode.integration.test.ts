@@ -17,6 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import {
   AppConfig,
+  Process,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { getThroughIngress } from '@internal/testenv';
@@ -107,6 +108,7 @@ describeWithTestenv('deploy controller on the real node', () => {
     image: { image: string; digest: string },
     appConfig: Partial<AppConfig>,
     deploymentId = randomUUID(),
+    processes?: Process[],
   ) {
     return world.bus
       .send(
@@ -122,6 +124,7 @@ describeWithTestenv('deploy controller on the real node', () => {
             reason: 'redeploy',
             config: { port: 8080, ...appConfig } as AppConfig,
             sequence: ++lastSequence,
+            ...(processes ? { processes } : {}),
           },
         }),
       )
@@ -255,6 +258,20 @@ describeWithTestenv('deploy controller on the real node', () => {
     const [pod] = await podsOf('crashy');
     expect(pod.spec?.nodeName).toBe(env.KLI8NT_TEST_REAL_NODE);
     expect(pod.status?.containerStatuses?.[0].restartCount).toBeGreaterThan(0);
+  });
+
+  it('reports a crash-looping worker 0 of 1 ready beside its ready web process', async () => {
+    const id = await deploy('mixed', images.httpd, {}, randomUUID(), [
+      { name: 'web', type: 'web', command: [...HTTPD] },
+      { name: 'worker', type: 'worker', command: [...CRASH] },
+    ]);
+    const failed = await world.bus.waitForStatus(id, 'failed', 120_000);
+    expect(failed.payload.reason).toBe('CrashLoopBackOff');
+    expect(failed.payload.message).toMatch(/^mixed-worker: .*keeps crashing/);
+    expect(failed.payload.readiness).toEqual([
+      { process: 'web', ready: 1, desired: 1 },
+      { process: 'worker', ready: 0, desired: 1 },
+    ]);
   });
 
   it('reports failed, saying why, for an image that runs as root', async () => {
