@@ -8,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
+import type { Server } from 'node:http';
 import { kli8ntPlugin } from '../plugin';
 
 /*
@@ -40,7 +41,7 @@ export async function startPluginBackend(options: {
   kli8nt: JsonObject;
   knex?: Knex;
   deny?: boolean;
-}) {
+}): Promise<{ server: Server; knex: Knex }> {
   const knex = options.knex ?? (await databases.init('SQLITE_3'));
   const { server } = await startTestBackend({
     features: [

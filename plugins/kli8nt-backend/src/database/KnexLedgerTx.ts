@@ -121,7 +121,7 @@ export class KnexLedgerTx implements LedgerTx {
   }
 
   async claimedDomains(entityRef: string) {
-    const rows = await this.tx<{ domain: string }>('domain_claims')
+    const rows: { domain: string }[] = await this.tx('domain_claims')
       .where({ entity_ref: entityRef, app_name: this.appName })
       .select('domain');
     return rows.map(r => r.domain);
