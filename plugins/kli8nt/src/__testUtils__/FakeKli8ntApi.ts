@@ -8,6 +8,7 @@ import {
   type DeploymentEvent,
   type DeploymentPage,
   type DeploymentStatus,
+  type DomainState,
   type GitSettings,
   type Preview,
   type UpdateAppSettingsRequest,
@@ -225,6 +226,12 @@ export class FakeKli8ntApi implements Kli8ntApi {
       secretEnvNames: [...secretNames],
     };
     return this.settings;
+  }
+
+  /** Answers the current `settings.domainStates`, as the DNS would have them. */
+  async verifyDomains(entityRef: string): Promise<DomainState[]> {
+    await this.#enter('verifyDomains', [entityRef]);
+    return this.settings.domainStates ?? [];
   }
 
   async deleteApp(entityRef: string): Promise<void> {

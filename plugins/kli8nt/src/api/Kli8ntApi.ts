@@ -5,6 +5,7 @@ import type {
   Deployment,
   DeploymentEvent,
   DeploymentPage,
+  DomainState,
   GitSettings,
   LogSource,
   Preview,
@@ -84,6 +85,11 @@ export interface Kli8ntApi {
     entityRef: string,
     request: UpdateAppSettingsRequest,
   ): Promise<AppSettings>;
+  /**
+   * Looks up the DNS records of the app's pending custom domains now;
+   * every domain's state after the check.
+   */
+  verifyDomains(entityRef: string): Promise<DomainState[]>;
   /** Deletes the app: stops its builds and removes it from the cluster. */
   deleteApp(entityRef: string): Promise<void>;
   /** Deploy on push and pull request previews. */

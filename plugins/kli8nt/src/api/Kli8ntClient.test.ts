@@ -74,6 +74,18 @@ describe('Kli8ntClient', () => {
     });
   });
 
+  it('verifies the custom domains and answers their states', async () => {
+    const items = [{ domain: 'a.example.com', status: 'verified' }];
+    const { client, requests } = setup(() => json({ items }));
+    await expect(client.verifyDomains('component:default/a')).resolves.toEqual(
+      items,
+    );
+    expect(requests[0].init.method).toBe('POST');
+    expect(requests[0].url).toBe(
+      'https://backstage.example.com/api/kli8nt/apps/domains/verify?entityRef=component%3Adefault%2Fa',
+    );
+  });
+
   it('merges a deployment with its events', async () => {
     const { client } = setup(() =>
       json({ id: 'd1', status: 'building', events: [{ status: 'building' }] }),

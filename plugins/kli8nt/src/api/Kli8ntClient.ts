@@ -14,6 +14,7 @@ import {
   type BranchList,
   type Deployment,
   type DeploymentPage,
+  type DomainState,
   type GitSettings,
   type Preview,
   type UpdateAppSettingsRequest,
@@ -126,6 +127,16 @@ export class Kli8ntClient implements Kli8ntApi {
       query: { entityRef },
       body: request,
     });
+  }
+
+  /** {@inheritDoc Kli8ntApi.verifyDomains} */
+  async verifyDomains(entityRef: string): Promise<DomainState[]> {
+    const { items } = await this.#request<{ items: DomainState[] }>(
+      'POST',
+      '/apps/domains/verify',
+      { query: { entityRef }, body: {} },
+    );
+    return items;
   }
 
   /** {@inheritDoc Kli8ntApi.deleteApp} */

@@ -9,6 +9,7 @@ import {
   TextField,
 } from '@backstage/ui';
 import { TitledCard } from '../shared/TitledCard';
+import { DomainStates } from './DomainStates';
 import { fieldError } from './fieldError';
 import { NameValueRows } from './NameValueRows';
 import { rowKey, type FormErrors, type SettingsForm } from './settingsForm';
@@ -46,7 +47,7 @@ function RuntimeSection(props: {
       </Grid.Root>
       <TextAreaField
         label="Custom domains"
-        description="One per line; point their DNS at the cluster's ingress"
+        description="One per line; point their DNS at the cluster's ingress. Each is routed once its TXT record is verified."
         {...bind('domains')}
       />
     </>
@@ -88,6 +89,13 @@ export function SettingsCard(props: { entityRef: string }) {
           errors={errors}
           readOnly={readOnly}
           update={update}
+        />
+        <DomainStates
+          states={settings.domainStates}
+          readOnly={readOnly}
+          verifying={settings.verifying}
+          verifyError={settings.verifyError}
+          onVerify={settings.verifyDomains}
         />
         <NameValueRows
           title="Environment variables"

@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { kli8ntAppConfigurePermission } from '@internal/backstage-plugin-kli8nt-common';
+import {
+  kli8ntAppConfigurePermission,
+  type DomainState,
+} from '@internal/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import {
   formFromSettings,
@@ -33,9 +36,14 @@ export function useSettingsForm(entityRef: string) {
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<Error | undefined>();
   const [saved, setSaved] = useState(false);
+  const [domainStates, setDomainStates] = useState<DomainState[]>([]);
+  const [verifying, setVerifying] = useState(false);
+  const [verifyError, setVerifyError] = useState<Error | undefined>();
 
   useEffect(() => {
-    if (settings.value) setForm(formFromSettings(settings.value));
+    if (!settings.value) return;
+    setForm(formFromSettings(settings.value));
+    setDomainStates(settings.value.domainStates ?? []);
   }, [settings.value]);
 
   const { request, errors } = form
@@ -54,11 +62,25 @@ export function useSettingsForm(entityRef: string) {
     try {
       const next = await api.updateAppSettings(entityRef, request);
       setForm(formFromSettings(next));
+      setDomainStates(next.domainStates ?? []);
       setSaved(true);
     } catch (e) {
       setSaveError(e as Error);
     } finally {
       setSaving(false);
+    }
+  };
+
+  /** Checks the DNS records of the pending custom domains now. */
+  const verifyDomains = async () => {
+    setVerifying(true);
+    setVerifyError(undefined);
+    try {
+      setDomainStates(await api.verifyDomains(entityRef));
+    } catch (e) {
+      setVerifyError(e as Error);
+    } finally {
+      setVerifying(false);
     }
   };
 
@@ -85,5 +107,10 @@ export function useSettingsForm(entityRef: string) {
     update,
     save,
     reset,
+    /** The saved custom domains, verified or pending. */
+    domainStates,
+    verifying,
+    verifyError,
+    verifyDomains,
   };
 }
