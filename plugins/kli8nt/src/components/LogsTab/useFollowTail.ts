@@ -6,11 +6,6 @@ const AT_END_PX = 40;
 const USER_SCROLL_MS = 1000;
 const USER_INPUTS = ['wheel', 'touchmove', 'keydown'] as const;
 
-/**
- * The scroll container of Backstage's LogViewer: its react-window list,
- * the only element in it with an inline `overflow: auto`. The LogViewer
- * (core-components 0.18) has no follow option and no ref to its list.
- */
 interface UserInput {
   last: number;
   pointerDown: boolean;
@@ -29,6 +24,11 @@ function atEnd(list: HTMLElement): boolean {
   return list.scrollHeight - list.scrollTop - list.clientHeight <= AT_END_PX;
 }
 
+/**
+ * The scroll container of Backstage's LogViewer: its react-window list,
+ * the only element in it with an inline `overflow: auto`. The LogViewer
+ * (core-components 0.18) has no follow option and no ref to its list.
+ */
 function listIn(root: HTMLElement): HTMLElement | null {
   return root.querySelector<HTMLElement>('div[style*="overflow: auto"]');
 }
@@ -113,10 +113,11 @@ export function useFollowTail(options: {
     // After the LogViewer has rendered the text and made its own request.
     const frame = requestAnimationFrame(() => {
       const list = listIn(root);
-      // A user moving away from the end is not pulled back before their
-      // scroll event has told (it may come after this frame).
-      const userScrolling = list && byUser(input.current) && !atEnd(list);
-      if (list && following.current && !userScrolling) {
+      // A user who has scrolled up is not pulled back before their scroll
+      // event has told (it may come after this frame).
+      const userScrolledUp =
+        list && byUser(input.current) && list.scrollTop < lastTop.current;
+      if (list && following.current && !userScrolledUp) {
         list.scrollTop = list.scrollHeight;
         lastTop.current = list.scrollTop;
       }
