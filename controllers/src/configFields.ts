@@ -23,8 +23,9 @@ export class ConfigError extends Error {
  * One environment variable. Surrounding space is dropped and an empty value
  * counts as unset, so its default applies (the chart renders an unset value
  * as ""). A value `schema` refuses is reported as `expected <expected>, got
- * "<value>"`, with the schema's own explanations (custom issues) after it; a
- * `secret` value (it may hold a password) is never repeated.
+ * "<value>"` (see `shown`), with the schema's own explanations (custom
+ * issues) after it; a `secret` value (it may hold a password) is never
+ * repeated.
  */
 export function variable<T extends z.ZodType>(
   schema: T,
@@ -44,11 +45,29 @@ export function variable<T extends z.ZodType>(
       let message = `expected ${expected}`;
       if (value === undefined) message = `is required, ${message}`;
       else if (options.secret) message += ' (the value is not shown)';
-      else message += `, got ${JSON.stringify(value)}`;
+      else message += `, got ${JSON.stringify(shown(value))}`;
       if (details.length > 0) message += ` (${details.join('; ')})`;
       ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     });
+}
+
+const SHOWN_MAX = 80;
+
+/**
+ * A refused value as the error repeats it, which goes to the logs: any
+ * userinfo is masked, since a registry or mirror written as
+ * `user:token@host` (with or without a scheme) that fails its check would
+ * otherwise log the token. Everything up to the last `@` goes, as a password
+ * may hold `/` or `@`. Long values are cut.
+ */
+function shown(value: string): string {
+  const at = value.lastIndexOf('@');
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? '';
+  const masked = at < 0 ? value : `${scheme}…${value.slice(at)}`;
+  return masked.length > SHOWN_MAX
+    ? `${masked.slice(0, SHOWN_MAX - 1)}…`
+    : masked;
 }
 
 /**

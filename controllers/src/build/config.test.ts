@@ -185,6 +185,35 @@ describe('build role configuration', () => {
     );
   });
 
+  it('repeats a refused registry or mirror without its credentials, and cut short', () => {
+    const refused = (env: Record<string, string>) => {
+      try {
+        readControllerConfig('build', { ...minimal, ...env });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const listed = refused({
+      KLI8NT_BUILD_REGISTRY: 'https://robot:tok3n@registry.example.com/apps',
+      KLI8NT_BUILD_DOCKER_HUB_MIRROR: 'robot:tok3n@mirror.example.com',
+      // A password may hold '@' and '/'.
+      KLI8NT_BUILD_CACHE_REPO: 'robot:t@k/3n@registry.example.com/cache',
+    });
+    expect(listed).toEqual([
+      'KLI8NT_BUILD_REGISTRY: expected host[:port][/path] such as registry.example.com/apps, got "https://…@registry.example.com/apps"',
+      'KLI8NT_BUILD_CACHE_REPO: expected host[:port][/path] such as registry.example.com/kli8nt-cache, got "…@registry.example.com/cache"',
+      'KLI8NT_BUILD_DOCKER_HUB_MIRROR: expected host[:port] such as mirror.example.com:5000, got "…@mirror.example.com"',
+    ]);
+    expect(listed.join('\n')).not.toMatch(/tok3n|t@k|3n@|robot/);
+
+    const [long] = refused({
+      KLI8NT_BUILD_REGISTRY: `Registry/${'x'.repeat(500)}`,
+    });
+    const got = JSON.parse(long.slice(long.indexOf(', got ') + 6));
+    expect(got).toBe(`Registry/${'x'.repeat(70)}…`);
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {
