@@ -95,6 +95,36 @@ export function requiredWith(
   };
 }
 
+/**
+ * Variables checked only in a mode: `{ KLI8NT_EXPOSURE: { gateway: {
+ * KLI8NT_GATEWAY: gatewayRef } } }` reports a bad gateway only when the
+ * exposure is gateway; in another mode the value is ignored (the chart
+ * renders it whenever it is set, so one left over must not stop the role).
+ * Each schema is a `variable()`, so the message reads the same; the field
+ * itself takes any string. For `superRefine(..., always)`.
+ */
+export function checkedWith(
+  checks: Record<string, Record<string, Record<string, z.ZodType>>>,
+): (env: Record<string, unknown>, ctx: z.RefinementCtx) => void {
+  return (env, ctx) => {
+    for (const [mode, byValue] of Object.entries(checks)) {
+      const value = env[mode];
+      if (typeof value !== 'string') continue;
+      for (const [name, schema] of Object.entries(byValue[value] ?? {})) {
+        const result = schema.safeParse(env[name]);
+        if (result.success) continue;
+        for (const issue of result.error.issues) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: issue.message,
+          });
+        }
+      }
+    }
+  };
+}
+
 /** Runs a refinement even when some variables are bad (see `requiredWith`). */
 export const always = { when: () => true };
 

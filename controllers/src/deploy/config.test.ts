@@ -129,6 +129,31 @@ describe('deploy role configuration', () => {
     ]);
   });
 
+  it('checks the gateway and the issuer annotation only in their mode, as the chart renders them whenever set', () => {
+    const leftovers = {
+      KLI8NT_GATEWAY: 'public',
+      KLI8NT_TLS_ISSUER_ANNOTATION: 'not an/key/x',
+    };
+    expect(
+      read({
+        ...leftovers,
+        KLI8NT_EXPOSURE: 'ingress',
+        KLI8NT_TLS_MODE: 'none',
+      }),
+    ).toMatchObject({ exposure: { mode: 'ingress' }, tls: { mode: 'none' } });
+    expect(
+      read({
+        ...leftovers,
+        KLI8NT_TLS_MODE: 'wildcard',
+        KLI8NT_TLS_WILDCARD_SECRET: 'star',
+      }).tls,
+    ).toEqual({ mode: 'wildcard', secretName: 'star' });
+    expect(problems({ ...leftovers, KLI8NT_EXPOSURE: 'gateway' })).toEqual([
+      'KLI8NT_TLS_ISSUER_ANNOTATION: expected an annotation key such as cert-manager.io/cluster-issuer, got "not an/key/x"',
+      'KLI8NT_GATEWAY: expected namespace/name such as gateways/public, got "public"',
+    ]);
+  });
+
   it('reads the issuer annotation of mode cert-manager and checks it is a key', () => {
     expect(
       read({

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   LABEL_KEY,
   always,
+  checkedWith,
   integer,
   keyValues,
   namespace,
@@ -84,6 +85,19 @@ const resources = (fallback: ResourceList) =>
 
 const name = (what: string) => variable(z.string().optional(), what);
 
+/** Checked only in their mode (`checkedWith` in deploySchema). */
+const issuerAnnotationKey = variable(
+  z.string().regex(LABEL_KEY).optional(),
+  'an annotation key such as cert-manager.io/cluster-issuer',
+);
+const gatewayRef = variable(
+  z
+    .string()
+    .regex(/^[^/]+\/[^/]+$/)
+    .optional(),
+  'namespace/name such as gateways/public',
+);
+
 /**
  * The deploy role's variables (the cluster, workers and resync settings are
  * the shared ones, the broker's are `amqpFields`). TLS: `cert-manager` (a
@@ -112,23 +126,15 @@ const deployVariables = z.object({
     'cert-manager, wildcard or none',
   ),
   KLI8NT_TLS_CLUSTER_ISSUER: name('an issuer name such as letsencrypt'),
-  KLI8NT_TLS_ISSUER_ANNOTATION: variable(
-    z.string().regex(LABEL_KEY).optional(),
-    'an annotation key such as cert-manager.io/cluster-issuer',
-  ),
+  // Checked only in its mode, as KLI8NT_GATEWAY (see checkedWith below).
+  KLI8NT_TLS_ISSUER_ANNOTATION: name('an annotation key'),
   KLI8NT_TLS_WILDCARD_SECRET: name('a Secret name'),
   KLI8NT_EXPOSURE: variable(
     z.enum(['ingress', 'gateway']).default('ingress'),
     'ingress or gateway',
   ),
   KLI8NT_INGRESS_CLASS: name('an IngressClass name'),
-  KLI8NT_GATEWAY: variable(
-    z
-      .string()
-      .regex(/^[^/]+\/[^/]+$/)
-      .optional(),
-    'namespace/name such as gateways/public',
-  ),
+  KLI8NT_GATEWAY: name('namespace/name'),
   KLI8NT_GATEWAY_SECTION: name('a Gateway listener name'),
   KLI8NT_SEALING_KEYS: sealingKeys,
   KLI8NT_DEPLOY_DEFAULT_REQUESTS: resources({ cpu: '100m', memory: '128Mi' }),
@@ -150,6 +156,15 @@ const deploySchema = deployVariables
         wildcard: ['KLI8NT_TLS_WILDCARD_SECRET'],
       },
       KLI8NT_EXPOSURE: { gateway: ['KLI8NT_GATEWAY'] },
+    }),
+    always,
+  )
+  .superRefine(
+    checkedWith({
+      KLI8NT_TLS_MODE: {
+        'cert-manager': { KLI8NT_TLS_ISSUER_ANNOTATION: issuerAnnotationKey },
+      },
+      KLI8NT_EXPOSURE: { gateway: { KLI8NT_GATEWAY: gatewayRef } },
     }),
     always,
   )
