@@ -229,30 +229,41 @@ describe('processReadiness', () => {
     process: Process,
     status: V1DeploymentStatus | undefined,
     replicas = 2,
-  ): { process: Process; deployment: V1Deployment } => {
+  ): V1Deployment => {
     const desired = desiredDeployment(
       { ...app, spec: { ...app.spec, replicas } },
       placement,
       process,
     );
     return {
-      process,
-      deployment: {
-        ...desired,
-        metadata: { ...desired.metadata, generation: 1 },
-        ...(status ? { status } : {}),
-      },
+      ...desired,
+      metadata: { ...desired.metadata, generation: 1 },
+      ...(status ? { status } : {}),
     };
   };
+  /** A pod of this deployment, as the kubelet reports it. */
+  const pod = (name: string, ready: boolean, deleting = false): V1Pod => ({
+    metadata: {
+      name,
+      ...(deleting
+        ? { deletionTimestamp: '2026-11-30T10:00:00Z' as unknown as Date }
+        : {}),
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+    },
+  });
   const available = (ok: boolean) => ({
     type: 'Available',
     status: ok ? 'True' : 'False',
     reason: ok ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
   });
 
-  it('counts ready pods of each web and worker Deployment; a crash loop reads 0 ready', () => {
+  it('counts the ready pods of a complete rollout from the Deployment; a crash loop reads 0 ready', () => {
     expect(
-      processReadiness([
+      processReadiness(
+        WEB,
         returned(WEB, {
           observedGeneration: 1,
           replicas: 2,
@@ -261,49 +272,79 @@ describe('processReadiness', () => {
           availableReplicas: 2,
           conditions: [available(true)],
         }),
-        // A worker whose pod keeps crashing: the API server omits the
-        // zero readyReplicas and availableReplicas.
-        returned(
-          WORKER,
-          {
-            observedGeneration: 1,
-            replicas: 1,
-            updatedReplicas: 1,
-            unavailableReplicas: 1,
-            conditions: [available(false)],
-          },
-          1,
-        ),
-      ]),
-    ).toEqual([
-      { process: 'web', ready: 2, desired: 2 },
-      { process: 'queue_worker', ready: 0, desired: 1 },
-    ]);
+        true,
+        [],
+      ),
+    ).toEqual({ process: 'web', ready: 2, desired: 2 });
+    // A worker whose pod keeps crashing: the API server omits the zero
+    // readyReplicas and availableReplicas.
+    const crashing = returned(
+      WORKER,
+      {
+        observedGeneration: 1,
+        replicas: 1,
+        updatedReplicas: 1,
+        unavailableReplicas: 1,
+        conditions: [available(false)],
+      },
+      1,
+    );
+    expect(
+      processReadiness(WORKER, crashing, false, [pod('w-1', false)]),
+    ).toEqual({ process: 'queue_worker', ready: 0, desired: 1 });
   });
 
-  it('counts old pods that still serve during a rollout, and none before the first count', () => {
+  it('does not count the old pods that still serve while a redeploy rolls out', () => {
+    // maxSurge 1, maxUnavailable 0: the old pod stays ready beside the new
+    // one, which crash-loops; readyReplicas counts the old one.
+    const redeploy = returned(
+      WEB,
+      {
+        observedGeneration: 1,
+        replicas: 2,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        unavailableReplicas: 1,
+      },
+      1,
+    );
     expect(
-      processReadiness([
-        returned(WEB, {
-          observedGeneration: 1,
-          replicas: 3,
-          updatedReplicas: 1,
-          readyReplicas: 2,
-          availableReplicas: 2,
-          unavailableReplicas: 1,
-        }),
-        // Just created: the Deployment controller has written no status yet.
-        returned(WORKER, undefined, 3),
+      processReadiness(WEB, redeploy, false, [pod('new-1', false)]),
+    ).toEqual({ process: 'web', ready: 0, desired: 1 });
+    // Of three wanted, one new pod ready, one starting, one terminating.
+    const halfway = returned(
+      WEB,
+      {
+        observedGeneration: 1,
+        replicas: 4,
+        updatedReplicas: 2,
+        readyReplicas: 3,
+        availableReplicas: 3,
+      },
+      3,
+    );
+    expect(
+      processReadiness(WEB, halfway, false, [
+        pod('new-1', true),
+        pod('new-2', false),
+        pod('new-3', true, true),
       ]),
-    ).toEqual([
-      { process: 'web', ready: 2, desired: 2 },
-      { process: 'queue_worker', ready: 0, desired: 3 },
-    ]);
+    ).toEqual({ process: 'web', ready: 1, desired: 3 });
   });
 
-  it('wants none of a process scaled to zero', () => {
+  it('counts none before the first count, and wants none of a process scaled to zero', () => {
+    // Just created: the Deployment controller has written no status yet.
     expect(
-      processReadiness([returned(WEB, { observedGeneration: 1 }, 0)]),
-    ).toEqual([{ process: 'web', ready: 0, desired: 0 }]);
+      processReadiness(WORKER, returned(WORKER, undefined, 3), false, []),
+    ).toEqual({ process: 'queue_worker', ready: 0, desired: 3 });
+    expect(
+      processReadiness(
+        WEB,
+        returned(WEB, { observedGeneration: 1 }, 0),
+        true,
+        [],
+      ),
+    ).toEqual({ process: 'web', ready: 0, desired: 0 });
   });
 });

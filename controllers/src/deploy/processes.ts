@@ -1,5 +1,5 @@
 // The processes an App runs (Procfile model): which are served, what their objects are called.
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import {
   ProcessReadiness,
   processKey,
@@ -52,17 +52,38 @@ export function processKeyConflict(
 }
 
 /**
- * How many pods of each web and worker process are ready, of how many
- * wanted, from the Deployments the API server returned: READY as `kubectl
- * get deployment` shows it (the API server leaves out a zero
- * `readyReplicas`, so a crash-looping worker reads 0/1).
+ * How many pods of a web or worker process are ready, of how many wanted.
+ * Once its rollout is complete only this deployment's pods are left, so
+ * the Deployment's `readyReplicas` counts (READY as `kubectl get
+ * deployment` shows it; the API server leaves out a zero). Before that it
+ * still counts the previous deployment's pods, which keep serving (the
+ * rollout never takes one down first), so a redeploy whose new pods crash
+ * would read all ready: then only the ready pods among `pods`, those
+ * carrying this deployment's id, count.
  */
 export function processReadiness(
-  applied: Array<{ process: AppProcess; deployment: V1Deployment }>,
-): ProcessReadiness[] {
-  return applied.map(({ process, deployment }) => ({
+  process: AppProcess,
+  deployment: V1Deployment,
+  rolloutComplete: boolean,
+  pods: V1Pod[],
+): ProcessReadiness {
+  const ready = rolloutComplete
+    ? deployment.status?.readyReplicas ?? 0
+    : pods.filter(isReadyPod).length;
+  return {
     process: process.name,
-    ready: deployment.status?.readyReplicas ?? 0,
+    ready,
     desired: deployment.spec?.replicas ?? 1,
-  }));
+  };
+}
+
+/** Ready as the ReplicaSet controller counts it: Ready and not terminating. */
+function isReadyPod(pod: V1Pod): boolean {
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions?.some(
+      c => c.type === 'Ready' && c.status === 'True',
+    ) ??
+      false)
+  );
 }

@@ -1,3 +1,4 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import type { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { ManualClock, createLogger } from '../runtime';
 import { desiredApp } from './builders';
@@ -51,6 +52,8 @@ function fakeWorld(stored: App | undefined) {
     } as object,
     /** Status of a Deployment by name, else `deploymentStatus`. */
     statusByName: {} as Record<string, object>,
+    /** Pods in the namespace; a list returns those its selector matches. */
+    pods: [] as V1Pod[],
   };
   const clients = {
     objects: {
@@ -87,7 +90,14 @@ function fakeWorld(stored: App | undefined) {
       }),
     },
     core: {
-      listNamespacedPod: jest.fn(async () => ({ items: [] })),
+      listNamespacedPod: jest.fn(async (req: { labelSelector: string }) => ({
+        items: state.pods.filter(pod =>
+          req.labelSelector.split(',').every(term => {
+            const [key, value] = term.split('=');
+            return pod.metadata?.labels?.[key] === value;
+          }),
+        ),
+      })),
       readNamespacedSecret: jest.fn(async () => {
         if (!state.secretLabel) throw notFound();
         return {
@@ -283,6 +293,64 @@ describe('AppReconciler', () => {
       ],
     });
     expect(world.reports[0].payload).not.toHaveProperty('readiness');
+  });
+
+  it('reports 0 of 1 ready for a failed redeploy whose old pod still serves', async () => {
+    const world = fakeWorld(storedApp());
+    // maxSurge 1, maxUnavailable 0: the previous deployment's pod stays
+    // ready (readyReplicas 1) beside the new one, which crash-loops.
+    world.state.deploymentStatus = {
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      unavailableReplicas: 1,
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "shop-7c4" has timed out progressing.',
+        },
+      ],
+    };
+    const pod = (name: string, deploymentId: string, ready: boolean) => ({
+      metadata: {
+        name,
+        labels: {
+          'kli8nt.io/app': 'shop',
+          'kli8nt.io/process': 'web',
+          'kli8nt.io/deployment': deploymentId,
+        },
+      },
+      status: {
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+        containerStatuses: ready
+          ? []
+          : [
+              {
+                name: 'app',
+                image: 'registry/shop',
+                imageID: '',
+                ready: false,
+                restartCount: 4,
+                state: { waiting: { reason: 'CrashLoopBackOff' } },
+                lastState: { terminated: { exitCode: 1 } },
+              },
+            ],
+      },
+    });
+    world.state.pods = [
+      pod('shop-5d9-old', '00000000-0000-4000-8000-000000000000', true),
+      pod('shop-7c4-new', DEPLOYMENT_ID, false),
+    ];
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    const failedReport = world.reports.find(r => r.payload.status === 'failed');
+    expect(failedReport?.payload).toMatchObject({
+      reason: 'CrashLoopBackOff',
+      readiness: [{ process: 'web', ready: 0, desired: 1 }],
+    });
   });
 
   it('fails clearly when the cluster does not serve HTTPRoute', async () => {

@@ -28,7 +28,7 @@ import {
   desiredIngress,
 } from './exposure';
 import { findHostConflict } from './hosts';
-import { processKeyConflict, processReadiness, webProcess } from './processes';
+import { processKeyConflict, webProcess } from './processes';
 import {
   Outcome,
   condition,
@@ -272,10 +272,7 @@ export class AppReconciler {
       }
       await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     }
-    return {
-      ...(await judgeProcesses(clients.core, app, deployments)),
-      readiness: processReadiness(deployments),
-    };
+    return judgeProcesses(clients.core, app, deployments);
   }
 
   /**

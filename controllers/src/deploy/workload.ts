@@ -11,7 +11,11 @@ import { LABELS, processKey } from '@internal/backstage-plugin-kli8nt-common';
 import { applyObject, isNotFound } from '../runtime';
 import { CONTAINER_NAME, PodPlacement, desiredDeployment } from './builders';
 import { processDeploymentName } from './appMeta';
-import { releaseProcess, runningProcesses } from './processes';
+import {
+  processReadiness,
+  releaseProcess,
+  runningProcesses,
+} from './processes';
 import {
   RELEASE_LOG_LINES,
   desiredReleaseJob,
@@ -248,7 +252,7 @@ export async function applyProcesses(
 /**
  * The rollout of every process, judged together: failed as soon as one
  * fails, complete when all are. With several processes each message says
- * whose it is.
+ * whose it is. Carries each process's ready count, from the same pods.
  */
 export async function judgeProcesses(
   core: CoreV1Api,
@@ -256,20 +260,26 @@ export async function judgeProcesses(
   applied: ProcessDeployment[],
 ): Promise<Outcome> {
   const states = [];
+  const readiness = [];
   for (const { process, deployment } of applied) {
     const healthCheckPath =
       process.type === 'web' ? app.spec.healthCheckPath : undefined;
     let state = rolloutState(deployment, [], healthCheckPath);
-    if (state.phase !== 'complete') {
-      const pods = await core.listNamespacedPod({
-        namespace: app.metadata.namespace,
-        labelSelector: `${appSelector(app)},${LABELS.deployment}=${
-          app.spec.deploymentId
-        },${LABELS.process}=${processKey(process.name)}`,
-      });
-      state = rolloutState(deployment, pods.items, healthCheckPath);
+    const complete = state.phase === 'complete';
+    let pods: V1Pod[] = [];
+    if (!complete) {
+      pods = (
+        await core.listNamespacedPod({
+          namespace: app.metadata.namespace,
+          labelSelector: `${appSelector(app)},${LABELS.deployment}=${
+            app.spec.deploymentId
+          },${LABELS.process}=${processKey(process.name)}`,
+        })
+      ).items;
+      state = rolloutState(deployment, pods, healthCheckPath);
     }
     states.push({ process, state });
+    readiness.push(processReadiness(process, deployment, complete, pods));
   }
   const say = (process: AppProcess, message: string) =>
     applied.length > 1
@@ -281,6 +291,7 @@ export async function judgeProcesses(
       kind: 'failed',
       reason: failed.state.reason,
       message: say(failed.process, failed.state.message),
+      readiness,
     };
   }
   const messages = states.map(s => say(s.process, s.state.message)).join('; ');
@@ -290,7 +301,8 @@ export async function judgeProcesses(
       kind: 'progressing',
       reason: progressing.state.reason,
       message: messages,
+      readiness,
     };
   }
-  return { kind: 'complete', message: messages };
+  return { kind: 'complete', message: messages, readiness };
 }
