@@ -47,8 +47,9 @@ export function isUnder(domain: string, suffix: string): boolean {
 }
 
 /**
- * Refuses custom domains the operator does not allow for this entity, with
- * the config key to change; an empty list refuses nothing.
+ * Refuses custom domains the operator does not allow for this entity (none
+ * while no suffix is allowed or no challenge secret is set), naming the
+ * config key to change.
  */
 export function assertDomainsAllowed(
   config: DomainsConfig,
