@@ -16,6 +16,19 @@ function card(title: string): HTMLElement {
   return heading.closest('.bui-Card') as HTMLElement;
 }
 
+/**
+ * A process's ready count as shown: its colour (green when all are ready,
+ * red when not) and what a screen reader says of it.
+ */
+function countOf(process: HTMLElement) {
+  return {
+    color: within(process)
+      .getByText(/^· \d+\/\d+ ready$/)
+      .getAttribute('data-color'),
+    said: process.textContent?.match(/\d+\/\d+ ready, (not )?all ready/)?.[0],
+  };
+}
+
 const WEB: Process = {
   name: 'web',
   type: 'web',
@@ -77,9 +90,15 @@ describe('DeployTab processes', () => {
     renderTab(<DeployTab />, { api });
 
     const web = await screen.findByTestId('kli8nt-process-web');
-    expect(within(web).getByText('· 2/2 ready')).toBeInTheDocument();
+    expect(countOf(web)).toEqual({
+      color: 'success',
+      said: '2/2 ready, all ready',
+    });
     const worker = screen.getByTestId('kli8nt-process-worker');
-    expect(within(worker).getByText('· 1/1 ready')).toBeInTheDocument();
+    expect(countOf(worker)).toEqual({
+      color: 'success',
+      said: '1/1 ready, all ready',
+    });
     // A release is a Job: it has no pods to count.
     expect(screen.getByTestId('kli8nt-process-release')).not.toHaveTextContent(
       'ready',
@@ -106,13 +125,32 @@ describe('DeployTab processes', () => {
 
     const worker = await screen.findByTestId('kli8nt-process-worker');
     expect(worker).toHaveTextContent('worker');
-    expect(within(worker).getByText('· 0/1 ready')).toBeInTheDocument();
-    expect(
-      within(screen.getByTestId('kli8nt-process-web')).getByText('· 1/1 ready'),
-    ).toBeInTheDocument();
+    expect(countOf(worker)).toEqual({
+      color: 'danger',
+      said: '0/1 ready, not all ready',
+    });
+    expect(countOf(screen.getByTestId('kli8nt-process-web'))).toEqual({
+      color: 'success',
+      said: '1/1 ready, all ready',
+    });
   });
 
-  it('says when the counts are not reported yet, and a process scaled to zero', async () => {
+  it('shows a web process with one of two pods ready as not all ready', async () => {
+    api.deployments = [
+      makeDeployment({
+        processes: [WEB],
+        readiness: [{ process: 'web', ready: 1, desired: 2 }],
+      }),
+    ];
+    renderTab(<DeployTab />, { api });
+
+    expect(countOf(await screen.findByTestId('kli8nt-process-web'))).toEqual({
+      color: 'danger',
+      said: '1/2 ready, not all ready',
+    });
+  });
+
+  it('says when the counts are not reported, and a process scaled to zero', async () => {
     api.deployments = [
       makeDeployment({
         processes: [WEB, WORKER],
@@ -124,9 +162,10 @@ describe('DeployTab processes', () => {
 
     const web = await screen.findByTestId('kli8nt-process-web');
     expect(web).toHaveTextContent('scaled to 0');
-    expect(screen.getByTestId('kli8nt-process-worker')).toHaveTextContent(
-      'ready pods not reported yet',
-    );
+    const worker = screen.getByTestId('kli8nt-process-worker');
+    expect(worker).toHaveTextContent('ready pods not reported');
+    // A deployment live before counts were reported gets no further report.
+    expect(worker).not.toHaveTextContent('yet');
   });
 
   it('says a worker-only app has no URL instead of showing a dead one', async () => {
@@ -154,7 +193,7 @@ describe('DeployTab processes', () => {
 
     const web = await screen.findByTestId('kli8nt-process-web');
     expect(web).toHaveTextContent("Runs the image's own command.");
-    expect(web).toHaveTextContent('ready pods not reported yet');
+    expect(web).toHaveTextContent('ready pods not reported');
     expect(screen.queryByTestId('kli8nt-process-worker')).toBeNull();
     expect(screen.queryByText(/not a live count/)).toBeNull();
   });

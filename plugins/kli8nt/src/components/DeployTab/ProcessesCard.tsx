@@ -1,5 +1,5 @@
 import useAsync from 'react-use/esm/useAsync';
-import { Alert, Flex, Skeleton, Text } from '@backstage/ui';
+import { Alert, Flex, Skeleton, Text, VisuallyHidden } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type {
   Deployment,
@@ -61,9 +61,11 @@ function ReadyCount(props: {
   if (props.process.type === 'release') return null;
   const count = props.readiness?.find(r => r.process === props.process.name);
   if (!count) {
+    // Not "yet": a deployment live before the controller counted pods gets
+    // no further report.
     return (
       <Text variant="body-small" color="secondary">
-        · ready pods not reported yet
+        · ready pods not reported
       </Text>
     );
   }
@@ -74,14 +76,22 @@ function ReadyCount(props: {
       </Text>
     );
   }
+  const allReady = count.ready >= count.desired;
+  // The colour says it at a glance; the hidden words say it to a screen
+  // reader (colour alone tells nobody who cannot see it).
   return (
-    <Text
-      variant="body-small"
-      weight="bold"
-      color={count.ready >= count.desired ? 'success' : 'danger'}
-    >
-      · {count.ready}/{count.desired} ready
-    </Text>
+    <>
+      <Text
+        variant="body-small"
+        weight="bold"
+        color={allReady ? 'success' : 'danger'}
+      >
+        · {count.ready}/{count.desired} ready
+      </Text>
+      <VisuallyHidden>
+        {allReady ? ', all ready' : ', not all ready'}
+      </VisuallyHidden>
+    </>
   );
 }
 
