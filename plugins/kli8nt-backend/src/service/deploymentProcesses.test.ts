@@ -129,18 +129,36 @@ describe('processes in the deployments API', () => {
     await ledger.record(deployReport(build.id, 'deploying'));
     expect(await get()).toMatchObject({ status: 'live', readiness: allReady });
 
-    // The worker broke after the rollout was reported available.
-    const crashing = [allReady[0], { process: 'worker', ready: 0, desired: 1 }];
+    const page = await request(app).get(
+      `/deployments?entityRef=${encodeURIComponent(TEST_APP.entityRef)}`,
+    );
+    expect(page.body.items[0]).not.toHaveProperty('readiness');
+  });
+
+  it('tells the counts of a deployment that failed without going live', async () => {
+    const { app, ledger, accepted } = await setup();
+    const build = await accepted();
+    await ledger.record(builtReport(build.id, 'shop', TEST_PROCESSES));
+    await ledger.record(deployReport(build.id, 'deploying'));
+    const get = async () =>
+      (await request(app).get(`/deployments/${build.id}`)).body;
+
+    // Past the progress deadline the web pod serves, the worker crash-loops.
+    const crashing = [
+      { process: 'web', ready: 1, desired: 1 },
+      { process: 'worker', ready: 0, desired: 1 },
+    ];
     await ledger.record(deployReport(build.id, 'failed', crashing));
     expect(await get()).toMatchObject({
       status: 'failed',
       readiness: crashing,
     });
-
-    const page = await request(app).get(
-      `/deployments?entityRef=${encodeURIComponent(TEST_APP.entityRef)}`,
-    );
-    expect(page.body.items[0]).not.toHaveProperty('readiness');
+    // A redelivered deploying changes neither the status nor the counts.
+    await ledger.record(deployReport(build.id, 'deploying'));
+    expect(await get()).toMatchObject({
+      status: 'failed',
+      readiness: crashing,
+    });
   });
 
   it('tells nothing to a user who may not read the deployment', async () => {
