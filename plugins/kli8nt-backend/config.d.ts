@@ -140,6 +140,12 @@ export interface Config {
       dnsServers?: string[];
       /** Milliseconds one DNS query may take. Default 5000. */
       dnsTimeoutMs?: number;
+      /**
+       * Minutes between re-checks of every verified domain (Backstage
+       * scheduler): one whose record is gone is pending again and its app is
+       * rolled out without it; a failing lookup changes nothing. Default 60.
+       */
+      recheckIntervalMinutes?: number;
     };
     /** Caps that keep one tenant from taking the platform. */
     limits?: {

@@ -170,7 +170,9 @@ export const kli8ntPlugin = createBackendPlugin({
           apps,
           ledger,
           accepted: commands.accepted,
+          logger,
         });
+        await domains.schedule(deps.scheduler);
         const service = {
           commands,
           queries,

@@ -3,6 +3,7 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
+import { BackendFeature } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -41,6 +42,8 @@ export async function startPluginBackend(options: {
   kli8nt: JsonObject;
   knex?: Knex;
   deny?: boolean;
+  /** More features, such as a scheduler to run tasks by hand. */
+  features?: BackendFeature[];
 }): Promise<{ server: Server; knex: Knex }> {
   const knex = options.knex ?? (await databases.init('SQLITE_3'));
   const { server } = await startTestBackend({
@@ -48,6 +51,7 @@ export async function startPluginBackend(options: {
       kli8ntPlugin,
       catalogServiceMock.factory({ entities: options.entities }),
       mockServices.database.factory({ knex }),
+      ...(options.features ?? []),
       ...(options.deny
         ? [mockServices.permissions.factory({ result: AuthorizeResult.DENY })]
         : []),

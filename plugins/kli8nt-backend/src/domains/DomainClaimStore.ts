@@ -1,20 +1,13 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { Kli8ntStore } from '../database/types';
+import { AppRecord, Kli8ntStore } from '../database/types';
 
 interface ClaimRow {
   domain: string;
   entity_ref: string;
   app_name: string;
   verified_at: Date | string | number;
-}
-
-/** Who holds a domain. */
-export interface DomainClaim {
-  domain: string;
-  entityRef: string;
-  appName: string;
 }
 
 /**
@@ -93,6 +86,33 @@ export class DomainClaimStore {
         .update(update);
       if (taken === 1) return;
     }
+  }
+
+  /** Every claim whose app still lists its domain, with that app. */
+  async active(): Promise<{ domain: string; app: AppRecord }[]> {
+    const rows = await this.db<ClaimRow>('domain_claims').select();
+    const out: { domain: string; app: AppRecord }[] = [];
+    for (const row of rows) {
+      const app = await this.store.getAppByName(row.app_name);
+      if (
+        app &&
+        sameApp(row, app) &&
+        app.settings.domains.includes(row.domain)
+      ) {
+        out.push({ domain: row.domain, app });
+      }
+    }
+    return out;
+  }
+
+  /** Takes `domain` from the app, if the app still holds it. */
+  async release(
+    app: { entityRef: string; appName: string },
+    domain: string,
+  ): Promise<void> {
+    await this.db('domain_claims')
+      .where({ domain, entity_ref: app.entityRef, app_name: app.appName })
+      .delete();
   }
 
   /** Whether the holder's app still exists for its entity and lists it. */

@@ -1,4 +1,8 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  LoggerService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import {
   DomainState,
@@ -15,6 +19,11 @@ import { TxtLookup } from './dnsLookup';
 import { DomainClaimStore } from './DomainClaimStore';
 
 type AppId = Pick<AppRecord, 'entityRef' | 'appName'>;
+
+/** A lookup of one domain's record: found, or why not. */
+type Check =
+  | { status: 'found' }
+  | { status: 'missing' | 'failed'; reason: string };
 
 /**
  * Custom domains: which an entity may list (the operator's allow-list, not
@@ -33,6 +42,7 @@ export class DomainService {
       ledger: DeploymentLedger;
       /** Announces a `config` deployment (GitHub, browsers). */
       accepted(deployment: DeploymentRecord): Promise<void>;
+      logger: LoggerService;
       now?: () => Date;
     },
   ) {}
@@ -89,31 +99,82 @@ export class DomainService {
     const proven: string[] = [];
     await Promise.all(
       pending.map(async domain => {
-        const reason = await this.check(app, domain);
-        if (reason) reasons.set(domain, reason);
-        else proven.push(domain);
+        const check = await this.check(app, domain);
+        if (check.status === 'found') proven.push(domain);
+        else reasons.set(domain, check.reason);
       }),
     );
     for (const domain of proven) await claims.assertFree(app, domain);
     const now = this.options.now?.() ?? new Date();
     for (const domain of proven) await claims.claim(app, domain, now);
     if (proven.length === 0) return { items: await this.states(app, reasons) };
-
-    // The same settings again: a live app's routes get the new domains.
-    const saved = await this.options.ledger.saveSettings({
-      app,
-      change: current => current,
-      requestedBy: userRef(options.credentials),
-    });
-    if (saved.deployment) await this.options.accepted(saved.deployment);
+    const saved = await this.rollOutAgain(app, userRef(options.credentials));
     return {
       items: await this.states(saved.app, reasons),
       ...(saved.deployment ? { deployment: saved.deployment } : {}),
     };
   }
 
-  /** Why the domain is not proven, or undefined when its record is there. */
-  private async check(app: AppId, domain: string): Promise<string | undefined> {
+  /**
+   * Looks every verified domain up again: one whose record is gone is
+   * pending again, and its app is rolled out without it. A lookup that
+   * fails (the resolver is down) changes nothing.
+   */
+  async recheck(): Promise<{ checked: number; released: string[] }> {
+    const { claims, logger, config } = this.options;
+    // Without the secret no record can be computed: keep the claims.
+    if (!config.challengeSecret) return { checked: 0, released: [] };
+    const held = await claims.active();
+    const lost = new Map<string, AppRecord>();
+    const released: string[] = [];
+    for (const { domain, app } of held) {
+      const check = await this.check(app, domain);
+      if (check.status === 'found') continue;
+      if (check.status === 'failed') {
+        logger.warn(
+          `Custom domain ${domain} of ${app.entityRef} not re-checked: ${check.reason}`,
+        );
+        continue;
+      }
+      await claims.release(app, domain);
+      released.push(domain);
+      lost.set(app.appName, app);
+      logger.warn(
+        `Custom domain ${domain} of ${app.entityRef} is pending again: ${check.reason}`,
+      );
+    }
+    for (const app of lost.values()) {
+      await this.rollOutAgain(app, 'kli8nt:domain-recheck');
+    }
+    return { checked: held.length, released };
+  }
+
+  /** Registers the periodic re-check. */
+  async schedule(scheduler: SchedulerService): Promise<void> {
+    await scheduler.scheduleTask({
+      id: 'kli8nt-domain-recheck',
+      frequency: { minutes: this.options.config.recheckIntervalMinutes },
+      timeout: { minutes: 10 },
+      initialDelay: { minutes: 1 },
+      fn: async () => {
+        await this.recheck();
+      },
+    });
+  }
+
+  /** The same settings again: a running app's routes follow the claims. */
+  private async rollOutAgain(app: AppRecord, requestedBy: string) {
+    const saved = await this.options.ledger.saveSettings({
+      app,
+      change: current => current,
+      requestedBy,
+    });
+    if (saved.deployment) await this.options.accepted(saved.deployment);
+    return saved;
+  }
+
+  /** Whether the domain's record is there, else why not. */
+  private async check(app: AppId, domain: string): Promise<Check> {
     const record = challengeRecord(
       this.options.config.challengeSecret!,
       app,
@@ -121,14 +182,23 @@ export class DomainService {
     );
     const answer = await this.options.lookup(record.name);
     if (answer.kind === 'failed') {
-      return `DNS lookup of ${record.name} failed (${answer.error}); try again later`;
+      return {
+        status: 'failed',
+        reason: `DNS lookup of ${record.name} failed (${answer.error}); try again later`,
+      };
     }
     if (answer.kind === 'none' || answer.values.length === 0) {
-      return `No TXT record at ${record.name} yet; add it (DNS changes can take minutes to appear)`;
+      return {
+        status: 'missing',
+        reason: `No TXT record at ${record.name} yet; add it (DNS changes can take minutes to appear)`,
+      };
     }
     if (!answer.values.includes(record.value)) {
-      return `The TXT records at ${record.name} do not include ${record.value}`;
+      return {
+        status: 'missing',
+        reason: `The TXT records at ${record.name} do not include ${record.value}`,
+      };
     }
-    return undefined;
+    return { status: 'found' };
   }
 }

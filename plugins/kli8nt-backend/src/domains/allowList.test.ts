@@ -21,6 +21,7 @@ describe('readDomainsConfig', () => {
       allowedSuffixes: [],
       owners: [],
       dnsTimeoutMs: 5000,
+      recheckIntervalMinutes: 60,
     });
   });
 
@@ -42,6 +43,7 @@ describe('readDomainsConfig', () => {
       challengeSecret: 's',
       dnsServers: ['127.0.0.1:5353'],
       dnsTimeoutMs: 5000,
+      recheckIntervalMinutes: 60,
     });
     expect(() => config({ allowedSuffixes: ['com'] })).toThrow(
       "Invalid config kli8nt.domains.allowedSuffixes: 'com' is not a DNS suffix",

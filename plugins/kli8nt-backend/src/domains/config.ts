@@ -13,6 +13,8 @@ export interface DomainsConfig {
   /** `ip` or `ip:port` of the resolvers asked; absent: the system's. */
   dnsServers?: string[];
   dnsTimeoutMs: number;
+  /** Minutes between re-checks of every verified domain. */
+  recheckIntervalMinutes: number;
 }
 
 export const SUFFIXES_KEY = 'kli8nt.domains.allowedSuffixes';
@@ -43,12 +45,15 @@ export function readDomainsConfig(root: Config): DomainsConfig {
       ),
     }),
   );
-  const dnsTimeoutMs = config?.getOptionalNumber('dnsTimeoutMs') ?? 5000;
-  if (!Number.isInteger(dnsTimeoutMs) || dnsTimeoutMs < 1) {
-    throw new InputError(
-      `Invalid config kli8nt.domains.dnsTimeoutMs: expected a positive integer, got ${dnsTimeoutMs}`,
-    );
-  }
+  const positive = (key: string, fallback: number) => {
+    const value = config?.getOptionalNumber(key) ?? fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InputError(
+        `Invalid config kli8nt.domains.${key}: expected a positive integer, got ${value}`,
+      );
+    }
+    return value;
+  };
   return {
     allowedSuffixes: config
       ? suffixes(config, 'allowedSuffixes', SUFFIXES_KEY)
@@ -56,6 +61,7 @@ export function readDomainsConfig(root: Config): DomainsConfig {
     owners,
     challengeSecret: config?.getOptionalString('challengeSecret'),
     dnsServers: config?.getOptionalStringArray('dnsServers'),
-    dnsTimeoutMs,
+    dnsTimeoutMs: positive('dnsTimeoutMs', 5000),
+    recheckIntervalMinutes: positive('recheckIntervalMinutes', 60),
   };
 }

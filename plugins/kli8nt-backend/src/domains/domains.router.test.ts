@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -15,8 +16,9 @@ import { DnsServer, startDnsServer } from './__testUtils__/dnsServer';
  * against a real DNS server on 127.0.0.1: the allow-list refuses with the
  * key to change, a domain stays pending (and out of every request to the
  * cluster) until its TXT record is there, one app's verified domain is
- * refused for another (409 naming it), and a caller without the configure
- * permission gets 403 with nothing written.
+ * refused for another (409 naming it), a caller without the configure
+ * permission gets 403 with nothing written, and the periodic re-check
+ * unroutes a domain whose record is gone.
  */
 
 const SHOP = 'component:default/shop';
@@ -243,5 +245,44 @@ describe('custom domains through the router', () => {
     expect((await verify(owner.server, SHOP)).body.items[0].status).toBe(
       'verified',
     );
+  });
+
+  it('makes a verified domain pending again at the re-check once its record is gone, not while DNS fails', async () => {
+    const tasks = new Map<string, () => Promise<void>>();
+    const scheduler = mockServices.scheduler.mock({
+      scheduleTask: async task => {
+        tasks.set(task.id, task.fn as () => Promise<void>);
+      },
+    });
+    const { server, knex } = await startPluginBackend({
+      entities,
+      kli8nt: { domains: domainsConfig() },
+      features: [scheduler.factory],
+    });
+    await liveApp(server, knex, SHOP);
+    const saved = await saveDomains(server, SHOP, ['shop.example.com']);
+    const { record } = saved.body.domainStates[0];
+    dns.zone.set(record.name, [record.value]);
+    expect((await verify(server, SHOP)).body.items[0].status).toBe('verified');
+    const recheck = tasks.get('kli8nt-domain-recheck')!;
+
+    await recheck();
+    dns.zone.set(record.name, 'servfail');
+    await recheck();
+    const before = await rows(knex);
+    expect(before.claims).toHaveLength(1);
+    expect(await routedDomains(knex)).toEqual(['shop.example.com']);
+
+    dns.zone.delete(record.name);
+    await recheck();
+    expect(await knex('domain_claims').select()).toEqual([]);
+    expect(await routedDomains(knex)).toEqual([]);
+    expect((await rows(knex)).deployments).toHaveLength(
+      before.deployments.length + 1,
+    );
+    const read = await request(server)
+      .get('/api/kli8nt/apps/settings')
+      .query({ entityRef: SHOP });
+    expect(read.body.domainStates[0].status).toBe('pending');
   });
 });
