@@ -42,18 +42,31 @@ describeWithTestEnv(
     const slug = `${owner}/shop`;
     const name = `shop-${run}`;
     const entityRef = `component:default/${name}`;
+    // A monorepo: two apps in subdirectories of one repository.
+    const monoSlug = `${owner}/mono`;
     const seen: Array<{ queue: string; message: Kli8ntMessage }> = [];
     let portal: Portal;
     let controllers: AmqpWorkQueue<Kli8ntMessage>;
     let work: string;
     let saved: unknown;
 
-    /** A new commit of `branch` in `repo` (default: the app's repo). */
-    async function commit(branch: string, text: string, repo = slug) {
-      fs.writeFileSync(path.join(work, 'version.txt'), text);
+    /**
+     * A new commit of `branch` in `repo` (default: the app's repo) that
+     * writes `text` to each of `files` (default: version.txt) of `dir`.
+     */
+    async function commit(
+      branch: string,
+      text: string,
+      repo = slug,
+      { dir = work, files = ['version.txt'] } = {},
+    ) {
+      for (const file of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+      }
       const { stdout, code } = await githubCli([
         'add',
-        work,
+        dir,
         repo,
         '--mode',
         'snapshot',
@@ -206,7 +219,23 @@ spec:
   type: service
   lifecycle: experimental
   owner: user:default/guest
+${['web', 'docs']
+  .map(
+    app => `---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${app}-${run}
+  annotations:
+    github.com/project-slug: ${monoSlug}
+    kli8nt.io/source-path: apps/${app}
+spec:
+  type: service
+  lifecycle: experimental
+  owner: user:default/guest
 `,
+  )
+  .join('')}`,
       );
       portal = await startPortal({ entitiesFile: entities, run });
       const { rabbitmq } = readKli8ntNodeConfig(
@@ -534,6 +563,85 @@ spec:
       expect(
         sent('DeleteRequested', m => m.payload.app === `pr-6--${name}`),
       ).toHaveLength(1);
+    });
+
+    it('a monorepo push redeploys only the apps whose source path it touches', async () => {
+      const mono = fs.mkdtempSync('/tmp/kli8nt-wh-mono-');
+      const edit = (text: string, files: string[]) =>
+        commit('main', text, monoSlug, { dir: mono, files });
+      await edit('m0', ['apps/web/index.js', 'apps/docs/index.md']);
+      const apps = [`web-${run}`, `docs-${run}`];
+      await Promise.all(
+        apps.map(async app => {
+          await until(`${app} in the catalog`, async () =>
+            portal
+              .api(
+                'GET',
+                `/api/catalog/entities/by-name/component/default/${app}`,
+              )
+              .catch(() => undefined),
+          );
+          await portal.api(
+            'PUT',
+            `/api/kli8nt/apps/git-settings?entityRef=component:default/${app}`,
+            { autoDeployBranch: 'main' },
+          );
+        }),
+      );
+      const builds = (revision: string) =>
+        sent('BuildRequested', m => m.payload.revision === revision).map(m => [
+          m.payload.app,
+          m.payload.sourcePath,
+        ]);
+      /** Pushes a commit changing `files`; waits for both apps' decisions. */
+      async function push(text: string, files: string[]) {
+        const sha = await edit(text, files);
+        const logged = portal.log().length;
+        expect(
+          (
+            await webhook([
+              'push',
+              monoSlug,
+              '--branch',
+              'main',
+              '--pusher',
+              'jane',
+            ])
+          ).status,
+        ).toBe(202);
+        // Each entity of the repository is decided on, deployed or skipped
+        // (logged); a deployed one's build is then on the queue.
+        const decisions = await Promise.all(
+          apps.map(app =>
+            until(`the decision for ${app}`, async () => {
+              const log = portal.log().slice(logged);
+              if (log.includes(`deploys ${app} `)) return 'deployed';
+              const skip = `ignored for component:default/${app}: the push changed nothing under the app's source path`;
+              return log.includes(skip) ? 'skipped' : undefined;
+            }),
+          ),
+        );
+        const deployed = decisions.filter(d => d === 'deployed').length;
+        await until(`${deployed} queued builds of ${sha}`, async () =>
+          builds(sha).length >= deployed ? true : undefined,
+        );
+        return sha;
+      }
+
+      const webOnly = await push('m1', ['apps/web/index.js']);
+      expect(builds(webOnly)).toEqual([[`web-${run}`, 'apps/web']]);
+
+      const docsOnly = await push('m2', ['apps/docs/index.md']);
+      expect(builds(docsOnly)).toEqual([[`docs-${run}`, 'apps/docs']]);
+
+      const both = await push('m3', [
+        'apps/web/index.js',
+        'apps/docs/index.md',
+      ]);
+      expect(builds(both).sort()).toEqual([
+        [`docs-${run}`, 'apps/docs'],
+        [`web-${run}`, 'apps/web'],
+      ]);
     });
   },
 );
