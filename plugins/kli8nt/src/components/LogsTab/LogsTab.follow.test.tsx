@@ -1,4 +1,10 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  configure,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { LogsTab } from './LogsTab';
 import { FakeKli8ntApi } from '../../__testUtils__/FakeKli8ntApi';
@@ -7,6 +13,8 @@ import { renderTab } from '../../__testUtils__/render';
 
 // Rendering a whole app per test is slow on small shared CI machines.
 jest.setTimeout(60_000);
+// Each wait re-renders a 1,000-line viewer: more than 1 s on a busy machine.
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom has no layout, so give the LogViewer's auto-sizer a real size.
 jest.mock('react-virtualized-auto-sizer', () => ({
@@ -77,6 +85,9 @@ describe('LogsTab following the tail', () => {
     await screen.findByText(`${lines.toLocaleString('en-US')} lines`);
     await waitFor(() => expect(rows()).toContain(lines));
     emulateScrolling(list());
+    // The scroll event a browser sent after the list's first scroll to the
+    // end (jsdom sent none), so the viewer knows where the list stands.
+    list().dispatchEvent(new Event('scroll'));
     // One more line, now with scroll positions as a browser keeps them.
     act(() => {
       server.push();
