@@ -315,15 +315,22 @@ describeWithTestenv('deploy controller on the real node', () => {
       60_000,
       ns,
     );
+    // A connection dropped mid-request ('socket hang up', seen once while
+    // the proxy reloads its routes) is on the way there, not the end state.
+    const transient = new Set<string>();
     const after = await waitFor(
-      'the URL to stop answering',
-      async () => {
-        const outcome = await get('hello').then(
+      'the URL to stop answering (404, or the connection refused)',
+      async () =>
+        get('hello').then(
           a => (a.status === 404 ? `status 404` : undefined),
-          (error: Error) => `refused: ${error.message}`,
-        );
-        return outcome;
-      },
+          (error: Error) => {
+            if (/ECONNREFUSED/.test(error.message)) {
+              return `refused: ${error.message}`;
+            }
+            transient.add(error.message);
+            return undefined;
+          },
+        ),
       60_000,
       ns,
     );
@@ -331,6 +338,7 @@ describeWithTestenv('deploy controller on the real node', () => {
     // eslint-disable-next-line no-console
     console.log(
       `real node: delete to '${after}' in ${Date.now() - started} ms`,
+      transient.size ? `(on the way: ${[...transient].join('; ')})` : '',
     );
     await waitFor(
       'pods gone (the grace period is 30 s: httpd is PID 1)',
