@@ -17,7 +17,7 @@ import { Relay, Viewer, latencyOf, now } from './relay';
 import { median, percentiles, quantile, sleep, until } from './stats';
 import { BenchContext, BenchResult } from './types';
 
-const TOPIC = {
+export const TOPIC = {
   partitions: 1,
   replicationFactor: 1,
   retentionMs: 3_600_000,
@@ -26,7 +26,7 @@ const TOPIC = {
 };
 
 let seq = 0;
-function records(count: number): LogBusRecord[] {
+export function records(count: number): LogBusRecord[] {
   const t = now();
   const iso = new Date(t).toISOString();
   return Array.from({ length: count }, () => {
@@ -53,7 +53,7 @@ function records(count: number): LogBusRecord[] {
  * requests in flight (one at a time cannot reach 10k lines/s with acks=all
  * on a loaded machine); returns the lines sent.
  */
-async function produceAt(
+export async function produceAt(
   client: LogBusClient,
   topic: string,
   rate: number,
