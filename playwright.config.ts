@@ -58,7 +58,7 @@ export default defineConfig({
   outputDir: 'e2e-test-report/results',
 
   // generateProjects() pins the 'chrome' channel; we launch Debian's Chromium.
-  projects: generateProjects().map(({ use, ...project }) => ({
+  projects: (generateProjects() ?? []).map(({ use, ...project }) => ({
     ...project,
     use: { ...use, channel: undefined },
   })),
