@@ -13,16 +13,13 @@ import {
   StatusReportMessage,
   deployQueueName,
 } from '@internal/backstage-plugin-kli8nt-common';
-import {
-  ConsumerHandle,
-  WorkQueue as MessageQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+import { WorkQueue as MessageQueue } from '@internal/backstage-plugin-kli8nt-node';
 import {
   Clock,
   Logger,
   ResilientInformer,
   WorkQueue,
-  runWorkers,
+  startReconcileLoop,
   systemClock,
 } from '../runtime';
 import { DeployAdapter, DeployQueueMessage } from './adapter';
@@ -44,7 +41,8 @@ export const RUNTIME_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY},${LABELS.role
  * Starts the deploy role on a message queue and a cluster: informers on
  * Apps and on the Deployments and pods they own feed a de-duplicating work
  * queue; reconcile workers drain it; a periodic resync re-queues every App;
- * the queue adapter consumes `deploy.<cluster>` once the caches are synced.
+ * the queue adapter consumes `deploy.<cluster>` once the caches are synced
+ * (the runtime's reconcile loop).
  */
 export async function startDeployController(options: {
   config: DeployConfig;
@@ -148,41 +146,29 @@ export async function startDeployController(options: {
     clock,
   });
 
-  const informers = [appInformer, deploymentInformer, podInformer];
-  await Promise.all(informers.map(i => i.start()));
-  await Promise.all(informers.map(i => i.waitForSync()));
-
-  const workers = runWorkers({
+  const loop = await startReconcileLoop({
+    informers: [appInformer, deploymentInformer, podInformer],
     queue,
     reconcile: reconciler.reconcile,
     workers: config.workers,
     logger,
+    clock,
+    resync: {
+      everyMs: config.resyncMs,
+      keys: () => appInformer.list().map(app => key(app.metadata.name)),
+    },
+    consumers: [
+      () =>
+        messages.consume(deployQueueName(config.cluster), async message => {
+          if (message.type === 'StatusReport') {
+            throw new Error('StatusReport is not consumed from deploy queues');
+          }
+          await adapter.handle(message);
+          // Reconcile at once rather than wait for the informer's echo.
+          queue.add(key(message.payload.app));
+        }),
+    ],
   });
-  let resyncTimer: unknown;
-  const resync = () => {
-    for (const app of appInformer.list()) queue.add(key(app.metadata.name));
-    resyncTimer = clock.setTimeout(resync, config.resyncMs);
-  };
-  resyncTimer = clock.setTimeout(resync, config.resyncMs);
-
-  let consumer: ConsumerHandle | undefined;
-  try {
-    consumer = await messages.consume(
-      deployQueueName(config.cluster),
-      async message => {
-        if (message.type === 'StatusReport') {
-          throw new Error('StatusReport is not consumed from deploy queues');
-        }
-        await adapter.handle(message);
-        // Reconcile at once rather than wait for the informer's echo.
-        queue.add(key(message.payload.app));
-      },
-    );
-  } catch (error) {
-    await Promise.all(informers.map(i => i.stop()));
-    queue.shutDown();
-    throw error;
-  }
   logger.info('deploy role started', {
     cluster: config.cluster,
     namespace,
@@ -192,11 +178,7 @@ export async function startDeployController(options: {
   return {
     enqueue: app => queue.add(key(app)),
     stop: async () => {
-      await consumer?.cancel();
-      clock.clearTimeout(resyncTimer);
-      await Promise.all(informers.map(i => i.stop()));
-      queue.shutDown();
-      await workers;
+      await loop.stop();
       logger.info('deploy role stopped');
     },
   };
