@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { BuildPlayer, digestOf } from './buildPlayer';
+import { BuildOutcome, BuildPlayer, digestOf } from './buildPlayer';
 import { PlainKube } from '../kube';
-import { wasRefused, Workload } from './workload';
+import { Action, wasRefused, Workload } from './workload';
 
 /*
  * What must hold once the run has quiesced, read from the portal's
@@ -62,7 +62,7 @@ export function unfinished(rows: Row[]): Row[] {
   return rows.filter(r => !TERMINAL.includes(r.status));
 }
 
-interface Serving {
+export interface Serving {
   digest?: string;
   setting?: string;
 }
@@ -86,26 +86,49 @@ async function servingImages(
   return serving;
 }
 
-export async function check(options: {
-  pgUrl: string;
-  kube: PlainKube;
-  appsNamespace: string;
-  workload: Workload;
-  player: BuildPlayer;
-}): Promise<{ violations: Violation[]; rows: Row[] }> {
-  const { pgUrl, kube, workload, player } = options;
-  const rows = await deploymentRows(pgUrl);
+/** What the run ends with, as read from the database, cluster and users. */
+export interface EndState {
+  rows: Row[];
+  /** App → what its Deployment serves. */
+  serving: Map<string, Serving>;
+  /** App → what its users did, in order (`Workload.history`). */
+  history: Map<string, Action[]>;
+  /** Deployment id → the outcome the player wrote (`BuildPlayer.outcomes`). */
+  outcomes: Map<string, BuildOutcome>;
+  /** Deployment id → uids of its build Jobs (`BuildPlayer.jobUids`). */
+  jobUids: Map<string, Set<string>>;
+  /** Deployment id → the statuses of its final events. */
+  finalEvents: Map<string, string[]>;
+}
+
+/**
+ * A final state is recorded once. The one second final event there is:
+ * the ledger supersedes a live deployment once a later rollout is live.
+ */
+function doubledFinal(statuses: string[]): boolean {
+  const sorted = [...statuses].sort();
+  return sorted.length > 1 && sorted.join() !== 'live,superseded';
+}
+
+export function violationsOf(state: EndState): Violation[] {
+  const { rows, serving, history, outcomes } = state;
   const byId = new Map(rows.map(r => [r.id, r]));
-  const serving = await servingImages(kube, options.appsNamespace);
   const violations: Violation[] = [];
   const add = (kind: string, detail: string, app?: string) =>
     violations.push({ kind, app, detail });
 
-  for (const r of unfinished(rows)) {
+  const open = unfinished(rows);
+  for (const r of open) {
     add('not final', `${r.id} (${r.trigger}) is ${r.status}`, r.app);
   }
+  for (const r of rows) {
+    if (r.status === 'failed' && r.reason === 'Stuck') {
+      // The sweeper ended it: a message or a report was lost on the way.
+      add('stuck', `${r.id} (${r.trigger}) was ended by the sweeper`, r.app);
+    }
+  }
 
-  for (const [app, actions] of workload.history) {
+  for (const [app, actions] of history) {
     actions.forEach((a, i) => {
       const deletedLater = actions
         .slice(i + 1)
@@ -125,6 +148,10 @@ export async function check(options: {
       }
     });
 
+    // An app still at work is reported once, as not final above: what it
+    // serves and shows is still changing (the run did not quiesce).
+    if (open.some(r => r.app === app)) continue;
+
     // The latest request that chose an image and survived: built by the
     // player, neither cancelled nor failed. Rows left are the ones after the
     // app's last delete (a delete removes the app's history).
@@ -133,7 +160,7 @@ export async function check(options: {
       .filter(
         r =>
           IMAGE_BUILDS.includes(r.trigger) &&
-          player.outcomes.get(r.id) === 'built' &&
+          outcomes.get(r.id) === 'built' &&
           r.status !== 'cancelled' &&
           r.status !== 'failed',
       )
@@ -169,6 +196,9 @@ export async function check(options: {
 
     // Settings changes stick: the last saved value (after the last delete)
     // is in the serving Deployment, unless a later save's answer was lost.
+    // Checked only where the right image serves: an app that serves
+    // another (or nothing) is reported above, and its env tells nothing.
+    if (!want || !served || served.digest !== want) continue;
     const lastDelete = actions
       .map(a => a.kind === 'delete' && !wasRefused(a.answer))
       .lastIndexOf(true);
@@ -182,35 +212,59 @@ export async function check(options: {
         .slice(saves.indexOf(lastSave) + 1)
         .some(a => a.answer === 'unknown');
     if (
-      want &&
       lastSave?.kind === 'settings' &&
       !unknownAfter &&
-      served?.setting !== lastSave.value
+      served.setting !== lastSave.value
     ) {
       add(
         'settings reverted',
-        `serves CHAOS_SETTING=${served?.setting}, last saved ${lastSave.value}`,
+        `serves CHAOS_SETTING=${served.setting}, last saved ${lastSave.value}`,
         app,
       );
     }
   }
 
-  for (const [id, uids] of player.jobUids) {
+  for (const [id, uids] of state.jobUids) {
     if (uids.size > 1)
       add('duplicate job', `${uids.size} Jobs for ${id}`, byId.get(id)?.app);
   }
-  const duplicates = await query(
-    pgUrl,
-    `select deployment_id, status, count(*) from deployment_events where status in (${TERMINAL.map(
-      s => `'${s}'`,
-    ).join(',')}) group by 1, 2 having count(*) > 1`,
-  );
-  for (const [id, status, n] of duplicates) {
-    add(
-      'duplicate final report',
-      `${n} '${status}' events for ${id}`,
-      byId.get(id)?.app,
-    );
+  for (const [id, statuses] of state.finalEvents) {
+    if (doubledFinal(statuses)) {
+      add(
+        'duplicate final report',
+        `${statuses.length} final events for ${id}: ${statuses.join(', ')}`,
+        byId.get(id)?.app,
+      );
+    }
   }
+  return violations;
+}
+
+export async function check(options: {
+  pgUrl: string;
+  kube: PlainKube;
+  appsNamespace: string;
+  workload: Workload;
+  player: BuildPlayer;
+}): Promise<{ violations: Violation[]; rows: Row[] }> {
+  const { pgUrl, workload, player } = options;
+  const rows = await deploymentRows(pgUrl);
+  const finalEvents = new Map<string, string[]>();
+  for (const [id, status] of await query(
+    pgUrl,
+    `select deployment_id, status from deployment_events where status in (${TERMINAL.map(
+      s => `'${s}'`,
+    ).join(',')})`,
+  )) {
+    finalEvents.set(id, [...(finalEvents.get(id) ?? []), status]);
+  }
+  const violations = violationsOf({
+    rows,
+    serving: await servingImages(options.kube, options.appsNamespace),
+    history: workload.history,
+    outcomes: player.outcomes,
+    jobUids: player.jobUids,
+    finalEvents,
+  });
   return { violations, rows };
 }

@@ -6,6 +6,7 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
+import { failThroughLedger } from '../deadLetters/failDeployment';
 import {
   TEST_APP,
   TEST_IMAGE_DIGEST,
@@ -46,11 +47,24 @@ async function replicas(id: TestDatabaseId) {
 const build = () => testDeployment();
 const buildPayload = testBuildPayload();
 
-function report(deploymentId: string, status: 'cancelled' | 'failed') {
+function report(
+  deploymentId: string,
+  status: 'cancelled' | 'failed' | 'deploying' | 'live',
+  source: 'build' | 'deploy' = 'build',
+) {
   return createMessage('StatusReport', {
     deploymentId,
-    payload: { app: 'shop', cluster: 'default', status, source: 'build' },
+    payload: { app: 'shop', cluster: 'default', status, source },
   });
+}
+
+const FINAL = ['live', 'failed', 'cancelled', 'superseded'];
+
+/** The final events in the deployment's history, by status. */
+async function finalEvents(store: DatabaseKli8ntStore, deploymentId: string) {
+  return (await store.listEvents(deploymentId))
+    .map(e => e.status)
+    .filter(s => FINAL.includes(s));
 }
 
 async function outbox(store: DatabaseKli8ntStore): Promise<Kli8ntMessage[]> {
@@ -208,6 +222,66 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     // Its build finishing later changes nothing.
     await ledgers[1].record(builtReport(d.id, 'shop'));
     expect(rollouts(await outbox(store))).toEqual([]);
+    await close();
+  });
+
+  it('records a final state once: later reports of a final deployment are dropped', async () => {
+    const { store, ledgers, close } = await replicas(id);
+    const [ledger] = ledgers;
+    const fail = failThroughLedger(ledger);
+    const target = (d: { id: string }) => ({
+      deploymentId: d.id,
+      app: 'shop',
+      cluster: 'default',
+    });
+    // Cancelled by the user; killing its build makes the build role report
+    // it failed (found by the chaos run of #16).
+    const cancelled = await ledger.accept({
+      app: TEST_APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    await ledger.cancel(cancelled, 'user:default/alice');
+    await ledger.record(report(cancelled.id, 'failed'));
+    await ledger.record(report(cancelled.id, 'cancelled'));
+    expect(await finalEvents(store, cancelled.id)).toEqual(['cancelled']);
+
+    // Superseded by a later build that rolled out first; the build role
+    // then reports the older build's Job cancelled.
+    const older = await ledger.accept({
+      app: TEST_APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    const newer = await ledger.accept({
+      app: TEST_APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    await ledger.record(builtReport(newer.id, 'shop'));
+    expect((await store.getDeployment(older.id))!.status).toBe('superseded');
+    await ledger.record(report(older.id, 'cancelled'));
+    expect(await finalEvents(store, older.id)).toEqual(['superseded']);
+
+    // Live; a copy of its rollout dead-lettered later (a redelivery while
+    // the apiserver was down) must not make the portal show it failed
+    // while it serves.
+    await ledger.record(report(newer.id, 'deploying', 'deploy'));
+    await ledger.record(report(newer.id, 'live', 'deploy'));
+    await fail(target(newer), 'DeadLettered', 'DeployRequested was given up');
+    expect((await store.getDeployment(newer.id))!.status).toBe('live');
+    expect(await finalEvents(store, newer.id)).toEqual(['live']);
+
+    // The one second final event there is: the ledger supersedes a live
+    // deployment once a later rollout is live.
+    const next = await ledger.accept({
+      app: TEST_APP,
+      deployment: build(),
+      build: buildPayload,
+    });
+    await ledger.record(builtReport(next.id, 'shop'));
+    await ledger.record(report(next.id, 'live', 'deploy'));
+    expect(await finalEvents(store, newer.id)).toEqual(['live', 'superseded']);
     await close();
   });
 

@@ -151,14 +151,17 @@ export class DeploymentLedger {
         );
         return found;
       }
-      if (
-        isTerminalStatus(found.status) &&
-        found.status === report.payload.status
-      ) {
-        // The controller confirms a final state the ledger already decided
-        // (a cancel ends the deployment at once; the build role reports its
-        // Job gone later): one final event per deployment (found by the
-        // chaos run, bench/src/chaos).
+      if (isTerminalStatus(found.status)) {
+        // A history ends with its first final event (the only later one is
+        // the ledger's own `superseded` of a live deployment, see onLive).
+        // What comes after is about work that already ended: the build role
+        // confirming a cancel or reporting the killed build failed, a
+        // dead-lettered or parked copy of a message, a redelivery. It is
+        // logged and dropped, never a second final event (found by the
+        // chaos run, bench/src/chaos: 28 deployments cancelled twice).
+        logger.info(
+          `Ignoring status report ${report.messageId} (${report.payload.status} from ${report.payload.source}): deployment ${found.id} already ended ${found.status}`,
+        );
         return found;
       }
       const deployment = await append(txn, found, report);

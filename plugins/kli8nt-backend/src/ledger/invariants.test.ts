@@ -8,6 +8,7 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
+import { failThroughLedger } from '../deadLetters/failDeployment';
 import { DeploymentRecord } from '../database/types';
 import { TEST_APP, startSqliteLedger } from '../__testUtils__/ledger';
 import { testBuildPayload } from '../__testUtils__/messages';
@@ -19,8 +20,9 @@ import { DeploymentLedger } from './DeploymentLedger';
  * delete), outbox relays, message deliveries in any order and duplicated,
  * builds and rollouts progressing — against the real ledger on SQLite and
  * small models of the build and deploy controllers that obey the protocol
- * (sequence checks, tombstone, cancel placeholders). After draining
- * everything, the invariants of design.md must hold.
+ * (sequence checks, tombstone, cancel placeholders), and work given up on
+ * late (a dead-lettered copy of a message whose deployment already ended).
+ * After draining everything, the invariants of design.md must hold.
  */
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
@@ -39,6 +41,12 @@ type Step =
   | { kind: 'duplicate'; pick: number }
   | { kind: 'build'; pick: number }
   | { kind: 'rollout' }
+  /**
+   * A copy of an ended deployment's message is given up on (dead-lettered
+   * after a redelivery, parked in the outbox): the dead-letter consumer
+   * ends the deployment failed, as it would an unfinished one.
+   */
+  | { kind: 'lateFailure'; pick: number }
   /** Lets everything in flight finish, in an order drawn from `seed`. */
   | { kind: 'settle'; seed: number };
 
@@ -66,6 +74,7 @@ const WEIGHTS: Array<[Step['kind'], number]> = [
   ['duplicate', 1],
   ['build', 4],
   ['rollout', 2],
+  ['lateFailure', 1],
   ['settle', 2],
 ];
 const TOTAL_WEIGHT = WEIGHTS.reduce((n, [, w]) => n + w, 0);
@@ -85,6 +94,7 @@ function randomSteps(seed: number, maxLength: number): Step[] {
       case 'deliver':
       case 'duplicate':
       case 'build':
+      case 'lateFailure':
         steps.push({ kind, pick: nat() });
         break;
       case 'settle':
@@ -302,6 +312,19 @@ class World {
         this.report(app.deploymentId, 'live', 'deploy', app.image);
         return;
       }
+      case 'lateFailure': {
+        const ended = (await this.deployments()).filter(d =>
+          isTerminalStatus(d.status),
+        );
+        if (ended.length === 0) return;
+        const target = ended[step.pick % ended.length];
+        await failThroughLedger(this.ledger)(
+          { deploymentId: target.id, app: 'shop', cluster: 'default' },
+          'DeadLettered',
+          'A copy of its message was given up on',
+        );
+        return;
+      }
       case 'settle':
         await this.drain(random(step.seed));
         return;
@@ -399,6 +422,20 @@ async function check(steps: Step[]) {
       status: d.status,
       terminal: isTerminalStatus(d.status),
     }).toMatchObject({ terminal: true });
+  }
+  // A final state is recorded once; the only second one is the ledger
+  // superseding a live deployment once a later rollout is live.
+  for (const d of deployments) {
+    const finals = (await store.listEvents(d.id))
+      .map(e => e.status)
+      .filter(isTerminalStatus)
+      .sort();
+    if (finals.length > 1) {
+      expect({ id: d.id, finals }).toEqual({
+        id: d.id,
+        finals: ['live', 'superseded'],
+      });
+    }
   }
   const live = deployments.filter(d => d.status === 'live');
   expect(live.length).toBeLessThanOrEqual(1);
