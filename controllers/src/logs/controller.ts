@@ -5,12 +5,13 @@ import {
   BackoffOptions,
   Clock,
   Logger,
+  ReconcileLoop,
   ReconcileResult,
   ResilientInformer,
   WorkQueue,
   objectKey,
   parseObjectKey,
-  runWorkers,
+  startReconcileLoop,
 } from '../runtime';
 import { FlowBudget, FlowLimits } from './flow';
 import { ContainerFollower } from './follower';
@@ -61,7 +62,7 @@ export class LogsController {
   private readonly stopping = new Set<Promise<void>>();
   private readonly budget: FlowBudget;
   private readonly opener: LogStreamOpener;
-  private workers: Promise<void> | undefined;
+  private loop: ReconcileLoop | undefined;
 
   constructor(private readonly options: LogsControllerOptions) {
     this.queue = new WorkQueue({ clock: options.clock });
@@ -91,12 +92,12 @@ export class LogsController {
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.informers.map(informer => informer.start()));
-    await Promise.all(this.informers.map(informer => informer.waitForSync()));
-    this.workers = runWorkers({
+    this.loop = await startReconcileLoop({
+      informers: this.informers,
       queue: this.queue,
       workers: this.options.workers,
       logger: this.options.logger,
+      clock: this.options.clock,
       reconcile: key => this.reconcile(key),
     });
     this.options.logger.info('log controller started', {
@@ -107,9 +108,7 @@ export class LogsController {
 
   /** Stops watching, then stops every follower, shipping what was read. */
   async stop(): Promise<void> {
-    await Promise.all(this.informers.map(informer => informer.stop()));
-    this.queue.shutDown();
-    await this.workers;
+    await this.loop?.stop();
     for (const key of [...this.pods.keys()]) this.release(key, 0);
     await Promise.all([...this.stopping]);
   }
