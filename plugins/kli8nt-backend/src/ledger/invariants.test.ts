@@ -519,6 +519,14 @@ describe('the deployment ledger under any interleaving', () => {
       ],
     ],
     [
+      'a dead-lettered copy of a live rollout leaves it live',
+      [
+        { kind: 'deploy' },
+        { kind: 'settle', seed: 1 },
+        { kind: 'lateFailure', pick: 0 },
+      ],
+    ],
+    [
       'a cancel that overtakes its build request',
       [
         { kind: 'deploy' },
