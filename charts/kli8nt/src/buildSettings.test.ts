@@ -79,5 +79,21 @@ function buildEnv(set: string[]): Record<string, string> {
         KLI8NT_BUILD_NO_PROXY: '.corp,10.0.0.0/8',
       });
     });
+
+    it("bounds every build step's ephemeral storage, by default and as set", () => {
+      expect(buildEnv([])).toMatchObject({
+        KLI8NT_BUILD_EPHEMERAL_STORAGE_REQUEST: '0',
+        KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: '20Gi',
+      });
+      expect(
+        buildEnv([
+          'build.resources.ephemeralStorageRequest=4Gi',
+          'build.resources.ephemeralStorageLimit=40Gi',
+        ]),
+      ).toMatchObject({
+        KLI8NT_BUILD_EPHEMERAL_STORAGE_REQUEST: '4Gi',
+        KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: '40Gi',
+      });
+    });
   },
 );

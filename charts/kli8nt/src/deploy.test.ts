@@ -58,6 +58,33 @@ function deployController(deploy: Record<string, unknown>) {
   }
 }
 
+/** What values.yaml gives every app container. */
+const DEFAULT_APP_RESOURCES = {
+  KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'cpu=100m,ephemeral-storage=0,memory=128Mi',
+  KLI8NT_DEPLOY_DEFAULT_LIMITS: 'cpu=1,ephemeral-storage=1Gi,memory=512Mi',
+};
+
+(hasHelm || required ? describe : describe.skip)('deploy app resources', () => {
+  it('bounds every app container, ephemeral storage included, by default', () => {
+    const { env } = deployController({});
+    expect(env).toMatchObject(DEFAULT_APP_RESOURCES);
+  });
+
+  it("passes an operator's sizes, each key as set", () => {
+    const { env } = deployController({
+      appResources: {
+        requests: { cpu: '250m', memory: '256Mi', 'ephemeral-storage': '1Gi' },
+        limits: { cpu: '2', memory: '2Gi', 'ephemeral-storage': '8Gi' },
+      },
+    });
+    expect(env).toMatchObject({
+      KLI8NT_DEPLOY_DEFAULT_REQUESTS:
+        'cpu=250m,ephemeral-storage=1Gi,memory=256Mi',
+      KLI8NT_DEPLOY_DEFAULT_LIMITS: 'cpu=2,ephemeral-storage=8Gi,memory=2Gi',
+    });
+  });
+});
+
 (hasHelm || required ? describe : describe.skip)('deploy app placement', () => {
   it('passes the app node selector and tolerations to the controller', () => {
     const { env, doc } = deployController({
@@ -66,6 +93,7 @@ function deployController(deploy: Record<string, unknown>) {
     });
     expect(env).toEqual({
       KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '600',
+      ...DEFAULT_APP_RESOURCES,
       KLI8NT_DEPLOY_NODE_SELECTOR: 'kli8nt.io/node=real,pool=apps',
       KLI8NT_DEPLOY_TOLERATIONS: 'kli8nt.io/node=real:NoSchedule,dedicated',
     });
@@ -77,6 +105,7 @@ function deployController(deploy: Record<string, unknown>) {
   it('leaves both unset by default', () => {
     expect(deployController({}).env).toEqual({
       KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '600',
+      ...DEFAULT_APP_RESOURCES,
     });
   });
 });

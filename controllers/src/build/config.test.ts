@@ -38,8 +38,8 @@ describe('build role configuration', () => {
         ttlSecondsAfterFinished: 3600,
         digestGraceMs: 30_000,
         resources: {
-          requests: { cpu: '500m', memory: '1Gi' },
-          limits: { cpu: '2', memory: '4Gi' },
+          requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '0' },
+          limits: { cpu: '2', memory: '4Gi', 'ephemeral-storage': '20Gi' },
         },
         workspaceSize: '10Gi',
         nodeSelector: {},
@@ -81,6 +81,26 @@ describe('build role configuration', () => {
       deadlineSeconds: 600,
       amqp: { deliveryLimit: 3 },
     });
+  });
+
+  it("reads the build steps' ephemeral storage and refuses a non-quantity", () => {
+    const { role } = readControllerConfig('build', {
+      ...minimal,
+      KLI8NT_BUILD_EPHEMERAL_STORAGE_REQUEST: '4Gi',
+      KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: '40Gi',
+    });
+    expect(role.resources).toEqual({
+      requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '4Gi' },
+      limits: { cpu: '2', memory: '4Gi', 'ephemeral-storage': '40Gi' },
+    });
+    expect(() =>
+      readControllerConfig('build', {
+        ...minimal,
+        KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: 'lots',
+      }),
+    ).toThrow(
+      'KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: expected a Kubernetes quantity such as 500m or 512Mi, got "lots"',
+    );
   });
 
   it('takes the BuildKit builder, its image and a Docker Hub mirror', () => {

@@ -93,6 +93,16 @@ const buildSchema = z
     KLI8NT_BUILD_CPU_LIMIT: quantity('2'),
     KLI8NT_BUILD_MEMORY_REQUEST: quantity('1Gi'),
     KLI8NT_BUILD_MEMORY_LIMIT: quantity('4Gi'),
+    /**
+     * Each step's writable layer and logs (Kaniko unpacks base images into
+     * its own). Only the push step runs as a regular container, so the
+     * limit also caps the whole pod, emptyDirs included: keep it above
+     * KLI8NT_BUILD_WORKSPACE_SIZE (and twice that with BuildKit's state).
+     * The request is 0 unless set: the scheduler then reserves none, and
+     * places builds on nodes that report no ephemeral storage too.
+     */
+    KLI8NT_BUILD_EPHEMERAL_STORAGE_REQUEST: quantity('0'),
+    KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT: quantity('20Gi'),
     KLI8NT_BUILD_WORKSPACE_SIZE: quantity('10Gi'),
     /** e.g. pin builds to a dedicated node pool. */
     KLI8NT_BUILD_NODE_SELECTOR: nodeSelector,
@@ -157,10 +167,12 @@ const buildSchema = z
       requests: {
         cpu: env.KLI8NT_BUILD_CPU_REQUEST,
         memory: env.KLI8NT_BUILD_MEMORY_REQUEST,
+        'ephemeral-storage': env.KLI8NT_BUILD_EPHEMERAL_STORAGE_REQUEST,
       },
       limits: {
         cpu: env.KLI8NT_BUILD_CPU_LIMIT,
         memory: env.KLI8NT_BUILD_MEMORY_LIMIT,
+        'ephemeral-storage': env.KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT,
       },
     },
     workspaceSize: env.KLI8NT_BUILD_WORKSPACE_SIZE,
@@ -182,6 +194,17 @@ const buildSchema = z
     amqp: amqpConfig(env),
   }));
 
+/**
+ * A build step's requests or limits. Ephemeral storage is optional so test
+ * worlds whose fake nodes report none (kwok) can leave it out; the
+ * configuration always sets it.
+ */
+export interface BuildResources {
+  cpu: string;
+  memory: string;
+  'ephemeral-storage'?: string;
+}
+
 /** `build.proxy`: the proxy the clone step and the RUN steps go through. */
 export interface BuildProxy {
   httpProxy?: string;
@@ -191,7 +214,8 @@ export interface BuildProxy {
 
 /** Settings of the build role. */
 export interface BuildConfig
-  extends Omit<z.output<typeof buildSchema>, 'clusters'> {
+  extends Omit<z.output<typeof buildSchema>, 'clusters' | 'resources'> {
+  resources: { requests: BuildResources; limits: BuildResources };
   /** Target clusters whose `build.<cluster>` queues are consumed. */
   clusters: string[];
   amqp: RabbitMqConfig;

@@ -18,6 +18,7 @@ import { PUSH_SCRIPT } from './push';
 import {
   buildRequested,
   DEPLOYMENT_ID,
+  buildkitJobConfig,
   jobConfig,
   REVISION,
 } from './testFixtures';
@@ -391,6 +392,26 @@ describe('desiredJob', () => {
       desiredJob(build(), jobConfig, NOW).spec!.template.spec!.nodeSelector,
     ).toBeUndefined();
   });
+
+  it.each([
+    ['kaniko', jobConfig],
+    ['buildkit', buildkitJobConfig],
+  ])(
+    'bounds the ephemeral storage of every %s step, the trusted ones too',
+    (_builder, base) => {
+      const bounded = {
+        requests: { ...resources.requests, 'ephemeral-storage': '2Gi' },
+        limits: { ...resources.limits, 'ephemeral-storage': '20Gi' },
+      };
+      const pod = desiredJob(build(), { ...base, resources: bounded }, NOW)
+        .spec!.template.spec!;
+      const steps = [...pod.initContainers!, ...pod.containers];
+      expect(steps.length).toBeGreaterThanOrEqual(4);
+      for (const step of steps) {
+        expect([step.name, step.resources]).toEqual([step.name, bounded]);
+      }
+    },
+  );
 
   it('passes hostile build arguments as single argv entries', () => {
     const b = build();

@@ -152,9 +152,47 @@ describe('observeJob', () => {
     expect(failureOf(p)).toEqual({
       reason: 'Evicted',
       container: 'buildkit',
-      summary:
-        'Evicted: Usage of EmptyDir volume "buildkit-state" exceeds the limit "4Gi".',
+      summary: expect.stringMatching(
+        /^Evicted: Usage of EmptyDir volume "buildkit-state" exceeds the limit "4Gi"\. The build wrote more to disk than a build may: .*KLI8NT_BUILD_WORKSPACE_SIZE\)\.$/,
+      ),
       lines: '#13 [build 2/2] RUN npm prune',
+    });
+  });
+
+  it.each([
+    'Pod ephemeral local storage usage exceeds the total limit of containers 20Gi. ',
+    'Container kaniko exceeded its local ephemeral storage limit "20Gi". ',
+  ])(
+    'says what to do when a build goes over its ephemeral storage: %s',
+    message => {
+      const p = pod(
+        [
+          ['clone', 0],
+          ['kaniko', 137],
+        ],
+        [],
+      );
+      p.status!.reason = 'Evicted';
+      p.status!.message = message;
+      expect(failureOf(p)?.summary).toBe(
+        `Evicted: ${message.trimEnd()} The build wrote more to disk than a build may: make it write less (a smaller base image, fewer layers, no caches in the image), or ask the platform team to raise build.resources.ephemeralStorageLimit or build.workspaceSize (KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT, KLI8NT_BUILD_WORKSPACE_SIZE).`,
+      );
+    },
+  );
+
+  it('blames no build when the node itself ran low on disk', () => {
+    const p = pod(
+      [
+        ['clone', 0],
+        ['kaniko', 137],
+      ],
+      [],
+    );
+    p.status!.reason = 'Evicted';
+    p.status!.message = 'The node was low on resource: ephemeral-storage. ';
+    expect(failureOf(p)).toMatchObject({
+      reason: 'Evicted',
+      summary: 'Evicted: The node was low on resource: ephemeral-storage.',
     });
   });
 

@@ -140,6 +140,18 @@ export function formatFailure(failure: StepFailure): string {
   );
 }
 
+// The kubelet's words when a pod, a container or an emptyDir went over its
+// own limit (not when the node ran low: that is no build's doing).
+const OVER_STORAGE_LIMIT =
+  /ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit|Usage of EmptyDir volume/;
+
+/** What to do about a build that wrote more than the platform allows. */
+function storageHint(message: string | undefined): string {
+  return message && OVER_STORAGE_LIMIT.test(message)
+    ? ' The build wrote more to disk than a build may: make it write less (a smaller base image, fewer layers, no caches in the image), or ask the platform team to raise build.resources.ephemeralStorageLimit or build.workspaceSize (KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT, KLI8NT_BUILD_WORKSPACE_SIZE).'
+    : '';
+}
+
 /** Why the pod failed: the first step that exited non-zero, with its last log lines. */
 export function failureOf(pod: V1Pod | undefined): StepFailure | undefined {
   if (!pod) return undefined;
@@ -152,7 +164,11 @@ export function failureOf(pod: V1Pod | undefined): StepFailure | undefined {
     return {
       reason: 'Evicted',
       ...(killed ? { container: killed.name } : {}),
-      summary: cleanLogText(`Evicted: ${pod.status.message ?? 'no message'}`),
+      summary: cleanLogText(
+        `Evicted: ${(
+          pod.status.message ?? 'no message'
+        ).trimEnd()}${storageHint(pod.status.message)}`,
+      ),
       lines: cleanLogText(killed?.state?.terminated?.message ?? ''),
     };
   }

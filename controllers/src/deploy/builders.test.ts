@@ -6,6 +6,7 @@ import {
   desiredService,
 } from './builders';
 import { ownerReference } from './appMeta';
+import { desiredReleaseJob } from './release';
 import { desiredHTTPRoute, desiredIngress } from './exposure';
 import {
   DEPLOYMENT_ID,
@@ -122,6 +123,47 @@ describe('desiredApp', () => {
       requests: { cpu: '100m', memory: '1Gi' },
       limits: { cpu: '1', memory: '1Gi' },
     });
+  });
+
+  it('gives every process the platform ephemeral storage, whatever size the user chose', () => {
+    const config = {
+      ...baseConfig,
+      defaultRequests: {
+        ...baseConfig.defaultRequests,
+        'ephemeral-storage': '128Mi',
+      },
+      defaultLimits: {
+        ...baseConfig.defaultLimits,
+        'ephemeral-storage': '1Gi',
+      },
+    };
+    const app = applied(
+      desiredApp(
+        buildRollout({
+          config: { resources: { cpu: '2', memory: '1Gi' } },
+          processes: [
+            { name: 'web', type: 'web', command: ['node', 'server.js'] },
+            { name: 'mailer', type: 'worker', command: ['node', 'mail.js'] },
+            { name: 'migrate', type: 'release', command: ['migrate'] },
+          ],
+        }),
+        config,
+      ),
+    );
+    const expected = {
+      requests: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '128Mi' },
+      limits: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+    };
+    expect(app.spec.resources).toEqual(expected);
+    const placement = { nodeSelector: {}, progressDeadlineSeconds: 600 };
+    const [web, mailer, migrate] = app.spec.processes!;
+    for (const pod of [
+      desiredDeployment(app, placement, web).spec!.template.spec!,
+      desiredDeployment(app, placement, mailer).spec!.template.spec!,
+      desiredReleaseJob(app, placement, migrate).spec!.template.spec!,
+    ]) {
+      expect(pod.containers.map(c => c.resources)).toEqual([expected]);
+    }
   });
 
   it('renders a DeployRequested rollback without a revision', () => {

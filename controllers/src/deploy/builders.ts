@@ -66,15 +66,22 @@ function resourcesFor(
   defaults: { requests: ResourceList; limits: ResourceList },
 ): AppSpec['resources'] {
   // A size the user chose is both request and limit, so the pod gets exactly
-  // what was asked for; otherwise the platform's defaults apply.
+  // what was asked for; otherwise the platform's defaults apply. Ephemeral
+  // storage is always the platform's.
+  const storage = (list: ResourceList) =>
+    list['ephemeral-storage']
+      ? { 'ephemeral-storage': list['ephemeral-storage'] }
+      : {};
   return {
     requests: {
       cpu: config?.cpu ?? defaults.requests.cpu,
       memory: config?.memory ?? defaults.requests.memory,
+      ...storage(defaults.requests),
     },
     limits: {
       cpu: config?.cpu ?? defaults.limits.cpu,
       memory: config?.memory ?? defaults.limits.memory,
+      ...storage(defaults.limits),
     },
   };
 }

@@ -35,14 +35,39 @@ describe('deploy role configuration', () => {
       tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt' },
       exposure: { mode: 'ingress' },
       sealingKeys: [],
-      defaultRequests: { cpu: '100m', memory: '128Mi' },
-      defaultLimits: { cpu: '1', memory: '512Mi' },
+      defaultRequests: {
+        cpu: '100m',
+        memory: '128Mi',
+        'ephemeral-storage': '0',
+      },
+      defaultLimits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': '1Gi' },
       nodeSelector: {},
       tolerations: [],
       progressDeadlineSeconds: 600,
       releaseHistory: 10,
       pollMs: 10_000,
     });
+  });
+
+  it("reads the apps' ephemeral storage beside their default size", () => {
+    expect(
+      read({
+        KLI8NT_DEPLOY_DEFAULT_REQUESTS: 'ephemeral-storage=256Mi',
+        KLI8NT_DEPLOY_DEFAULT_LIMITS: 'cpu=2,ephemeral-storage=4Gi',
+      }),
+    ).toMatchObject({
+      defaultRequests: {
+        cpu: '100m',
+        memory: '128Mi',
+        'ephemeral-storage': '256Mi',
+      },
+      defaultLimits: { cpu: '2', memory: '512Mi', 'ephemeral-storage': '4Gi' },
+    });
+    expect(
+      problems({ KLI8NT_DEPLOY_DEFAULT_LIMITS: 'ephemeral-storage=much' }),
+    ).toEqual([
+      `KLI8NT_DEPLOY_DEFAULT_LIMITS: expected cpu=<quantity>,memory=<quantity>,ephemeral-storage=<quantity> such as cpu=1,memory=512Mi,ephemeral-storage=1Gi, got "ephemeral-storage=much" (ephemeral-storage 'much' is not a quantity)`,
+    ]);
   });
 
   it('reads the gateway, TLS none and an ingress class', () => {
@@ -102,8 +127,8 @@ describe('deploy role configuration', () => {
         'KLI8NT_APPS_NAMESPACE: expected a namespace name such as kli8nt-apps, got "Not_A_Namespace"',
         'KLI8NT_TLS_MODE: expected cert-manager, wildcard or none, got "letsencrypt"',
         'KLI8NT_GATEWAY: is required with KLI8NT_EXPOSURE=gateway',
-        `KLI8NT_DEPLOY_DEFAULT_REQUESTS: expected cpu=<quantity>,memory=<quantity> such as cpu=100m,memory=128Mi, got "cpu=lots,gpu=1" (cpu 'lots' is not a quantity; unknown resource 'gpu')`,
-        `KLI8NT_DEPLOY_DEFAULT_LIMITS: expected cpu=<quantity>,memory=<quantity> such as cpu=1,memory=512Mi, got "oops" ('oops' is not key=value)`,
+        `KLI8NT_DEPLOY_DEFAULT_REQUESTS: expected cpu=<quantity>,memory=<quantity>,ephemeral-storage=<quantity> such as cpu=100m,memory=128Mi,ephemeral-storage=0, got "cpu=lots,gpu=1" (cpu 'lots' is not a quantity; unknown resource 'gpu')`,
+        `KLI8NT_DEPLOY_DEFAULT_LIMITS: expected cpu=<quantity>,memory=<quantity>,ephemeral-storage=<quantity> such as cpu=1,memory=512Mi,ephemeral-storage=1Gi, got "oops" ('oops' is not key=value)`,
         `KLI8NT_DEPLOY_NODE_SELECTOR: expected labels as key=value,… such as kli8nt.io/pool=builds, got "bad key=x" ('bad key=x' is not a label)`,
         `KLI8NT_DEPLOY_TOLERATIONS: expected tolerations as key[=value][:Effect],… such as pool=apps:NoSchedule, got "pool=apps:Never" ('pool=apps:Never': the effect must be one of NoSchedule, PreferNoSchedule, NoExecute)`,
         'KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: expected an integer from 5 to 86400, got "1"',

@@ -58,12 +58,14 @@ export interface DeployConfig
   pollMs: number;
 }
 
-/** `cpu=…,memory=…`, each falling back to `fallback`'s. */
-const resources = (fallback: ResourceList) =>
+const RESOURCE_KEYS = ['cpu', 'memory', 'ephemeral-storage'] as const;
+
+/** `cpu=…,memory=…,ephemeral-storage=…`, each falling back to `fallback`'s. */
+const resources = (fallback: Required<ResourceList>) =>
   variable(
-    keyValues.transform((list, ctx): ResourceList => {
+    keyValues.transform((list, ctx): Required<ResourceList> => {
       for (const [key, value] of Object.entries(list)) {
-        if (key !== 'cpu' && key !== 'memory') {
+        if (!(RESOURCE_KEYS as readonly string[]).includes(key)) {
           ctx.addIssue({
             code: 'custom',
             message: `unknown resource '${key}'`,
@@ -75,12 +77,11 @@ const resources = (fallback: ResourceList) =>
           });
         }
       }
-      return {
-        cpu: list.cpu ?? fallback.cpu,
-        memory: list.memory ?? fallback.memory,
-      };
+      return Object.fromEntries(
+        RESOURCE_KEYS.map(key => [key, list[key] ?? fallback[key]]),
+      ) as Required<ResourceList>;
     }),
-    `cpu=<quantity>,memory=<quantity> such as cpu=${fallback.cpu},memory=${fallback.memory}`,
+    `cpu=<quantity>,memory=<quantity>,ephemeral-storage=<quantity> such as cpu=${fallback.cpu},memory=${fallback.memory},ephemeral-storage=${fallback['ephemeral-storage']}`,
   );
 
 const name = (what: string) => variable(z.string().optional(), what);
@@ -137,8 +138,21 @@ const deployVariables = z.object({
   KLI8NT_GATEWAY: name('namespace/name'),
   KLI8NT_GATEWAY_SECTION: name('a Gateway listener name'),
   KLI8NT_SEALING_KEYS: sealingKeys,
-  KLI8NT_DEPLOY_DEFAULT_REQUESTS: resources({ cpu: '100m', memory: '128Mi' }),
-  KLI8NT_DEPLOY_DEFAULT_LIMITS: resources({ cpu: '1', memory: '512Mi' }),
+  // The ephemeral storage limit bounds what an app writes to its
+  // container's disk (files, logs): the kubelet evicts the pod over it, so
+  // one app cannot fill a node and get the others evicted. Its request is 0
+  // (the scheduler reserves none) unless set: nodes that report no
+  // ephemeral storage (virtual kubelets, kwok) schedule no pod requesting it.
+  KLI8NT_DEPLOY_DEFAULT_REQUESTS: resources({
+    cpu: '100m',
+    memory: '128Mi',
+    'ephemeral-storage': '0',
+  }),
+  KLI8NT_DEPLOY_DEFAULT_LIMITS: resources({
+    cpu: '1',
+    memory: '512Mi',
+    'ephemeral-storage': '1Gi',
+  }),
   KLI8NT_DEPLOY_NODE_SELECTOR: nodeSelector,
   KLI8NT_DEPLOY_TOLERATIONS: tolerations,
   KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: integer(5, 86_400, 600),

@@ -81,7 +81,15 @@ describe('the App CRD', () => {
           resources: { cpu: '1', memory: '1Gi' },
         },
       }),
-      baseConfig,
+      {
+        ...baseConfig,
+        defaultRequests: {
+          cpu: '1',
+          memory: '1Gi',
+          'ephemeral-storage': '1Gi',
+        },
+        defaultLimits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '2Gi' },
+      },
     );
     app.spec.deleted = false;
     const { status } = planStatus({

@@ -12,6 +12,11 @@ export type AppSpecReason = 'build' | 'redeploy' | 'rollback' | 'config';
 export interface ResourceList {
   cpu: string;
   memory: string;
+  /**
+   * Container writable layer and logs; the platform's, never the app's
+   * choice. Optional: Apps applied before it existed have none.
+   */
+  'ephemeral-storage'?: string;
 }
 
 export type TlsSpec =
