@@ -21,6 +21,7 @@ import { entityRepoResolver } from './github/repo';
 import { DefaultDeploymentNotifier } from './inform/DeploymentNotifier';
 import { healthOf } from './health';
 import { InformConsumer } from './inform/InformConsumer';
+import { ownedReports } from './inform/ownedReports';
 import { DeploymentLedger } from './ledger/DeploymentLedger';
 import { openWorkQueue, settledWithin } from './messaging';
 import { LogStreamHandler } from './logs/LogStreamHandler';
@@ -99,16 +100,22 @@ export const kli8ntPlugin = createBackendPlugin({
           kickRelay: () => relay.kick(),
           limits: settings.limits,
         });
+        // Both ways a cluster's report comes in refuse a foreign one.
+        const recordReport = ownedReports({
+          store,
+          record: report => ledger.record(report),
+          logger,
+        });
         const inform = new InformConsumer({
           queue: () => workQueue.queue,
-          ledger,
+          ledger: { record: recordReport },
           logger,
         });
 
         const deadLetters = new DeadLetterConsumer({
           queue: () => workQueue.queue,
           failDeployment,
-          recordReport: report => ledger.record(report),
+          recordReport,
           logger,
         });
         const sweeper = await Sweeper.create({

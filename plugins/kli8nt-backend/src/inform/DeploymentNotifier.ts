@@ -7,7 +7,6 @@ import {
   githubDeploymentState,
   githubDescription,
 } from '../github/deploymentState';
-import { toApiDeployment } from '../service/toApi';
 
 /** Tells the outside world (GitHub, open browsers) about a status change. */
 export interface DeploymentNotifier {
@@ -81,10 +80,13 @@ export class DefaultDeploymentNotifier implements DeploymentNotifier {
       return;
     }
     try {
+      // Any signed-in user may subscribe to any entity's channel, so the
+      // signal says only which deployment changed; the page reads it
+      // through the API, which checks the reader's permission.
       await this.options.signals.publish({
         recipients: { type: 'broadcast' },
         channel: deploymentSignalChannel(d.entityRef),
-        message: { type: 'deployment', deployment: toApiDeployment(d) },
+        message: { type: 'deployment', deploymentId: d.id },
       });
     } catch (error) {
       this.options.logger.warn(

@@ -8,7 +8,7 @@ import {
   Kli8ntWorkQueue,
   TerminalError,
 } from '@internal/backstage-plugin-kli8nt-node';
-import { DeploymentLedger } from '../ledger/DeploymentLedger';
+import { RecordReport } from './ownedReports';
 
 /**
  * Consumes the INFORM queue and routes each report to the ledger. A report
@@ -25,7 +25,8 @@ export class InformConsumer {
   constructor(
     private readonly options: {
       queue: () => Promise<Kli8ntWorkQueue>;
-      ledger: DeploymentLedger;
+      /** Where reports go: the ledger, behind `ownedReports` (plugin.ts). */
+      ledger: { record: RecordReport };
       logger: LoggerService;
       /** The queue to consume: INFORM_QUEUE, or a test's own (the deploy role's KLI8NT_INFORM_QUEUE alike). */
       queueName?: string;
