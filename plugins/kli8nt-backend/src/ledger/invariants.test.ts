@@ -519,6 +519,27 @@ describe('the deployment ledger under any interleaving', () => {
       ],
     ],
     [
+      // The chaos run's 'settings reverted' (#16) were apps serving nothing;
+      // this is the redelivery that would revert them.
+      'an older rollout redelivered after a settings change does not revert them',
+      [
+        { kind: 'deploy' },
+        { kind: 'relay' },
+        { kind: 'deliver', pick: 0 },
+        { kind: 'build', pick: 0 },
+        { kind: 'build', pick: 0 },
+        { kind: 'deliver', pick: 0 },
+        { kind: 'deliver', pick: 0 },
+        { kind: 'relay' },
+        // The build's rollout is applied and stays in the queue (no ack).
+        { kind: 'duplicate', pick: 0 },
+        { kind: 'settings' },
+        { kind: 'relay' },
+        { kind: 'deliver', pick: 1 },
+        { kind: 'deliver', pick: 0 },
+      ],
+    ],
+    [
       'a dead-lettered copy of a live rollout leaves it live',
       [
         { kind: 'deploy' },
