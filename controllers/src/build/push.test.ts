@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import {
   chmodSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '../__testUtils__/tempDir';
 import { CACHE_RESTORE_SCRIPT, PUSH_SCRIPT } from './push';
 
 /*
@@ -21,7 +20,7 @@ import { CACHE_RESTORE_SCRIPT, PUSH_SCRIPT } from './push';
 const run = promisify(execFile);
 
 function world() {
-  const dir = mkdtempSync(join(tmpdir(), 'kli8nt-push-'));
+  const dir = tempDir('kli8nt-push-');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   writeFileSync(

@@ -1,14 +1,9 @@
 import { execFile } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '../__testUtils__/tempDir';
 import { CLONE_SCRIPT, desiredBuild, desiredJob } from './desired';
 import { buildkitJobConfig, buildRequested, jobConfig } from './testFixtures';
 
@@ -99,7 +94,7 @@ describe('CLONE_SCRIPT with KLI8NT_SOURCE_PATH (real git)', () => {
   let revision: string;
 
   beforeAll(async () => {
-    repo = mkdtempSync(join(tmpdir(), 'kli8nt-monorepo-'));
+    repo = tempDir('kli8nt-monorepo-');
     for (const dir of ['apps/web', 'apps/api', 'libs/ui']) {
       mkdirSync(join(repo, dir), { recursive: true });
       writeFileSync(join(repo, dir, 'index.js'), dir);
@@ -116,7 +111,7 @@ describe('CLONE_SCRIPT with KLI8NT_SOURCE_PATH (real git)', () => {
   });
 
   async function clone(sourcePath: string) {
-    const source = join(mkdtempSync(join(tmpdir(), 'kli8nt-clone-')), 'src');
+    const source = join(tempDir('kli8nt-clone-'), 'src');
     const result = await run('/bin/sh', ['-c', CLONE_SCRIPT], {
       env: {
         PATH: process.env.PATH!,

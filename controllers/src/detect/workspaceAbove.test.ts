@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../__testUtils__/tempDir';
 import { runDetectCli } from './cli';
 import { fixturePath } from './__testUtils__/fixtures';
 import {
@@ -48,7 +48,7 @@ describe('checkNotWorkspaceMember', () => {
   });
 
   it('lets a member with its own Dockerfile or lockfile through, and names a nested workspace', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kli8nt-ws-'));
+    const root = tempDir('kli8nt-ws-');
     fs.mkdirSync(path.join(root, 'libs/js/pkg'), { recursive: true });
     fs.writeFileSync(
       path.join(root, 'libs/js/pnpm-workspace.yaml'),

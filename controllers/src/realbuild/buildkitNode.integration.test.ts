@@ -16,9 +16,9 @@
  */
 import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from '../__testUtils__/tempDir';
 import { REPO_ROOT } from './__testUtils__/buildah';
 import { expectBuilt, expectFailed } from './__testUtils__/nodeBuilds';
 import {
@@ -53,9 +53,11 @@ describeOnRealNode(
     let world: NodeBuildWorld;
     let tap: NodeBuildSuite['tap'];
     let builds: NodeBuildSuite['builds'];
-    const work = mkdtempSync(path.join(tmpdir(), 'kli8nt-bk-'));
+    // Made in beforeAll: a skipped suite runs no hooks, so nothing would remove it.
+    let work = '';
 
     beforeAll(async () => {
+      work = tempDir('kli8nt-bk-');
       suite = await startNodeBuildSuite({
         suffix,
         owner,

@@ -19,9 +19,9 @@
  * KLI8NT_TESTENV=required.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tempDir } from '../__testUtils__/tempDir';
 import { TEST_SEALING_KEY } from '../build/testFixtures';
 import { REPO_ROOT, run } from './__testUtils__/buildah';
 import { expectFailed } from './__testUtils__/nodeBuilds';
@@ -55,7 +55,8 @@ describeOnRealNode('a hostile repository on the real node', () => {
   let world: NodeBuildWorld;
   let builds: NodeBuildSuite['builds'];
   let app: { serviceIp: string; podIp: string };
-  const work = mkdtempSync(path.join(tmpdir(), 'kli8nt-hostile-'));
+  // Made in beforeAll: a skipped suite runs no hooks, so nothing would remove it.
+  let work = '';
 
   /** Another tenant's app on the node: a pod serving a marker, and its Service. */
   async function startOtherApp() {
@@ -126,6 +127,7 @@ describeOnRealNode('a hostile repository on the real node', () => {
   }
 
   beforeAll(async () => {
+    work = tempDir('kli8nt-hostile-');
     suite = await startNodeBuildSuite({
       suffix,
       owner,
