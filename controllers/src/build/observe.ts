@@ -3,6 +3,7 @@ import {
   BuildPlanReport,
   buildPlanReportSchema,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { overStorageLimit } from '../runtime/evictions';
 import { CONTAINERS } from './types';
 
 /*
@@ -140,14 +141,9 @@ export function formatFailure(failure: StepFailure): string {
   );
 }
 
-// The kubelet's words when a pod, a container or an emptyDir went over its
-// own limit (not when the node ran low: that is no build's doing).
-const OVER_STORAGE_LIMIT =
-  /ephemeral local storage usage exceeds|exceeded its local ephemeral storage limit|Usage of EmptyDir volume/;
-
 /** What to do about a build that wrote more than the platform allows. */
 function storageHint(message: string | undefined): string {
-  return message && OVER_STORAGE_LIMIT.test(message)
+  return overStorageLimit(message)
     ? ' The build wrote more to disk than a build may: make it write less (a smaller base image, fewer layers, no caches in the image), or ask the platform team to raise build.resources.ephemeralStorageLimit or build.workspaceSize (KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT, KLI8NT_BUILD_WORKSPACE_SIZE).'
     : '';
 }

@@ -352,6 +352,39 @@ describe('podProblem', () => {
     expect(podProblem([unschedulable])?.reason).toBe('Unschedulable');
   });
 
+  it('says a pod was evicted, and what to do when the app wrote too much', () => {
+    const evicted = (message: string) =>
+      pod(
+        'shop-5',
+        { state: { terminated: { exitCode: 137, reason: 'Error' } } },
+        { phase: 'Failed', reason: 'Evicted', message },
+      );
+    expect(
+      podProblem([
+        unschedulable,
+        evicted(
+          'Container app exceeded its local ephemeral storage limit "1Gi". ',
+        ),
+      ]),
+    ).toEqual({
+      reason: 'Evicted',
+      message:
+        'Pod shop-5 was evicted: Container app exceeded its local ephemeral storage limit "1Gi". The app wrote more to its container\'s disk (files outside volumes, logs) than an app may: write less, or ask the platform team to raise deploy.appResources.limits.ephemeral-storage (KLI8NT_DEPLOY_DEFAULT_LIMITS).',
+    });
+    expect(
+      podProblem([
+        evicted('The node was low on resource: ephemeral-storage. '),
+      ]),
+    ).toEqual({
+      reason: 'Evicted',
+      message:
+        'Pod shop-5 was evicted: The node was low on resource: ephemeral-storage.',
+    });
+    expect(podProblem([evicted('x'), crashLoop])?.reason).toBe(
+      'CrashLoopBackOff',
+    );
+  });
+
   it('maps ErrImagePull to ImagePullBackOff', () => {
     expect(
       podProblem([

@@ -3,6 +3,7 @@ import type {
   V1Deployment,
   V1Pod,
 } from '@kubernetes/client-node';
+import { overStorageLimit } from '../runtime/evictions';
 
 /** Where a Deployment's rollout stands, with what a human needs to know. */
 export type RolloutState =
@@ -28,10 +29,22 @@ const CONFIG_REASONS = new Set([
 function priority(reason: string): number {
   if (reason === 'ImagePullBackOff') return 0;
   if (reason === 'CrashLoopBackOff') return 1;
-  if (CONFIG_REASONS.has(reason)) return 2;
-  if (reason === 'ContainerFailed') return 3;
-  if (reason === 'Unschedulable') return 4;
-  return 5;
+  if (reason === 'Evicted') return 2;
+  if (CONFIG_REASONS.has(reason)) return 3;
+  if (reason === 'ContainerFailed') return 4;
+  if (reason === 'Unschedulable') return 5;
+  return 6;
+}
+
+/** Why the kubelet evicted the pod, and what to do when it was the app's doing. */
+function evictionProblem(pod: string, message: string | undefined): PodProblem {
+  const why = clip(message ?? 'no message', 768);
+  return {
+    reason: 'Evicted',
+    message: overStorageLimit(message)
+      ? `Pod ${pod} was evicted: ${why} The app wrote more to its container's disk (files outside volumes, logs) than an app may: write less, or ask the platform team to raise deploy.appResources.limits.ephemeral-storage (KLI8NT_DEPLOY_DEFAULT_LIMITS).`
+      : `Pod ${pod} was evicted: ${why}`,
+  };
 }
 
 function clip(text: string, max = 1024): string {
@@ -140,6 +153,11 @@ export function podProblem(
   for (const pod of sorted) {
     const name = pod.metadata?.name ?? '';
     if (pod.metadata?.deletionTimestamp) continue;
+    if (pod.status?.reason === 'Evicted') {
+      // Its killed container would read as a plain failure.
+      consider(evictionProblem(name, pod.status.message));
+      continue;
+    }
     const scheduled = pod.status?.conditions?.find(
       c => c.type === 'PodScheduled',
     );
