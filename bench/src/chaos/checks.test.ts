@@ -89,6 +89,28 @@ describe('violationsOf', () => {
     expect(kinds(settled('v1', 'a'))).toEqual(['serving image']);
   });
 
+  it('takes a failed rollout left in the template for the previous pods', () => {
+    // b's rollout failed (ProgressDeadlineExceeded): its template stays,
+    // a's pods serve and the portal keeps a live.
+    const state = (aStatus: string) =>
+      endState({
+        rows: [
+          row('a', aStatus, 1),
+          row('b', 'failed', 2, 'ProgressDeadlineExceeded'),
+        ],
+        serving: new Map([
+          ['chaos-00', { digest: digestOf('b'), setting: 'v1' }],
+        ]),
+        history: new Map([['chaos-00', [deploy('a'), deploy('b')]]]),
+        outcomes: new Map([
+          ['a', 'built'],
+          ['b', 'built'],
+        ]),
+      });
+    expect(kinds(state('live'))).toEqual([]);
+    expect(kinds(state('superseded'))).toEqual(['portal live']);
+  });
+
   it('counts final events per deployment: one, or live then superseded', () => {
     const state = endState({
       finalEvents: new Map([

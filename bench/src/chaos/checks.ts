@@ -167,7 +167,14 @@ export function violationsOf(state: EndState): Violation[] {
       .sort((a, b) => b.sequence - a.sequence)[0];
     const served = serving.get(app);
     const want = expected ? digestOf(expected.id) : undefined;
-    if (want !== served?.digest) {
+    // A rollout that failed stays in the Deployment's template (the deploy
+    // controller does not roll back) while the previous pods go on
+    // serving: the portal shows that failure, and the live check below
+    // still holds it to the previous image.
+    const failedRollout = appRows.some(
+      r => r.status === 'failed' && digestOf(r.id) === served?.digest,
+    );
+    if (want !== served?.digest && !failedRollout) {
       add(
         'serving image',
         `serves ${served?.digest?.slice(7, 19) ?? 'nothing'}, expected ${
