@@ -16,7 +16,7 @@
 # Ports: $KLI8NT_FRONTEND_PORT (default 3000) and $KLI8NT_BACKEND_PORT
 # (default 7007), see scripts/ports.sh.
 #
-# The first run on a machine builds the test world and the images: 45-60 min
+# The first run on a machine builds the test world and the images: about 35 min
 # on 2 cores, with progress lines. Later runs take about a minute.
 # Ctrl-C stops the portal and the controllers; `scripts/platform down` also
 # stops the test world.

@@ -23,7 +23,7 @@ SERIAL='\.integration\.test\.|/scripts/testenv/src/'
 
 if ! scripts/testenv/testenv built || ! scripts/images/build-base-images built; then
   echo "kli8nt: first run on this machine: building the test world and base images" \
-    "(about 45-60 min on 2 cores; later runs reuse ~/.cache/kli8nt and take ~10 min)" >&2
+    "(about 35 min on 2 cores, then ~50 min of tests; later runs reuse ~/.cache/kli8nt and take ~45 min)" >&2
 fi
 
 # Stop the services also when `up` fails half-way or a test fails.
