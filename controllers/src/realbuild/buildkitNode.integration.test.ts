@@ -43,6 +43,10 @@ RUN echo "about to fail" && exit 3
 const SLOW_DOCKERFILE = `FROM debian:bookworm-slim
 RUN sleep 600
 `;
+/** Writes 1 GiB into the build's state and stays, so the kubelet sees it. */
+const FILLING_DOCKERFILE = `FROM debian:bookworm-slim
+RUN dd if=/dev/zero of=/fill bs=1M count=1024 && sleep 600
+`;
 
 describeOnRealNode(
   'build role on the real node (BuildKit, local GitHub, egress proxy)',
@@ -252,6 +256,37 @@ describeOnRealNode(
           'the pod to be gone',
           async () => (await builds.podsOf(deploymentId)).length === 0,
           { timeoutMs: 2 * MINUTE },
+        );
+      },
+      10 * MINUTE,
+    );
+
+    it(
+      'evicts a build that writes more than its ephemeral storage limit, and says what to do',
+      async () => {
+        await suite!.restartController({
+          ...world.config,
+          resources: {
+            requests: { ...world.config.resources.requests },
+            limits: {
+              ...world.config.resources.limits,
+              'ephemeral-storage': '512Mi',
+            },
+          },
+        });
+        const dir = fixture('filling', FILLING_DOCKERFILE);
+        const { deploymentId } = await builds.requestBuild(
+          'filling',
+          await builds.pushRepo('filling', dir),
+        );
+        const failed = expectFailed(
+          await builds.outcome(deploymentId, 8 * MINUTE),
+        );
+        // eslint-disable-next-line no-console
+        console.log(`build over its ephemeral storage: ${failed.message}`);
+        expect(failed.reason).toBe('Evicted');
+        expect(failed.message).toMatch(
+          /Evicted: .*ephemeral (local )?storage.* The build wrote more to disk than a build may: .*KLI8NT_BUILD_EPHEMERAL_STORAGE_LIMIT/s,
         );
       },
       10 * MINUTE,
