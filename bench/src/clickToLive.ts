@@ -54,6 +54,7 @@ const STATIC_EXTRA_DEPLOYS = 4;
 /** A cold Maven build on 2 busy cores takes minutes. */
 const DEPLOY_TIMEOUT_MS = 25 * MINUTE;
 const SERVE_TIMEOUT_MS = MINUTE;
+const CATALOG_TIMEOUT_MS = 3 * MINUTE;
 const TARGET = { p50: 2, p99: 5 };
 
 interface Click {
@@ -174,7 +175,14 @@ async function click(
   app: string,
   ingress: { https: string; ca: Buffer },
 ): Promise<Omit<Click, 'label'>> {
-  const accepted = await portal.deploy(app);
+  // A backend just started refuses (403, 404) until its catalog has read
+  // the entities and the guest's group, which owns them.
+  const settled = Date.now() + CATALOG_TIMEOUT_MS;
+  let accepted = await portal.deploy(app);
+  while ([403, 404].includes(accepted.status) && Date.now() < settled) {
+    await sleep(2000);
+    accepted = await portal.deploy(app);
+  }
   if (accepted.status !== 202) {
     throw new Error(
       `POST /deployments of ${entityRef(app)} answered ${
