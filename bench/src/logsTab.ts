@@ -138,26 +138,40 @@ export async function logsTabBenchmark(
 
     // Load: from the mount until the whole history is counted and its
     // last line rendered.
+    // A page error (the tab crashed) ends the wait at once.
+    const crashed = new Promise<never>((_, fail) =>
+      page.once('pageerror', fail),
+    );
+    crashed.catch(() => undefined);
     const mountedAt = await page.evaluate(() => window.kli8ntBench.mount());
-    const shown = await page
-      .waitForFunction(
-        n => {
-          const s = window.kli8ntBench.state();
-          return s.count >= n && s.lastRow >= n ? s : false;
-        },
-        history,
-        { polling: 'raf', timeout: ctx.quick ? 60_000 : 300_000 },
-      )
-      .catch(error => {
-        throw new Error(
-          `the tab did not show the ${history} lines of history: ${error}; page errors: ${errors.join(
-            '; ',
-          )}`,
-        );
-      });
-    const loaded = (await shown.jsonValue()) as ViewerState;
+    const loadTimeout = ctx.quick ? 60_000 : 180_000;
+    const loaded = await Promise.race([
+      crashed,
+      page
+        .waitForFunction(
+          n => {
+            const s = window.kli8ntBench.state();
+            // Lines the relay skipped never come.
+            const all = s.count + s.skipped >= n && s.lastRow >= s.count;
+            return all ? s : false;
+          },
+          history,
+          { polling: 'raf', timeout: loadTimeout },
+        )
+        .then(shown => shown.jsonValue() as Promise<ViewerState>),
+    ]).catch(async error => {
+      if (errors.length > 0) {
+        throw new Error(`the Logs tab failed: ${errors.join('; ')}`);
+      }
+      if ((error as Error).name !== 'TimeoutError') throw error;
+      // Too slow is a figure, not a failure: measure on from here.
+      return page.evaluate(() => window.kli8ntBench.state());
+    });
+    const loadComplete = loaded.count >= history && loaded.lastRow >= history;
     const loadMs = loaded.at - mountedAt;
-    ctx.log(`(j) history shown after ${Math.round(loadMs)} ms`);
+    ctx.log(
+      `(j) after ${Math.round(loadMs)} ms: ${loaded.count}/${history} lines`,
+    );
     await sleep(1000);
     const afterLoad = await settledHeap(cdp);
 
@@ -181,7 +195,7 @@ export async function logsTabBenchmark(
       .waitForFunction(
         n => {
           const s = window.kli8ntBench.state();
-          return s.count >= n ? s : false;
+          return s.count + s.skipped >= n ? s : false;
         },
         total,
         { polling: 100, timeout: 30_000 },
@@ -214,7 +228,7 @@ export async function logsTabBenchmark(
     const heapStable =
       perLineLive <= 1.5 * perLineLoad + (2 * 1024 ** 2) / sent;
     const value = Math.max(load.max, live.max);
-    const complete = last.count === total && !last.skipped;
+    const complete = last.count === total;
     return {
       id: 'j',
       name: 'Logs tab in Chromium: history loaded, then lines appended',
@@ -227,13 +241,18 @@ export async function logsTabBenchmark(
       target: 'no long task > 50 ms; heap stable',
       pass:
         value <= BUDGET_MS &&
+        loadComplete &&
         heapStable &&
         samples.length > 0 &&
         followed === samples.length &&
         complete &&
         errors.length === 0,
       notes: [
-        `history shown ${(loadMs / 1000).toFixed(1)} s after the mount`,
+        loadComplete
+          ? `history shown ${(loadMs / 1000).toFixed(1)} s after the mount`
+          : `history not all shown ${loadTimeout / 1000} s after the mount: ${
+              loaded.count
+            } lines counted, row ${loaded.lastRow} the last rendered`,
         describeTasks('load', load),
         describeTasks(`live (${liveSeconds} s)`, live),
         `long animation frames (> 50 ms): load ${
@@ -241,11 +260,7 @@ export async function logsTabBenchmark(
         } (max ${Math.round(loadFrames.max)} ms), live ${
           liveFrames.count
         } (max ${Math.round(liveFrames.max)} ms)`,
-        `kept following in ${followed}/${samples.length} one-second samples; ${
-          last.count
-        }/${total} lines shown${
-          last.skipped ? ' (the relay skipped lines)' : ''
-        }`,
+        `kept following in ${followed}/${samples.length} one-second samples; ${last.count}/${total} lines shown, ${last.skipped} skipped by the relay (${loaded.skipped} of the history: it drops what does not fit its send buffer, kli8nt.logs.maxBufferedBytes, 1 MiB)`,
         `JS heap after GC: ${mb(start.used)} MB at start, ${mb(
           afterLoad.used,
         )} MB with ${history} lines, ${mb(afterLive.used)} MB with ${

@@ -17,6 +17,11 @@ import { createRoot } from 'react-dom/client';
 import { MemoryRouter } from 'react-router-dom';
 import { UnifiedThemeProvider, themes } from '@backstage/theme';
 import { TestApiProvider, mockApis } from '@backstage/frontend-test-utils';
+import {
+  appTreeApiRef,
+  iconsApiRef,
+  type AppTree,
+} from '@backstage/frontend-plugin-api';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import {
   Kli8ntClient,
@@ -82,6 +87,7 @@ function viewerState() {
   const rows = [...(viewer?.querySelectorAll('a[role="row"]') ?? [])].map(r =>
     Number(r.textContent),
   );
+  const text = document.body.textContent ?? '';
   return {
     at: performance.now(),
     count: Number(count?.replace(/\D/g, '') ?? 0),
@@ -89,8 +95,10 @@ function viewerState() {
     atEnd: list
       ? list.scrollHeight - list.scrollTop - list.clientHeight <= 40
       : false,
-    paused: /Scrolled up|Paused/.test(document.body.textContent ?? ''),
-    skipped: /were skipped/.test(document.body.textContent ?? ''),
+    paused: /Scrolled up|Paused/.test(text),
+    skipped: Number(
+      /([\d,]+) lines were skipped/.exec(text)?.[1].replace(/,/g, '') ?? 0,
+    ),
   };
 }
 
@@ -108,6 +116,16 @@ const page: BenchPage = {
               mockApis.permission(),
               mockApis.translation(),
               mockApis.error(),
+              // The LogViewer asks the app for its Progress component.
+              [
+                appTreeApiRef,
+                {
+                  getTree: () => ({
+                    tree: { nodes: new Map() } as unknown as AppTree,
+                  }),
+                },
+              ],
+              [iconsApiRef, { icon: () => undefined, listIconKeys: () => [] }],
             ]}
           >
             <EntityProvider entity={entity}>

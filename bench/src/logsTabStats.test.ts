@@ -34,7 +34,7 @@ describe('followingSamples', () => {
     lastRow: 1000,
     atEnd: true,
     paused: false,
-    skipped: false,
+    skipped: 0,
     ...s,
   });
 

@@ -22,8 +22,8 @@ export interface ViewerState {
   atEnd: boolean;
   /** The tab says it is paused or scrolled up. */
   paused: boolean;
-  /** The tab says the server skipped lines (the stream fell behind). */
-  skipped: boolean;
+  /** Lines the tab says the server skipped (the stream fell behind). */
+  skipped: number;
 }
 
 /** `window.kli8ntBench` on the page. */

@@ -15,6 +15,7 @@ import { detectorBenchmark } from './detector';
 import { inClusterBuildBenchmark } from './inClusterBuild';
 import { podLogsBenchmark } from './podLogs';
 import { logRelayBenchmarks } from './logRelay';
+import { logsTabBenchmark } from './logsTab';
 import { reconcileBenchmark } from './reconcile';
 import { Run, markdown, writeRun } from './report';
 import { BenchContext, BenchResult } from './types';
@@ -83,11 +84,13 @@ const BENCHMARKS: Array<{
     env: ['KUBECONFIG', 'KLI8NT_TEST_REAL_NODE', 'KLI8NT_TEST_GITHUB_API'],
     run: inClusterBuildBenchmark,
   },
+  {
+    ids: ['j'],
+    services: ['kafka'],
+    env: ['KLI8NT_TEST_KAFKA_BROKERS'],
+    run: async ctx => [await logsTabBenchmark(ctx)],
+  },
 ];
-
-const NOT_HERE = [
-  ['j', 'Logs tab in Chromium, 100k lines then 1k lines/s', 'not built yet'],
-] as const;
 
 async function main() {
   const args = process.argv.slice(2);
@@ -146,9 +149,6 @@ async function main() {
         reason: String(error),
       });
     }
-  }
-  for (const [id, name, reason] of NOT_HERE) {
-    if (wants(id)) run.skipped.push({ id, name, reason });
   }
   run.machine.loadAfter = loadavg();
   const path = writeRun(dir, run);
