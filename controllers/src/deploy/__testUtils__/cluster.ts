@@ -29,6 +29,7 @@ import {
 } from '../../runtime';
 import { DeployQueueMessage, deployMessageParser } from '../adapter';
 import type { DeployConfig } from '../config';
+import type { ResourceList } from '../types';
 import { DeployController, startDeployController } from '../controller';
 import {
   clusterDiagnostics,
@@ -236,8 +237,14 @@ export function testConfig(
     tls: { mode: 'cert-manager', clusterIssuer: 'letsencrypt' },
     exposure: { mode: 'ingress', ingressClassName: 'nginx' },
     sealingKeys: [SEALING_KEY],
-    defaultRequests: { cpu: '50m', memory: '64Mi' },
-    defaultLimits: { cpu: '500m', memory: '256Mi' },
+    // As the controller's defaults: no disk reserved (kwok nodes report
+    // none), the limit enforced on the real node.
+    defaultRequests: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '0' },
+    defaultLimits: {
+      cpu: '500m',
+      memory: '256Mi',
+      'ephemeral-storage': '1Gi',
+    },
     nodeSelector: {},
     tolerations: [],
     progressDeadlineSeconds: 120,
@@ -245,6 +252,13 @@ export function testConfig(
     pollMs: 1000,
     ...overrides,
   };
+}
+
+/** `cpu=…,memory=…[,ephemeral-storage=…]`, as KLI8NT_DEPLOY_DEFAULT_* read it. */
+function resourceList(list: ResourceList): string {
+  return Object.entries(list)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 }
 
 /** The environment the controller process reads for the same settings. */
@@ -261,8 +275,8 @@ export function testEnv(config: DeployConfig): Record<string, string> {
     KLI8NT_TLS_MODE: config.tls.mode,
     KLI8NT_EXPOSURE: config.exposure.mode,
     KLI8NT_SEALING_KEYS: config.sealingKeys.join(','),
-    KLI8NT_DEPLOY_DEFAULT_REQUESTS: `cpu=${config.defaultRequests.cpu},memory=${config.defaultRequests.memory}`,
-    KLI8NT_DEPLOY_DEFAULT_LIMITS: `cpu=${config.defaultLimits.cpu},memory=${config.defaultLimits.memory}`,
+    KLI8NT_DEPLOY_DEFAULT_REQUESTS: resourceList(config.defaultRequests),
+    KLI8NT_DEPLOY_DEFAULT_LIMITS: resourceList(config.defaultLimits),
     KLI8NT_DEPLOY_NODE_SELECTOR: Object.entries(config.nodeSelector)
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
