@@ -16,6 +16,7 @@ import { DomainClaimStore } from './domains/DomainClaimStore';
 import { DomainService } from './domains/DomainService';
 import { createDomainsRouter } from './domains/router';
 import { failThroughLedger } from './deadLetters/failDeployment';
+import { resendThroughOutbox } from './deadLetters/resendDelete';
 import { OctokitGithubGateway } from './github/GithubGateway';
 import { entityRepoResolver } from './github/repo';
 import { DefaultDeploymentNotifier } from './inform/DeploymentNotifier';
@@ -116,6 +117,12 @@ export const kli8ntPlugin = createBackendPlugin({
           queue: () => workQueue.queue,
           failDeployment,
           recordReport,
+          // A lost delete is sent again no faster than the outbox retries.
+          resendDelete: resendThroughOutbox({
+            store,
+            logger,
+            delayMs: settings.outbox.maxBackoffMs,
+          }),
           logger,
         });
         const sweeper = await Sweeper.create({

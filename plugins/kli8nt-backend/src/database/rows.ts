@@ -257,6 +257,8 @@ export function outboxRows(messages: OutboxMessage[], now: Date) {
     deployment_id: m.deploymentId ?? null,
     message: JSON.stringify(m.message),
     attempts: 0,
+    // The relay leaves a row alone until its lease ends.
+    claimed_until: m.notBefore ?? null,
     created_at: now,
   }));
 }

@@ -87,6 +87,8 @@ export interface OutboxMessage {
   messageId: string;
   deploymentId?: string;
   message: unknown;
+  /** Not published before then (a resend that backs off). */
+  notBefore?: Date;
 }
 
 export interface OutboxRecord extends OutboxMessage {

@@ -17,6 +17,7 @@ import { acceptedDeploy, testApp } from '../__testUtils__/messages';
 import { describeWithTestEnv } from '../__testUtils__/testenv';
 import { DeadLetterConsumer } from './DeadLetterConsumer';
 import { failThroughLedger } from './failDeployment';
+import { resendThroughOutbox } from './resendDelete';
 
 const databases = TestDatabases.create({
   ids: ['POSTGRES_15'],
@@ -74,6 +75,7 @@ describeWithTestEnv(
         queue: async () => queue,
         failDeployment: failThroughLedger(ledger),
         recordReport: report => ledger.record(report),
+        resendDelete: resendThroughOutbox({ store, logger, delayMs: 1000 }),
         logger,
       });
       const buildQueue = `build.${suffix}`;

@@ -11,6 +11,7 @@ import {
   redactText,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { FailDeployment, failTargetOf } from './failDeployment';
+import { ResendDelete } from './resendDelete';
 
 /** What is kept of a dead letter: no body, so no credential. */
 export interface DeadLetterSummary {
@@ -53,8 +54,10 @@ export function summarize(letter: DeadLetter): {
  * with the reason, so that no accepted request waits forever. A controller's
  * report from INFORM is a fact, not a request: it is recorded once more
  * first (its attempts may have run out while the database was down), and
- * only a report that still cannot be recorded fails its deployment. It logs
- * a summary without the body; the queue already replaced credentials in it.
+ * only a report that still cannot be recorded fails its deployment. A
+ * delete has no deployment to fail: it is sent again until it reaches the
+ * cluster (or no longer stands). It logs a summary without the body; the
+ * queue already replaced credentials in it.
  */
 export class DeadLetterConsumer {
   private handle?: Promise<ConsumerHandle | undefined>;
@@ -65,6 +68,8 @@ export class DeadLetterConsumer {
       failDeployment: FailDeployment;
       /** Records a controller's report (the ledger). */
       recordReport(report: StatusReportMessage): Promise<unknown>;
+      /** Sends a dead-lettered DeleteRequested again (the outbox). */
+      resendDelete: ResendDelete;
       logger: LoggerService;
       /** Pause before a letter is handed back after a failure. Default 5 s. */
       retryDelayMs?: number;
@@ -98,26 +103,45 @@ export class DeadLetterConsumer {
       } was dead-lettered: ${summary.reason}`,
       { ...summary },
     );
+    const parsed = parseMessage(body);
+    if (parsed.ok && parsed.message.type === 'DeleteRequested') {
+      const lost = parsed.message.payload;
+      const { app, cluster } = lost;
+      await this.orRetry(`send the delete of ${app} again`, async () => {
+        if (await this.options.resendDelete(lost)) {
+          logger.error(
+            `The delete of app ${app} did not reach cluster ${cluster} (${summary.reason}); it is sent again, its objects keep running until it is handled`,
+          );
+        }
+      });
+      return;
+    }
     const target = failTargetOf(summary.deploymentId, body);
     if (!target) return;
     if (summary.queue === INFORM_QUEUE && (await this.recordAgain(body))) {
       return;
     }
-    try {
-      await failDeployment(
+    await this.orRetry(`end deployment ${target.deploymentId}`, () =>
+      failDeployment(
         target,
         'DeadLettered',
         `${summary.type ?? 'A message'} on ${summary.queue} was given up on: ${
           summary.reason
         }`,
-      );
+      ),
+    );
+  }
+
+  /** Runs `fn`; when it fails, the letter goes back to the queue. */
+  private async orRetry(what: string, fn: () => Promise<unknown>) {
+    try {
+      await fn();
     } catch (error) {
-      logger.error(
-        `Could not end deployment ${target.deploymentId} after its message was dead-lettered; retrying`,
+      this.options.logger.error(
+        `Could not ${what} after its message was dead-lettered; retrying`,
         { error: String(error) },
       );
-      // The letter goes back to the queue: wait so that a database outage
-      // is not a busy loop.
+      // Wait so that a database outage is not a busy loop.
       await new Promise(r => setTimeout(r, this.options.retryDelayMs ?? 5000));
       throw error;
     }

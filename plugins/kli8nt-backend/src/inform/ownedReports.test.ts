@@ -146,6 +146,7 @@ describe('reports from INFORM', () => {
       queue: async () => queue,
       failDeployment: failThroughLedger(ledger),
       recordReport,
+      resendDelete: async () => false,
       logger,
       retryDelayMs: 10,
     });

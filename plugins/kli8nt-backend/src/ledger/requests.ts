@@ -63,12 +63,16 @@ export function rolloutRequest(options: {
 }
 
 /** DELETE of the app, under the tombstone's `sequence`. */
-export function deleteRequest(app: AppRecord, sequence: number): OutboxMessage {
+export function deleteRequest(
+  app: Pick<AppRecord, 'appName' | 'cluster'>,
+  sequence: number,
+  notBefore?: Date,
+): OutboxMessage {
   const message = createMessage('DeleteRequested', {
     deploymentId: randomUUID(),
     payload: { app: app.appName, cluster: app.cluster, sequence },
   });
-  return outboxOf(deployQueueName(app.cluster), message);
+  return { ...outboxOf(deployQueueName(app.cluster), message), notBefore };
 }
 
 /** The `config` deployment a settings save makes: `source`'s image again. */
