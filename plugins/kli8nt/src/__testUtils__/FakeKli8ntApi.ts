@@ -57,6 +57,7 @@ export function makeSettings(partial: Partial<AppSettings> = {}): AppSettings {
     domains: [],
     env: {},
     secretEnvNames: [],
+    version: 0,
     ...partial,
   };
 }
@@ -208,6 +209,16 @@ export class FakeKli8ntApi implements Kli8ntApi {
     request: UpdateAppSettingsRequest,
   ): Promise<AppSettings> {
     await this.#enter('updateAppSettings', [entityRef, request]);
+    const version = this.settings.version ?? 0;
+    if (request.version !== undefined && request.version !== version) {
+      // As the client throws the backend's 409 (a ResponseError).
+      throw Object.assign(
+        new Error(
+          `The settings were saved by someone else meanwhile (version ${version}, yours is ${request.version}); reload them and apply your change again`,
+        ),
+        { name: 'ResponseError', response: { status: 409 } },
+      );
+    }
     const secretNames = new Set(this.settings.secretEnvNames);
     for (const [name, value] of Object.entries(request.secretEnv ?? {})) {
       if (value === null) secretNames.delete(name);
@@ -224,6 +235,7 @@ export class FakeKli8ntApi implements Kli8ntApi {
       domains: request.domains ?? this.settings.domains,
       env: request.env ?? this.settings.env,
       secretEnvNames: [...secretNames],
+      version: version + 1,
     };
     return this.settings;
   }

@@ -140,6 +140,30 @@ describe('Kli8ntClient', () => {
     });
   });
 
+  it('sends the settings version and throws a stale save as a 409', async () => {
+    const { client, requests } = setup(() =>
+      json(
+        {
+          error: { name: 'ConflictError', message: 'saved by someone else' },
+          request: { method: 'PUT', url: '/apps/settings' },
+          response: { statusCode: 409 },
+        },
+        409,
+      ),
+    );
+    await expect(
+      client.updateAppSettings('component:default/a', {
+        version: 3,
+        port: 3000,
+      }),
+    ).rejects.toMatchObject({
+      message: 'saved by someone else',
+      // What useSettingsForm reads as a conflict.
+      response: { status: 409 },
+    });
+    expect(requests[0].init.body).toBe('{"version":3,"port":3000}');
+  });
+
   it('builds the logs WebSocket URL with the token as subprotocol', async () => {
     const { client } = setup(() => json({}));
     expect(

@@ -455,6 +455,7 @@ describe('DeployTab', () => {
         [
           ENTITY_REF,
           {
+            version: 0,
             port: 8080,
             replicas: 1,
             healthCheckPath: null,

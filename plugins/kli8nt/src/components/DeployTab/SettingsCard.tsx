@@ -140,6 +140,19 @@ export function SettingsCard(props: { entityRef: string }) {
             description={settings.saveError.message}
           />
         )}
+        {settings.conflict && (
+          <Alert
+            status="warning"
+            icon
+            title="These settings were changed by someone else since you opened them"
+            description="Your edits were not saved and are still in the form. Reload to see their settings (this replaces your edits), then apply your change again."
+            customActions={
+              <Button size="small" onPress={settings.retry}>
+                Reload
+              </Button>
+            }
+          />
+        )}
         {settings.saved && (
           <Alert status="success" icon title="Settings saved." />
         )}

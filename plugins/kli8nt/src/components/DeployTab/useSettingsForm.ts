@@ -17,10 +17,18 @@ import {
 const INLINE_FIELDS =
   /^(port|replicas|healthCheckPath|domains|env\.|secrets\.)/;
 
+/** The backend's 409: someone saved the settings since they were read. */
+function isConflict(error: unknown): boolean {
+  return (
+    (error as { response?: { status?: number } })?.response?.status === 409
+  );
+}
+
 /**
  * The app's settings as an editable form: loads them, validates each edit
- * with the shared schemas, and saves. Read-only without the configure
- * permission.
+ * with the shared schemas, and saves with the version it read, so a save
+ * over someone else's is refused (`conflict`) and the edits stay in the form.
+ * Read-only without the configure permission.
  */
 export function useSettingsForm(entityRef: string) {
   const api = useApi(kli8ntApiRef);
@@ -35,6 +43,9 @@ export function useSettingsForm(entityRef: string) {
   const [form, setForm] = useState<SettingsForm | undefined>();
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<Error | undefined>();
+  /** The version the form was read at (absent from older backends). */
+  const [version, setVersion] = useState<number | undefined>();
+  const [conflict, setConflict] = useState(false);
   const [saved, setSaved] = useState(false);
   const [domainStates, setDomainStates] = useState<DomainState[]>([]);
   const [verifying, setVerifying] = useState(false);
@@ -43,6 +54,8 @@ export function useSettingsForm(entityRef: string) {
   useEffect(() => {
     if (!settings.value) return;
     setForm(formFromSettings(settings.value));
+    setVersion(settings.value.version);
+    setConflict(false);
     setDomainStates(settings.value.domainStates ?? []);
   }, [settings.value]);
 
@@ -59,13 +72,19 @@ export function useSettingsForm(entityRef: string) {
     if (!request) return;
     setSaving(true);
     setSaveError(undefined);
+    setConflict(false);
     try {
-      const next = await api.updateAppSettings(entityRef, request);
+      const next = await api.updateAppSettings(
+        entityRef,
+        version === undefined ? request : { ...request, version },
+      );
       setForm(formFromSettings(next));
+      setVersion(next.version);
       setDomainStates(next.domainStates ?? []);
       setSaved(true);
     } catch (e) {
-      setSaveError(e as Error);
+      if (isConflict(e)) setConflict(true);
+      else setSaveError(e as Error);
     } finally {
       setSaving(false);
     }
@@ -103,6 +122,8 @@ export function useSettingsForm(entityRef: string) {
     permissionLoading: permission.loading,
     saving,
     saveError,
+    /** The save was refused: someone saved since the form was read. */
+    conflict,
     saved,
     update,
     save,
