@@ -87,8 +87,9 @@ export interface Config {
     /** Logs WebSocket. */
     logs?: {
       /**
-       * Bytes buffered for one client before lines are dropped and replaced
-       * by a marker frame. Default 1048576 (1 MiB).
+       * Bytes buffered for one client before live lines are dropped and
+       * replaced by a marker frame; a replay instead waits for the socket to
+       * drain, so it is sent whole. Default 1048576 (1 MiB).
        */
       maxBufferedBytes?: number;
       /** Milliseconds between pings; a client that misses one is closed. Default 30000. */

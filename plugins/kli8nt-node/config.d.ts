@@ -71,7 +71,7 @@ export interface Config {
       source?: {
         /** Lines kept per app for fast replay. Default 10000. */
         ringBufferSize?: number;
-        /** Lines queued per subscriber before it is cut off (it may resume from its cursor). Default 10000. */
+        /** Live lines queued per subscriber (behind its replay, which it may pace) before it is cut off (it may resume from its cursor). Default 10000. */
         subscriberBufferSize?: number;
       };
     };

@@ -3,12 +3,14 @@ import WebSocket from 'ws';
 import { LogFrame, textFrame } from './frames';
 
 /**
- * One connected browser. Frames are written straight to its socket (they
- * are pre-encoded, the same bytes for every viewer) while the socket's send
- * buffer stays under `maxBufferedBytes`; beyond it lines are counted and
+ * One connected browser. Live frames are written straight to its socket
+ * (they are pre-encoded, the same bytes for every viewer) while the socket's
+ * send buffer stays under `maxBufferedBytes`; beyond it lines are counted and
  * dropped, and once the buffer drains a `dropped` frame says how many were
- * lost and where to resume. Nothing ever waits for a socket, so one slow
- * client cannot stall the others, and its memory is bounded in bytes.
+ * lost and where to resume. The live stream never waits for a socket, so one
+ * slow client cannot stall the others, and its memory is bounded in bytes.
+ * A replay is the viewer's own read: it is never dropped but paced to the
+ * socket instead ({@link LogClient.sendReplay}).
  */
 export class LogClient {
   private dropped = 0;
@@ -33,7 +35,7 @@ export class LogClient {
       this.skip(lastCursor);
       return;
     }
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+    if (this.congested) {
       if (this.dropped === 0) {
         this.resumeCursor = this.lastCursor;
         this.watchDrain();
@@ -48,18 +50,48 @@ export class LogClient {
   }
 
   /**
+   * Sends replayed line frames whatever the buffer holds (at most one batch
+   * over the cap), and resolves once the buffer is back under the cap (or
+   * the socket closed): read no further replay until then.
+   */
+  async sendReplay(
+    frames: Buffer,
+    count: number,
+    lastCursor: string,
+  ): Promise<void> {
+    if (!this.open()) return;
+    if (count === 0) {
+      this.skip(lastCursor);
+    } else {
+      this.flushMarker();
+      this.socket.write(frames);
+      this.lastCursor = lastCursor;
+    }
+    await this.drained();
+  }
+
+  /**
    * Says that the `count` lines from `resumeCursor` on are not replayed
    * (the replay limit), and goes on from `nextCursor` when given.
    */
   replayCut(count: number, resumeCursor: string, nextCursor?: string): void {
+    this.skipped(
+      { type: 'dropped', reason: 'replay_limit', count, cursor: resumeCursor },
+      nextCursor,
+    );
+  }
+
+  /**
+   * Says that the `count` lines from `resumeCursor` on are skipped because
+   * the replay fell behind the live lines, which go on from `nextCursor`.
+   */
+  fellBehind(count: number, resumeCursor: string, nextCursor: string): void {
+    this.skipped({ type: 'dropped', count, cursor: resumeCursor }, nextCursor);
+  }
+
+  private skipped(frame: LogFrame, nextCursor?: string) {
     if (!this.open()) return;
     this.flushMarker();
-    const frame: LogFrame = {
-      type: 'dropped',
-      reason: 'replay_limit',
-      count,
-      cursor: resumeCursor,
-    };
     this.socket.write(textFrame(JSON.stringify(frame)));
     if (nextCursor) this.lastCursor = nextCursor;
   }
@@ -67,6 +99,26 @@ export class LogClient {
   /** Skips records (filtered out) while keeping track of the position. */
   skip(cursor: string): void {
     if (this.dropped === 0) this.lastCursor = cursor;
+  }
+
+  /** True while the socket holds more than `maxBufferedBytes`. */
+  get congested(): boolean {
+    return this.ws.bufferedAmount > this.maxBufferedBytes;
+  }
+
+  /** Resolves once the buffer is back under the cap, or the socket closed. */
+  private async drained(): Promise<void> {
+    while (this.open() && this.congested) {
+      await new Promise<void>(resolve => {
+        const done = () => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.once('drain', done);
+        this.socket.once('close', done);
+      });
+    }
   }
 
   private open(): boolean {

@@ -2,6 +2,7 @@ import {
   LogRecord,
   LogReplayFrom,
   LogSource,
+  LogSubscriberOverflowError,
   LogSubscription,
 } from '@internal/backstage-plugin-kli8nt-node';
 import { LogClient } from './LogClient';
@@ -111,6 +112,8 @@ class AppHub {
   tryJoin(viewer: Viewer) {
     if (!this.joining.has(viewer) || !viewer.position || !this.position) return;
     if (!covers(viewer.position, this.position)) return;
+    // Live lines are dropped on a full socket: join once the replay drained.
+    if (viewer.client.congested) return;
     this.joining.delete(viewer);
     this.following.add(viewer);
     if (!covers(this.position, viewer.position)) {
@@ -118,6 +121,28 @@ class AppHub {
     }
     viewer.replay?.close().catch(() => undefined);
     viewer.replay = undefined;
+  }
+
+  /**
+   * A replay cut off for falling too far behind the live lines (a socket
+   * slower than the app logs): the viewer is told what it missed and where
+   * to resume, and follows live from here like any slow live viewer.
+   */
+  skipToLive(viewer: Viewer): boolean {
+    if (!this.joining.has(viewer) || !viewer.position || !this.position) {
+      return false;
+    }
+    const live = new Map(this.position);
+    viewer.client.fellBehind(
+      distance(live, viewer.position),
+      cursorOf(viewer.position),
+      cursorOf(live),
+    );
+    viewer.position = live;
+    viewer.replay = undefined;
+    this.joining.delete(viewer);
+    this.following.add(viewer);
+    return true;
   }
 
   leave(viewer: Viewer) {
@@ -241,30 +266,48 @@ export class LogHub {
     // A tail is bounded by the source; a cursor or time is counted here.
     const limit = 'tail' in from ? Infinity : this.maxReplayLines;
     let read = 0;
-    const replayed = (batch: LogRecord[]) => {
+    /** Once cut to the live lines: the older records still read are skipped. */
+    let cutAt: Position | undefined;
+    const after = (r: LogRecord, at: Position) =>
+      BigInt(r.offset) >= (at.get(r.partition) ?? 0n);
+    // Paced to the socket, not dropped: the source hands over the next batch
+    // once this settles, after the socket drained.
+    const replayed = async (batch: LogRecord[]): Promise<void> => {
       if (!hub.joining.has(viewer) || batch.length === 0) return;
-      const records = batch.slice(0, Math.max(0, limit - read));
-      read += records.length;
+      const records = cutAt
+        ? batch.filter(r => after(r, cutAt!))
+        : batch.slice(0, Math.max(0, limit - read));
+      if (!cutAt) read += records.length;
+      let sent: Promise<void> | undefined;
       if (records.length > 0) {
         const last = records[records.length - 1].cursor;
         const frames = records.filter(r => wanted(r, filter)).map(encodeLine);
-        client.write(Buffer.concat(frames), frames.length, last);
         viewer.position = positionOf(last);
+        sent = client.sendReplay(Buffer.concat(frames), frames.length, last);
       }
-      const live = hub.position && new Map(hub.position);
-      const skipped =
-        live && viewer.position ? distance(live, viewer.position) : 0;
-      if (records.length < batch.length && skipped > 0) {
-        // A replay this long (an old `since`): skip to the live lines.
-        client.replayCut(skipped, cursorOf(viewer.position!), cursorOf(live!));
-        viewer.position = live;
+      const rest = cutAt ? [] : batch.slice(records.length);
+      if (rest.length > 0) {
+        // A replay this long (an old `since`): skip to the live lines and
+        // go on with them (the rest of this batch may hold some).
+        const live = new Map(hub.position ?? viewer.position);
+        const skipped = distance(live, viewer.position!);
+        if (skipped > 0) {
+          client.replayCut(skipped, cursorOf(viewer.position!), cursorOf(live));
+          viewer.position = live;
+        }
+        cutAt = viewer.position;
       }
-      hub.tryJoin(viewer);
+      await sent;
+      if (rest.length > 0) await replayed(rest);
+      else hub.tryJoin(viewer);
     };
     try {
       const replay = await this.source.subscribe(app, from, {
         onRecords: replayed,
-        onError,
+        onError: error => {
+          const behind = error instanceof LogSubscriberOverflowError;
+          if (!behind || !hub.skipToLive(viewer)) onError(error);
+        },
       });
       if (!hub.joining.has(viewer)) {
         await replay.close();

@@ -172,6 +172,43 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
       );
     });
 
+    it('lets a subscriber pace a replay longer than its buffer, then follow', async () => {
+      await source.close();
+      setup({ ring: 5, buffer: 20 });
+      const app = newApp();
+      await sink.append(app, makeLines(100));
+      await sink.flush();
+      const records: LogRecord[] = [];
+      const errors: Error[] = [];
+      let release = () => {};
+      await source.subscribe(
+        app,
+        { tail: 100 },
+        {
+          // Holds each batch until the test lets it go (a slow socket).
+          onRecords: batch => {
+            records.push(...batch);
+            return new Promise<void>(r => {
+              release = r;
+            });
+          },
+          onError: e => errors.push(e),
+        },
+      );
+      await waitFor(() => records.length > 0, 20_000, 'first batch');
+      // Live lines queued behind the held replay, within the buffer.
+      await sink.append(app, makeLines(10, { from: 100 }));
+      await sink.flush();
+      const deadline = Date.now() + 20_000;
+      while (records.length < 110 && errors.length === 0) {
+        if (Date.now() > deadline) throw new Error('timed out: 110 records');
+        await new Promise(r => setTimeout(r, 20));
+        release();
+      }
+      expect(errors).toEqual([]);
+      expect(lines(records)).toEqual(makeLines(110).map(l => l.line));
+    });
+
     it('cuts off a slow subscriber with its cursor without stalling the others', async () => {
       await source.close();
       setup({ buffer: 20 });

@@ -26,6 +26,8 @@ class SubscriberState {
   catchingUp = true;
   closed = false;
   cursor: string;
+  /** Replayed records at the head of the queue: not counted against `maxQueued`. */
+  #replayQueued = 0;
   #pumping = false;
 
   constructor(
@@ -39,14 +41,19 @@ class SubscriberState {
     this.cursor = encodeCursor(this.next);
   }
 
-  /** Queues a record; `limit` is off for replays, which are finite. */
+  /**
+   * Queues a record; `limit` is off for replays, which are finite. A
+   * subscriber that paces its replay (by awaiting) is cut off only when the
+   * live records queued behind it exceed `maxQueued`.
+   */
   accept(record: ConsumedLogBusRecord, limit = true) {
     if (this.closed) return;
     const expected = this.next.get(record.partition);
     if (expected !== undefined && offsetLess(record.offset, expected)) return;
     this.next.set(record.partition, nextOffset(record.offset));
     this.queue.push(toLogRecord(this.app, record, encodeCursor(this.next)));
-    if (limit && this.queue.length > this.maxQueued) {
+    if (!limit) this.#replayQueued++;
+    if (limit && this.queue.length - this.#replayQueued > this.maxQueued) {
       this.fail(new LogSubscriberOverflowError(this.cursor));
       return;
     }
@@ -74,6 +81,7 @@ class SubscriberState {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.#replayQueued = 0;
     this.pendingLive = [];
     this.onClose(this);
   }
@@ -84,6 +92,7 @@ class SubscriberState {
     try {
       while (!this.closed && this.queue.length > 0) {
         const batch = this.queue.splice(0, DELIVERY_BATCH);
+        this.#replayQueued = Math.max(0, this.#replayQueued - batch.length);
         await this.subscriber.onRecords(batch);
         this.cursor = batch[batch.length - 1].cursor;
       }

@@ -59,9 +59,10 @@ export type LogReplayFrom =
 
 /**
  * Receives records of one subscription, in order per container. The next
- * batch is sent once the returned promise settles; a subscriber that falls
- * behind by more than the configured buffer is cut off with
- * {@link LogSubscriberOverflowError} (resume with its cursor).
+ * batch is sent once the returned promise settles, so a subscriber may pace
+ * its replay; one that falls behind by more than the configured buffer of
+ * live records is cut off with {@link LogSubscriberOverflowError} (resume
+ * with its cursor).
  *
  * @public
  */
