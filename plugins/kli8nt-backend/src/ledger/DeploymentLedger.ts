@@ -34,14 +34,16 @@ import {
   deleteRequest,
   rolloutRequest,
 } from './requests';
-import { Txn, append, decide, entry, runInApp, stopBuild } from './txn';
 import {
-  decideBuilt,
-  decideCancel,
-  decideLive,
-  isBuild,
-  rolloutEffects,
-} from './decide';
+  Txn,
+  append,
+  decide,
+  entry,
+  runInApp,
+  stopBuild,
+  supersedeOthersOnLive,
+} from './txn';
+import { decideBuilt, decideCancel, isBuild, rolloutEffects } from './decide';
 
 /**
  * The one place that decides about deployments. Every change — a request
@@ -153,7 +155,7 @@ export class DeploymentLedger {
       }
       if (isTerminalStatus(found.status)) {
         // A history ends with its first final event (the only later one is
-        // the ledger's own `superseded` of a live deployment, see onLive).
+        // the ledger's own `superseded` of a live deployment, see supersedeOthersOnLive).
         // What comes after is about work that already ended: the build role
         // confirming a cancel or reporting the killed build failed, a
         // dead-lettered or parked copy of a message, a redelivery. It is
@@ -166,7 +168,8 @@ export class DeploymentLedger {
       }
       const deployment = await append(txn, found, report);
       if (deployment.status === 'built') return this.onBuilt(txn, deployment);
-      if (deployment.status === 'live') return this.onLive(txn, deployment);
+      if (deployment.status === 'live')
+        return supersedeOthersOnLive(txn, deployment);
       return deployment;
     });
   }
@@ -377,29 +380,5 @@ export class DeploymentLedger {
       }
       return decide(txn, deployment, 'failed', error.reason, error.message);
     }
-  }
-
-  private async onLive(txn: Txn, deployment: DeploymentRecord) {
-    const others = await txn.tx.activeDeployments();
-    const decision = decideLive(entry(deployment), others.map(entry));
-    if (decision.kind === 'superseded') {
-      return decide(
-        txn,
-        deployment,
-        'superseded',
-        'Superseded',
-        `Deployment ${decision.by} was rolled out later`,
-      );
-    }
-    for (const id of decision.supersede) {
-      await decide(
-        txn,
-        others.find(o => o.id === id)!,
-        'superseded',
-        'Superseded',
-        `Replaced by deployment ${deployment.id}`,
-      );
-    }
-    return deployment;
   }
 }

@@ -14,7 +14,7 @@ import {
   OutboxMessage,
 } from '../database/types';
 import { DeploymentNotifier } from '../inform/DeploymentNotifier';
-import { LedgerEntry } from './decide';
+import { LedgerEntry, decideLive } from './decide';
 
 /*
  * The ledger's transaction (run, then announce) and its steps inside one:
@@ -160,4 +160,35 @@ export async function append(
   const updated = (await tx.getDeployment(deployment.id))!;
   txn.changes.push({ deployment: updated, previous: deployment });
   return updated;
+}
+
+/**
+ * A deployment went live: the older live one is superseded by it, or, when a
+ * later rollout is live already, this one is.
+ */
+export async function supersedeOthersOnLive(
+  txn: Txn,
+  deployment: DeploymentRecord,
+) {
+  const others = await txn.tx.activeDeployments();
+  const decision = decideLive(entry(deployment), others.map(entry));
+  if (decision.kind === 'superseded') {
+    return decide(
+      txn,
+      deployment,
+      'superseded',
+      'Superseded',
+      `Deployment ${decision.by} was rolled out later`,
+    );
+  }
+  for (const id of decision.supersede) {
+    await decide(
+      txn,
+      others.find(o => o.id === id)!,
+      'superseded',
+      'Superseded',
+      `Replaced by deployment ${deployment.id}`,
+    );
+  }
+  return deployment;
 }
