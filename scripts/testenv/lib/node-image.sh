@@ -10,8 +10,12 @@
 # sleep; containerd stops sandboxes with SIGKILL, so it need not handle
 # signals).
 
-BUSYBOX_VERSION=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null | sed 's/^[0-9]*://; s/-.*//')
-BUSYBOX_VERSION=${BUSYBOX_VERSION:-none}
+# The installed package's version, else (a new machine: this file is
+# sourced before `up` installs it) the version apt would install.
+BUSYBOX_VERSION=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || true)
+[[ -n $BUSYBOX_VERSION ]] || BUSYBOX_VERSION=$(apt-cache policy busybox-static 2>/dev/null |
+  awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }')
+BUSYBOX_VERSION=$(sed 's/^[0-9]*://; s/-.*//' <<<"${BUSYBOX_VERSION:-none}")
 # As pods name them: `busybox:<v>` goes through the docker.io mirror, the
 # others through the registry's own host:port (both end in the registry).
 BUSYBOX_IMAGE=127.0.0.1:$REGISTRY_PORT/library/busybox:$BUSYBOX_VERSION
