@@ -150,6 +150,7 @@ describeIntegration('build controller (testenv)', () => {
       publish: (name, message) =>
         amqp.publish(name === INFORM_QUEUE ? informQueue : name, message),
       consume: (name, handler, opts) => amqp.consume(name, handler, opts),
+      consumerCount: name => amqp.consumerCount(name),
       consumeDeadLetters: handler => amqp.consumeDeadLetters(handler),
       close: () => amqp.close(),
     };

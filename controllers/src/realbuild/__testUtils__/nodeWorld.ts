@@ -130,6 +130,7 @@ export async function startBuildController(
     publish: (name, message) =>
       amqp.publish(name === INFORM_QUEUE ? informQueue : name, message),
     consume: (name, handler, opts) => amqp.consume(name, handler, opts),
+    consumerCount: name => amqp.consumerCount(name),
     consumeDeadLetters: handler => amqp.consumeDeadLetters(handler),
     close: () => amqp.close(),
   };

@@ -44,6 +44,11 @@ export interface DeploymentCommandsOptions {
    * each new deployment says so instead of pretending to progress.
    */
   embeddedQueue?: boolean;
+  /**
+   * How many consumers a queue has on the broker (undefined when it did not
+   * answer in time), so a deployment nothing will build says so at once.
+   */
+  consumerCount?: (queue: string) => Promise<number | undefined>;
   now?: () => Date;
 }
 
@@ -59,9 +64,25 @@ export class DeploymentCommands {
     return this.options.now?.() ?? new Date();
   }
 
-  private queuedMessage(queue: string): string | undefined {
-    if (!this.options.embeddedQueue) return undefined;
-    return `Waiting in ${queue}: this backend runs with the in-memory work queue (no kli8nt.rabbitmq config), so no cluster consumes it`;
+  private async queuedMessage(
+    cluster: string,
+    role: 'build' | 'deploy',
+  ): Promise<string | undefined> {
+    const queue = (role === 'build' ? buildQueueName : deployQueueName)(
+      cluster,
+    );
+    if (this.options.embeddedQueue) {
+      return `Waiting in ${queue}: this backend runs with the in-memory work queue (no kli8nt.rabbitmq config), so no cluster consumes it`;
+    }
+    // A broker that does not answer is the outbox's to retry, not this check's.
+    const consumers = await this.options
+      .consumerCount?.(queue)
+      .catch(() => undefined);
+    if (consumers !== 0) return undefined;
+    this.options.logger.warn(
+      `No ${role} controller consumes ${queue}: new deployments of cluster ${cluster} wait until one connects`,
+    );
+    return `Waiting in ${queue}: no ${role} controller of cluster ${cluster} is connected to RabbitMQ. The build starts when one connects: start that cluster's controllers (the Helm chart, or scripts/platform up locally), or check that kli8nt.cluster names a cluster that runs them`;
   }
 
   /**
@@ -194,7 +215,7 @@ export class DeploymentCommands {
         requestedBy: options.requestedBy,
         triggerUrl: options.triggerUrl,
         status: 'queued',
-        message: this.queuedMessage(buildQueueName(app.cluster)),
+        message: await this.queuedMessage(app.cluster, 'build'),
         createdAt: now,
         updatedAt: now,
       },
@@ -254,7 +275,7 @@ export class DeploymentCommands {
         image,
         imageDigest,
         status: 'queued',
-        message: this.queuedMessage(deployQueueName(app.cluster)),
+        message: await this.queuedMessage(app.cluster, 'deploy'),
         createdAt: now,
         updatedAt: now,
       },

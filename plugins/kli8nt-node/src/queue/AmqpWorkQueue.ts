@@ -164,6 +164,21 @@ export class AmqpWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     });
   }
 
+  async consumerCount(queue: string): Promise<number> {
+    this.#assertOpen();
+    await this.#declarations.declareQueue(queue);
+    const connection = this.#connection;
+    if (!connection) throw new Error('RabbitMQ connection lost');
+    // A channel of its own: a failed check closes only it.
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(queue)).consumerCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async consumeDeadLetters(
     handler: (letter: DeadLetter) => Promise<void>,
   ): Promise<ConsumerHandle> {

@@ -107,6 +107,11 @@ export class InMemoryWorkQueue<T extends WorkMessage> implements WorkQueue<T> {
     return this.#register(this.#consumers, consumer);
   }
 
+  async consumerCount(queue: string): Promise<number> {
+    this.#assertOpen();
+    return [...this.#consumers].filter(c => c.queue === queue).length;
+  }
+
   async consumeDeadLetters(
     handler: (letter: DeadLetter) => Promise<void>,
   ): Promise<ConsumerHandle> {

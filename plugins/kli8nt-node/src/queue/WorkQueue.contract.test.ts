@@ -297,6 +297,18 @@ describe.each(implementations.filter(([, status]) => status === 'available'))(
       expect(later).toEqual([2]);
     });
 
+    it('counts the consumers of a queue, 0 before the first and after cancel', async () => {
+      const name = queueName('build');
+      expect(await queue.consumerCount(name)).toBe(0);
+      const first = await queue.consume(name, async () => undefined);
+      const second = await queue.consume(name, async () => undefined);
+      expect(await queue.consumerCount(name)).toBe(2);
+      expect(await queue.consumerCount(queueName('build'))).toBe(0);
+      await first.cancel();
+      await second.cancel();
+      expect(await queue.consumerCount(name)).toBe(0);
+    });
+
     it('rejects use after close', async () => {
       await queue.close();
       await expect(queue.publish(queueName('build'), msg(1))).rejects.toThrow(

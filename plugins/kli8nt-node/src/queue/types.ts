@@ -126,6 +126,11 @@ export interface WorkQueue<T extends WorkMessage> {
     handler: WorkHandler<T>,
     options?: ConsumeOptions,
   ): Promise<ConsumerHandle>;
+  /**
+   * How many consumers the queue has now (declaring it first): 0 means
+   * nothing will take its messages until a consumer connects.
+   */
+  consumerCount(queue: string): Promise<number>;
   /** Consumes the dead-letter queue (operations, tests). */
   consumeDeadLetters(
     handler: (letter: DeadLetter) => Promise<void>,
