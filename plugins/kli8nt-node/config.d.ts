@@ -71,6 +71,13 @@ export interface Config {
       source?: {
         /** Lines kept per app for fast replay. Default 10000. */
         ringBufferSize?: number;
+        /**
+         * Bytes those lines may take per app (UTF-8 key, value and headers
+         * of each record), enforced on every append: the oldest lines leave
+         * first, and a replay reads what the ring no longer holds from
+         * Kafka. Default 16777216 (16 MiB).
+         */
+        ringBufferBytes?: number;
         /** Live lines queued per subscriber (behind its replay, which it may pace) before it is cut off (it may resume from its cursor). Default 10000. */
         subscriberBufferSize?: number;
       };

@@ -40,7 +40,11 @@ describe('readKli8ntNodeConfig', () => {
         segmentMs: 86400000,
       },
       sink: { batchSize: 500, lingerMs: 50 },
-      source: { ringBufferSize: 10000, subscriberBufferSize: 10000 },
+      source: {
+        ringBufferSize: 10000,
+        ringBufferBytes: 16777216,
+        subscriberBufferSize: 10000,
+      },
     });
   });
 
@@ -69,7 +73,11 @@ describe('readKli8ntNodeConfig', () => {
               segmentMs: 3000,
             },
             sink: { batchSize: 7, lingerMs: 8 },
-            source: { ringBufferSize: 9, subscriberBufferSize: 11 },
+            source: {
+              ringBufferSize: 9,
+              ringBufferBytes: 10,
+              subscriberBufferSize: 11,
+            },
           },
         },
       }),
@@ -94,7 +102,11 @@ describe('readKli8ntNodeConfig', () => {
         segmentMs: 3000,
       },
       sink: { batchSize: 7, lingerMs: 8 },
-      source: { ringBufferSize: 9, subscriberBufferSize: 11 },
+      source: {
+        ringBufferSize: 9,
+        ringBufferBytes: 10,
+        subscriberBufferSize: 11,
+      },
     });
   });
 
@@ -112,5 +124,8 @@ describe('readKli8ntNodeConfig', () => {
     expect(
       read({ kafka: { brokers: ['a:1'], topic: { retentionMs: 1.5 } } }),
     ).toThrow(/retentionMs/);
+    expect(
+      read({ kafka: { brokers: ['a:1'], source: { ringBufferBytes: 0 } } }),
+    ).toThrow(/ringBufferBytes/);
   });
 });

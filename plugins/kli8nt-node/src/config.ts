@@ -49,7 +49,11 @@ export interface KafkaConfig {
   client: KafkaClientKind;
   topic: LogTopicSettings;
   sink: { batchSize: number; lingerMs: number };
-  source: { ringBufferSize: number; subscriberBufferSize: number };
+  source: {
+    ringBufferSize: number;
+    ringBufferBytes: number;
+    subscriberBufferSize: number;
+  };
 }
 
 /**
@@ -71,6 +75,9 @@ export interface Kli8ntNodeConfig {
 export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'platformatic';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `kli8nt.kafka.source.ringBufferBytes` by default: 16 MiB per app viewed. */
+export const DEFAULT_RING_BUFFER_BYTES = 16 * 1024 ** 2;
 
 function positiveInt(config: Config, key: string, fallback: number): number {
   const value = config.getOptionalNumber(key) ?? fallback;
@@ -135,6 +142,11 @@ function readKafka(config: Config): KafkaConfig {
     },
     source: {
       ringBufferSize: positiveInt(config, 'source.ringBufferSize', 10_000),
+      ringBufferBytes: positiveInt(
+        config,
+        'source.ringBufferBytes',
+        DEFAULT_RING_BUFFER_BYTES,
+      ),
       subscriberBufferSize: positiveInt(
         config,
         'source.subscriberBufferSize',

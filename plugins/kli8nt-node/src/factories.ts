@@ -2,7 +2,12 @@ import {
   Kli8ntMessage,
   parseMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { KafkaConfig, Kli8ntNodeConfig, LogTopicSettings } from './config';
+import {
+  DEFAULT_RING_BUFFER_BYTES,
+  KafkaConfig,
+  Kli8ntNodeConfig,
+  LogTopicSettings,
+} from './config';
 import { Kli8ntLogger } from './logger';
 import { LogBusClient } from './logs/client';
 import { InMemoryLogBusClient } from './logs/InMemoryLogBusClient';
@@ -84,6 +89,7 @@ function kafkaOrDefaults(kafka?: KafkaConfig) {
     sink: kafka?.sink ?? { batchSize: 500, lingerMs: 50 },
     source: kafka?.source ?? {
       ringBufferSize: 10_000,
+      ringBufferBytes: DEFAULT_RING_BUFFER_BYTES,
       subscriberBufferSize: 10_000,
     },
   };

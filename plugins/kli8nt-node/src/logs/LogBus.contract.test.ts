@@ -36,7 +36,9 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
     let client: LogBusClient;
     let sink: LogBusSink;
     let source: LogBusSource;
-    const setup = (options: { ring?: number; buffer?: number } = {}) => {
+    const setup = (
+      options: { ring?: number; ringBytes?: number; buffer?: number } = {},
+    ) => {
       sink = new LogBusSink({
         client,
         topic: topicSettings,
@@ -47,6 +49,7 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
         client,
         topic: topicSettings,
         ringBufferSize: options.ring ?? 1000,
+        ringBufferBytes: options.ringBytes,
         subscriberBufferSize: options.buffer ?? 10_000,
       });
     };
@@ -170,6 +173,28 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
       expect(lines(c.records)).toEqual(
         makeLines(60, { from: 10 }).map(l => l.line),
       );
+    });
+
+    it('keeps the ring within its byte budget: a replay past it is read from the bus', async () => {
+      await source.close();
+      // Room for fewer than ten of these 1 KiB lines, far fewer than 1000.
+      setup({ ring: 1000, ringBytes: 10 * 1024 });
+      const reads = jest.spyOn(client, 'read');
+      const app = newApp();
+      const big = (n: number, from: number) =>
+        makeLines(n, { from }).map(l => ({ ...l, line: l.line.padEnd(1024) }));
+      const warm = collect();
+      await source.subscribe(app, { tail: 0 }, warm.subscriber);
+      await sink.append(app, big(60, 0));
+      await waitFor(() => warm.records.length >= 60, 20_000, 'warm tail');
+      expect(reads).toHaveBeenCalledTimes(1);
+      const c = collect();
+      await source.subscribe(app, { tail: 50 }, c.subscriber);
+      await waitFor(() => c.records.length >= 50, 20_000, '50 records');
+      await new Promise(r => setTimeout(r, 200));
+      expect(lines(c.records)).toEqual(big(50, 10).map(l => l.line));
+      // The live reader, then one range read for what the ring let go.
+      expect(reads).toHaveBeenCalledTimes(2);
     });
 
     it('lets a subscriber pace a replay longer than its buffer, then follow', async () => {

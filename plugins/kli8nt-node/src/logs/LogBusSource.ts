@@ -1,6 +1,7 @@
 import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
-import { LogTopicSettings } from '../config';
+import { DEFAULT_RING_BUFFER_BYTES, LogTopicSettings } from '../config';
 import { ConsumedLogBusRecord, LogBusClient, LogBusReader } from './client';
+import { LogRing } from './LogRing';
 import {
   decodeCursor,
   encodeCursor,
@@ -107,12 +108,14 @@ class SubscriberState {
 class Tail {
   refs = 0;
   closed = false;
-  readonly ring: ConsumedLogBusRecord[] = [];
+  readonly ring: LogRing;
   readonly next = new Map<number, string>();
   readonly subscribers = new Set<SubscriberState>();
   reader?: LogBusReader;
 
-  constructor(readonly ringSize: number) {}
+  constructor(ringSize: number, ringBytes: number) {
+    this.ring = new LogRing(ringSize, ringBytes);
+  }
 
   onRecords = (records: ConsumedLogBusRecord[]) => {
     for (const record of records) {
@@ -120,24 +123,15 @@ class Tail {
       this.ring.push(record);
       for (const subscriber of this.subscribers) subscriber.live(record);
     }
-    // Trimmed once it holds twice its size: a splice per record (records
-    // often come one by one) shifted the whole ring each time.
-    if (this.ring.length >= 2 * this.ringSize) {
-      this.ring.splice(0, this.ring.length - this.ringSize);
-    }
   };
-
-  /** The newest `ringSize` records. */
-  recent(): ConsumedLogBusRecord[] {
-    return this.ring.slice(-this.ringSize);
-  }
 }
 
 /**
  * A {@link LogSource} over any {@link LogBusClient}. One live reader per app
  * per process, shared by reference-counted subscribers and feeding a ring
- * buffer (filled with the newest lines when the reader starts); replays
- * older than the ring use a short-lived group-less reader.
+ * buffer bounded in records and bytes (filled with the newest lines when the
+ * reader starts); replays older than the ring use a short-lived group-less
+ * reader.
  * Each subscriber has its own queue, so a slow one never stalls the others.
  *
  * @public
@@ -146,6 +140,7 @@ export class LogBusSource implements LogSource {
   readonly #client: LogBusClient;
   readonly #topic: LogTopicSettings;
   readonly #ringBufferSize: number;
+  readonly #ringBufferBytes: number;
   readonly #subscriberBufferSize: number;
   readonly #tails = new Map<string, Promise<Tail>>();
   readonly #states = new Set<SubscriberState>();
@@ -156,11 +151,15 @@ export class LogBusSource implements LogSource {
     client: LogBusClient;
     topic: LogTopicSettings;
     ringBufferSize: number;
+    /** Bytes of records the ring of one app holds at most. Default 16 MiB. */
+    ringBufferBytes?: number;
     subscriberBufferSize: number;
   }) {
     this.#client = options.client;
     this.#topic = options.topic;
     this.#ringBufferSize = options.ringBufferSize;
+    this.#ringBufferBytes =
+      options.ringBufferBytes ?? DEFAULT_RING_BUFFER_BYTES;
     this.#subscriberBufferSize = options.subscriberBufferSize;
   }
 
@@ -184,7 +183,7 @@ export class LogBusSource implements LogSource {
       );
       this.#states.add(state);
       tail.subscribers.add(state);
-      const ring = tail.recent();
+      const ring = tail.ring.records();
       const tailNext = new Map(tail.next);
       this.#catchUp(topic, state, ring, tailNext).catch(error =>
         state!.fail(error),
@@ -332,7 +331,7 @@ export class LogBusSource implements LogSource {
 
   async #startTail(app: string, topic: string): Promise<Tail> {
     await this.#client.ensureTopic(topic, this.#topic);
-    const tail = new Tail(this.#ringBufferSize);
+    const tail = new Tail(this.#ringBufferSize, this.#ringBufferBytes);
     // Start a ring's worth back, so that the usual replays (the newest lines)
     // of every viewer come from memory instead of a Kafka read each.
     const back = BigInt(this.#ringBufferSize);
