@@ -162,6 +162,15 @@ describe('kli8nt chart', () => {
     );
     expect(canI('deploy', 'get', 'secrets', builds)).toBe('no');
 
+    // Events on the Builds and Apps each role reconciles, nowhere else.
+    for (const verb of ['create', 'patch', 'get']) {
+      expect(canI('build', verb, 'events', builds)).toBe('yes');
+      expect(canI('deploy', verb, 'events', apps)).toBe('yes');
+    }
+    expect(canI('build', 'create', 'events', apps)).toBe('no');
+    expect(canI('deploy', 'create', 'events', builds)).toBe('no');
+    expect(canI('deploy', 'delete', 'events', apps)).toBe('no');
+
     expect(canI('logs', 'get', 'pods/log', apps)).toBe('yes');
     expect(canI('logs', 'get', 'pods/log', builds)).toBe('yes');
     expect(canI('logs', 'get', 'secrets', apps)).toBe('no');

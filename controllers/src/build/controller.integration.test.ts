@@ -478,23 +478,23 @@ describeIntegration('build controller (testenv)', () => {
       jobName: buildObjectName(deploymentId),
     });
     // Each transition is an Event on the Build (what kubectl describe shows).
-    const events = await eventually('the Built event', async () => {
+    const events = await eventually('the Succeeded event', async () => {
       const list = await core.listNamespacedEvent({
         namespace,
         fieldSelector: `involvedObject.name=${done.metadata.name},involvedObject.kind=Build`,
       });
-      return list.items.some(e => e.reason === 'Built')
+      return list.items.some(e => e.reason === 'Succeeded')
         ? list.items
         : undefined;
     });
     expect(events.map(e => [e.type, e.reason, e.count])).toEqual(
       expect.arrayContaining([
         // The kwok pod goes from pending straight to succeeded.
-        ['Normal', 'Pending', 1],
-        ['Normal', 'Built', 1],
+        ['Normal', 'Started', 1],
+        ['Normal', 'Succeeded', 1],
       ]),
     );
-    expect(events.find(e => e.reason === 'Built')).toMatchObject({
+    expect(events.find(e => e.reason === 'Succeeded')).toMatchObject({
       message: `Pushed ${digest}`,
       involvedObject: {
         uid: done.metadata.uid,

@@ -1,6 +1,12 @@
 import type { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
 import type { V1Job } from '@kubernetes/client-node';
-import { Clock, Logger, parseObjectKey, ReconcileResult } from '../runtime';
+import {
+  Clock,
+  Logger,
+  parseObjectKey,
+  ReconcileResult,
+  retryOnConflict,
+} from '../runtime';
 import type { EventRecorder } from '../runtime';
 import type { BuildConfig } from '../config';
 import { BuildClients, BuildJobs } from './buildJobs';
@@ -54,8 +60,16 @@ export class BuildReconciler {
   /** The Kubernetes reads and writes (`buildJobs.ts`). */
   private readonly jobs: BuildJobs;
 
+  /**
+   * Reconciles the Build named by `key`; a pass that lost a status write to
+   * another writer (409) runs again on the Build as it is now.
+   */
+  reconcile(key: string): Promise<ReconcileResult> {
+    return retryOnConflict(() => this.pass(key));
+  }
+
   /** One level-triggered pass over the Build named by `key`. */
-  async reconcile(key: string): Promise<ReconcileResult> {
+  private async pass(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseObjectKey(key);
     const build = await this.jobs.getBuild(namespace, name);
     if (!build || build.metadata.deletionTimestamp) return undefined;

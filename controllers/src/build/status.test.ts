@@ -6,9 +6,11 @@ import {
   sameStatus,
   statusFromObservation,
   terminalStatus,
+  transitionEvent,
   withCondition,
 } from './status';
 import { buildRequested, DEPLOYMENT_ID } from './testFixtures';
+import type { JobObservation } from './observe';
 import { BuildResource } from './types';
 import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
 
@@ -122,6 +124,77 @@ describe('build status', () => {
     expect(
       terminalStatus(b, 'Cancelled', 'Cancelled', 'again', T1).finishedAt,
     ).toBe(T0.toISOString());
+  });
+});
+
+describe('transitionEvent', () => {
+  const observe = (b: BuildResource, observation: JobObservation, at = T0) =>
+    statusFromObservation(b, b.metadata.name, observation, REPO, at);
+
+  it('records each phase a build enters once, and nothing while it holds', () => {
+    const b = build();
+    const events = [];
+    for (const observation of [
+      { state: 'pending' },
+      { state: 'pending' },
+      { state: 'running', startedAt: T0.toISOString() },
+      { state: 'running', startedAt: T0.toISOString() },
+      {
+        state: 'succeeded',
+        finishedAt: T1.toISOString(),
+        imageDigest: DIGEST,
+      },
+    ] as JobObservation[]) {
+      const next = observe(b, observation);
+      events.push(transitionEvent(b.status, next));
+      b.status = next;
+    }
+    // A reported mark changes the status but not the phase.
+    events.push(transitionEvent(b.status, markReported(b, b.status!, T1)));
+    expect(events).toEqual([
+      {
+        type: 'Normal',
+        reason: 'Started',
+        message: `Created Job ${b.metadata.name}; waiting for the build pod`,
+      },
+      undefined,
+      { type: 'Normal', reason: 'Building', message: 'The build is running' },
+      undefined,
+      { type: 'Normal', reason: 'Succeeded', message: `Pushed ${DIGEST}` },
+      undefined,
+    ]);
+  });
+
+  it('makes a failure a Warning that leads with its reason', () => {
+    const b = build();
+    b.status = observe(b, { state: 'pending' });
+    const failed = observe(b, {
+      state: 'failed',
+      finishedAt: T1.toISOString(),
+      reason: 'CloneFailed',
+      message: 'fatal: repository not found',
+    });
+    expect(transitionEvent(b.status, failed)).toEqual({
+      type: 'Warning',
+      reason: 'Failed',
+      message: 'CloneFailed: fatal: repository not found',
+    });
+  });
+
+  it('records a cancel, also of a build that never started', () => {
+    const b = build();
+    const cancelled = terminalStatus(
+      b,
+      'Cancelled',
+      'Cancelled',
+      'Cancelled on request',
+      T0,
+    );
+    expect(transitionEvent(undefined, cancelled)).toEqual({
+      type: 'Normal',
+      reason: 'Cancelled',
+      message: 'Cancelled on request',
+    });
   });
 });
 

@@ -212,9 +212,19 @@ export function statusFromObservation(
   }
 }
 
+/** The Event reason of each phase a Build enters. */
+const PHASE_REASON: Record<BuildPhase, string> = {
+  Pending: 'Started',
+  Building: 'Building',
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+  Cancelled: 'Cancelled',
+};
+
 /**
- * The Event for a change of phase, from the Succeeded condition's reason
- * and message (a failure is a Warning); none while the phase holds.
+ * The Event for a change of phase (a failure is a Warning whose message
+ * starts with the failure's reason, e.g. `CloneFailed: …`); none while the
+ * phase holds, so passes that change nothing else record nothing.
  */
 export function transitionEvent(
   previous: BuildStatus | undefined,
@@ -222,10 +232,18 @@ export function transitionEvent(
 ): RecordedEvent | undefined {
   if (!next.phase || previous?.phase === next.phase) return undefined;
   const succeeded = conditionOf(next, CONDITIONS.succeeded);
+  const message = succeeded?.message ?? next.message ?? next.phase;
+  const detail =
+    next.phase === 'Failed' && succeeded?.reason
+      ? `${succeeded.reason}: ${message}`
+      : message;
   return {
     type: next.phase === 'Failed' ? 'Warning' : 'Normal',
-    reason: succeeded?.reason ?? next.phase,
-    message: succeeded?.message ?? next.message ?? next.phase,
+    reason: PHASE_REASON[next.phase],
+    message:
+      next.phase === 'Pending' && next.jobName
+        ? `Created Job ${next.jobName}; waiting for the build pod`
+        : detail,
   };
 }
 

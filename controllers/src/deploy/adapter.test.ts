@@ -4,7 +4,7 @@ import {
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
-import { ManualClock, createLogger } from '../runtime';
+import { CONFLICT_ATTEMPTS, ManualClock, createLogger } from '../runtime';
 import { DeployAdapter, deployMessageParser } from './adapter';
 import { desiredApp } from './builders';
 import { App } from './types';
@@ -170,7 +170,11 @@ describe('DeployAdapter', () => {
     const world = fakeCluster(stored(), 10);
     await expect(
       world.adapter.handle(buildRollout({ sequence: 5 })),
-    ).rejects.toThrow(/kept changing/);
+    ).rejects.toMatchObject({ code: 409 });
+    expect(world.clients.objects.patch).toHaveBeenCalledTimes(
+      CONFLICT_ATTEMPTS,
+    );
+    expect(world.applied).toEqual([]);
   });
 
   it('applies a higher sequence over the stored one, on its version', async () => {

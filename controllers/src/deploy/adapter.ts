@@ -19,8 +19,8 @@ import {
   Clock,
   Logger,
   applyObject,
-  isConflict,
   isNotFound,
+  retryOnConflict,
   systemClock,
 } from '../runtime';
 import { desiredApp, desiredSecret } from './builders';
@@ -92,8 +92,6 @@ export interface DeployAdapterOptions {
   logger: Logger;
   clock?: Clock;
 }
-
-const MAX_APPLY_ATTEMPTS = 5;
 
 class SecretEnvError extends Error {
   constructor(readonly variable: string, cause: unknown) {
@@ -210,18 +208,10 @@ export class DeployAdapter {
 
     // The read version is a precondition of the apply, so a status write in
     // between fails it with a conflict; then the App is read again.
-    let applied: App | undefined;
-    for (let attempt = 1; !applied; attempt++) {
-      const outcome = await this.applyInOrder(desired, logger);
-      if (outcome === 'stale') return;
-      if (outcome !== 'conflict') {
-        applied = outcome;
-      } else if (attempt >= MAX_APPLY_ATTEMPTS) {
-        throw new Error(
-          `App ${desired.metadata.name} kept changing while being applied`,
-        );
-      }
-    }
+    const applied = await retryOnConflict(() =>
+      this.applyInOrder(desired, logger),
+    );
+    if (applied === 'stale') return;
     const secretName = appEnvSecretName(desired.metadata.name);
     if (Object.keys(secretValues).length > 0) {
       await applyObject(clients.objects, desiredSecret(applied, secretValues));
@@ -245,7 +235,7 @@ export class DeployAdapter {
   private async applyInOrder(
     template: App,
     logger: Logger,
-  ): Promise<App | 'stale' | 'conflict'> {
+  ): Promise<App | 'stale'> {
     const { config, clients } = this.options;
     const desired: App = { ...template, metadata: { ...template.metadata } };
     const existing = await readApp(
@@ -265,12 +255,7 @@ export class DeployAdapter {
     if (existing?.metadata.resourceVersion) {
       desired.metadata.resourceVersion = existing.metadata.resourceVersion;
     }
-    try {
-      return await applyObject(clients.objects, desired);
-    } catch (error) {
-      if (isConflict(error)) return 'conflict';
-      throw error;
-    }
+    return applyObject(clients.objects, desired);
   }
 
   private openSecretEnv(
@@ -298,7 +283,7 @@ export class DeployAdapter {
     const { config, clients, logger } = this.options;
     const name = message.payload.app;
     const { sequence } = message.payload;
-    for (let attempt = 1; ; attempt++) {
+    await retryOnConflict(async () => {
       const existing = await readApp(clients.custom, config.namespace, name);
       if (existing && sequenceOf(existing) > sequence) {
         logger.info('delete older than the applied sequence; dropped', {
@@ -326,14 +311,9 @@ export class DeployAdapter {
           deleted: true,
         },
       };
-      try {
-        await applyObject(clients.objects, tombstone);
-        logger.info('app deleted; tombstone stored', { app: name, sequence });
-        return;
-      } catch (error) {
-        if (!isConflict(error) || attempt >= MAX_APPLY_ATTEMPTS) throw error;
-      }
-    }
+      await applyObject(clients.objects, tombstone);
+      logger.info('app deleted; tombstone stored', { app: name, sequence });
+    });
   }
 }
 

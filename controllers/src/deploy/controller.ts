@@ -16,6 +16,7 @@ import {
 import { WorkQueue as MessageQueue } from '@internal/backstage-plugin-kli8nt-node';
 import {
   Clock,
+  EventRecorder,
   Logger,
   ResilientInformer,
   WorkQueue,
@@ -137,6 +138,12 @@ export async function startDeployController(options: {
     pollMs: config.pollMs,
     logger,
     clock,
+    events: new EventRecorder({
+      core: clients.core,
+      component: 'kli8nt-deploy',
+      logger,
+      clock,
+    }),
   });
   const adapter = new DeployAdapter({
     clients,

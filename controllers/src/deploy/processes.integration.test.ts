@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Process,
-  createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+import { Process } from '@internal/backstage-plugin-kli8nt-common';
 import { describeWithCluster, waitFor } from './__testUtils__/cluster';
-import { buildRollout } from './__testUtils__/fixtures';
+import { buildRollout, deleteRequested } from './__testUtils__/fixtures';
 import { useKwokDeploySuite, exists, portalClock } from './__testUtils__/suite';
 
 jest.setTimeout(180_000);
@@ -194,14 +191,10 @@ describeWithCluster('deploy controller: process types (kwok)', () => {
     ).toBe(false);
 
     await world.bus.send(
-      createMessage('DeleteRequested', {
-        deploymentId: randomUUID(),
+      deleteRequested({
+        cluster: names.cluster,
         occurredAt: nextTime(),
-        payload: {
-          app: 'shop',
-          cluster: names.cluster,
-          sequence: nextSequence(),
-        },
+        sequence: nextSequence(),
       }),
     );
     await waitFor(

@@ -28,6 +28,7 @@ import {
   useDeployWorld,
   waitFor,
 } from './__testUtils__/cluster';
+import { deleteRequested } from './__testUtils__/fixtures';
 import {
   HTTPD,
   pushTestApp,
@@ -286,14 +287,11 @@ describeWithTestenv('deploy controller on the real node', () => {
   it('removes everything on delete and the URL stops answering', async () => {
     const started = Date.now();
     await world.bus.send(
-      createMessage('DeleteRequested', {
-        deploymentId: randomUUID(),
+      deleteRequested({
+        app: 'hello',
+        cluster: names.cluster,
         occurredAt: nextTime(),
-        payload: {
-          app: 'hello',
-          cluster: names.cluster,
-          sequence: ++lastSequence,
-        },
+        sequence: ++lastSequence,
       }),
     );
     const read = { namespace: ns, name: 'hello' };

@@ -12,14 +12,17 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   Clock,
+  EventRecorder,
   FIELD_MANAGER,
   Logger,
+  RecordedEvent,
   ReconcileResult,
   applyObject,
-  applyStatus,
   isNotFound,
   parseObjectKey,
+  retryOnConflict,
   systemClock,
+  writeStatusAt,
 } from '../runtime';
 import { PodPlacement, desiredService } from './builders';
 import {
@@ -36,6 +39,7 @@ import {
   reportMessage,
   sameStatus,
 } from './status';
+import { deletedEvents, rolloutEvents } from './transitions';
 import {
   applyProcesses,
   deleteWorkload,
@@ -44,7 +48,6 @@ import {
 } from './workload';
 import {
   APP_GROUP,
-  APP_KIND,
   APP_PLURAL,
   APP_VERSION,
   App,
@@ -73,6 +76,8 @@ export interface AppReconcilerOptions {
   pollMs: number;
   logger: Logger;
   clock?: Clock;
+  /** Records each transition as an Event on the App. */
+  events?: EventRecorder;
 }
 
 /** Reads an App fresh from the API server; undefined when it is gone. */
@@ -126,7 +131,15 @@ export class AppReconciler {
     this.clock = options.clock ?? systemClock;
   }
 
-  reconcile = async (key: string): Promise<ReconcileResult> => {
+  /**
+   * A pass whose status write lost to another writer (409: the adapter
+   * applied a newer spec, or another replica got there first) runs again on
+   * the App as it is now, never over it.
+   */
+  reconcile = (key: string): Promise<ReconcileResult> =>
+    retryOnConflict(() => this.pass(key));
+
+  private async pass(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseObjectKey(key);
     const { clients } = this.options;
     const app = await readApp(clients.custom, namespace, name);
@@ -160,31 +173,45 @@ export class AppReconciler {
         reason: report.reason,
       });
     }
-    if (!sameStatus(app.status, plan.status)) {
-      await applyStatus(
-        clients.custom,
-        {
-          group: APP_GROUP,
-          version: APP_VERSION,
-          plural: APP_PLURAL,
-          namespace,
-          name,
-        },
-        APP_KIND,
-        plan.status,
-      );
-    }
+    await this.writeStatus(app, plan.status, rolloutEvents(app, plan.reports));
     return outcome.kind === 'progressing'
       ? { requeueAfterMs: this.options.pollMs }
       : undefined;
-  };
+  }
+
+  /**
+   * Writes the status at the version this pass read (a 409 if the App moved
+   * since), then records the transitions it stores: once, by whichever
+   * writer won.
+   */
+  private async writeStatus(
+    app: App,
+    status: AppStatus,
+    events: RecordedEvent[],
+  ) {
+    if (sameStatus(app.status, status)) return;
+    const { namespace, name } = app.metadata;
+    await writeStatusAt(
+      this.options.clients.custom,
+      {
+        group: APP_GROUP,
+        version: APP_VERSION,
+        plural: APP_PLURAL,
+        namespace,
+        name,
+      },
+      app,
+      status,
+    );
+    for (const event of events) await this.options.events?.record(app, event);
+  }
 
   /**
    * A tombstone keeps its name and sequence only: everything the app ran
    * goes (level-triggered, so a crash half-way is finished on the next pass).
    */
   private async tearDown(app: App) {
-    const { name, namespace } = app.metadata;
+    const { name } = app.metadata;
     await deleteWorkload(this.options.clients.objects, app);
     await this.deleteOwned(app, 'v1', 'Service');
     await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
@@ -206,20 +233,7 @@ export class AppReconciler {
         ),
       ],
     };
-    if (!sameStatus(app.status, status)) {
-      await applyStatus(
-        this.options.clients.custom,
-        {
-          group: APP_GROUP,
-          version: APP_VERSION,
-          plural: APP_PLURAL,
-          namespace,
-          name,
-        },
-        APP_KIND,
-        status,
-      );
-    }
+    await this.writeStatus(app, status, deletedEvents(app));
   }
 
   private async observe(app: App): Promise<Outcome> {

@@ -53,32 +53,6 @@ export interface CustomResourceRef {
 }
 
 /**
- * Server-side applies `status` through the /status subresource, so status
- * writes never touch spec and the API server bumps no generation.
- */
-export async function applyStatus(
-  api: CustomObjectsApi,
-  ref: CustomResourceRef,
-  kind: string,
-  status: object,
-): Promise<void> {
-  await api.patchNamespacedCustomObjectStatus(
-    {
-      ...ref,
-      body: {
-        apiVersion: `${ref.group}/${ref.version}`,
-        kind,
-        metadata: { name: ref.name, namespace: ref.namespace },
-        status,
-      },
-      fieldManager: FIELD_MANAGER,
-      force: true,
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-  );
-}
-
-/**
  * Replaces the whole status through the /status subresource only if the
  * object is still at `resourceVersion`, the one the reconciler read: a
  * second writer (an old replica, a stale cache) gets a 409 (`isConflict`)
@@ -121,12 +95,37 @@ export async function writeStatusAt<S extends object>(
   object: { metadata: { resourceVersion?: string }; status?: S },
   status: S,
 ): Promise<void> {
-  const written = await replaceStatusAt(
-    api,
-    ref,
-    object.metadata.resourceVersion ?? '',
-    status,
-  );
+  const version = object.metadata.resourceVersion;
+  // An empty version would make the write unconditional.
+  if (!version) {
+    throw new Error(
+      `${ref.plural}/${ref.namespace}/${ref.name} has no resourceVersion; read it from the API server before writing its status`,
+    );
+  }
+  const written = await replaceStatusAt(api, ref, version, status);
   object.metadata.resourceVersion = written.metadata?.resourceVersion;
   object.status = status;
+}
+
+/** How often `retryOnConflict` runs a pass before leaving it to the work queue. */
+export const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Runs `pass` (which must read what it writes fresh) again while it fails
+ * with a 409, up to `attempts` times in all, like client-go's
+ * RetryOnConflict: another writer moved the object, so the pass reads it
+ * again and rebuilds its write on the newer state instead of forcing over
+ * it. The last conflict is thrown, for the work queue to retry with backoff.
+ */
+export async function retryOnConflict<T>(
+  pass: (attempt: number) => Promise<T>,
+  attempts: number = CONFLICT_ATTEMPTS,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pass(attempt);
+    } catch (error) {
+      if (!isConflict(error) || attempt >= attempts) throw error;
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   CoreV1Api,
   CoreV1Event,
@@ -40,8 +41,10 @@ export class EventRecorder {
   constructor(
     private readonly options: {
       core: CoreV1Api;
-      /** `source.component`, e.g. `kli8nt-build`. */
+      /** `source.component` and `reportingComponent`, e.g. `kli8nt-build`. */
       component: string;
+      /** `reportingInstance`: the replica; the pod's name by default. */
+      instance?: string;
       logger: Logger;
       clock?: Clock;
     },
@@ -78,6 +81,7 @@ export class EventRecorder {
             lastTimestamp: now,
             source: { component: this.options.component },
             reportingComponent: this.options.component,
+            reportingInstance: this.options.instance ?? hostname(),
           } as CoreV1Event,
         });
       } catch (error) {

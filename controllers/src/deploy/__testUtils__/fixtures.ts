@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import {
   AppConfig,
+  DeleteRequestedMessage,
   DeployRequestedMessage,
   Process,
   createMessage,
@@ -87,6 +89,24 @@ export function deployRequested(options: {
       reason: options.reason ?? 'rollback',
       config: { port: 3000, ...options.config },
       sequence: options.sequence ?? 2,
+    },
+  });
+}
+
+/** The portal's delete of an app at `sequence` (a random deployment id). */
+export function deleteRequested(options: {
+  app?: string;
+  cluster: string;
+  sequence: number;
+  occurredAt?: string;
+}): DeleteRequestedMessage {
+  return createMessage('DeleteRequested', {
+    deploymentId: randomUUID(),
+    occurredAt: options.occurredAt ?? '2026-11-30T11:00:00.000Z',
+    payload: {
+      app: options.app ?? 'shop',
+      cluster: options.cluster,
+      sequence: options.sequence,
     },
   });
 }
