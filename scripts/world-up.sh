@@ -2,7 +2,7 @@
 # Starts the test world (scripts/testenv) and prepares the images for real
 # builds (scripts/images/prepare) side by side, for scripts/test.sh and
 # scripts/platform. The images need only the registry, so on a new machine
-# their downloads and debootstrap run while testenv compiles Kubernetes,
+# their downloads and mmdebstrap run while testenv compiles Kubernetes,
 # instead of after it. Warm, both take seconds. Exits non-zero if either fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -15,7 +15,7 @@ function missingPrerequisites(): string[] {
     spawnSync(IMAGES_BOOTSTRAP, [], { stdio: 'inherit', timeout: 10 * MINUTE });
   }
   const missing: string[] = [];
-  for (const cmd of ['buildah', 'debootstrap', 'curl', 'jq', 'npm']) {
+  for (const cmd of ['buildah', 'mmdebstrap', 'curl', 'jq', 'npm']) {
     if (!commandExists(cmd)) missing.push(cmd);
   }
   if (!process.env.KLI8NT_TEST_REGISTRY) missing.push('KLI8NT_TEST_REGISTRY');
