@@ -42,7 +42,7 @@ import { BuildController } from './controller';
 import { desiredBuild, desiredJob } from './desired';
 import { parseBuildQueueMessage } from './queueAdapter';
 import { FaultPoint } from './reconciler';
-import { reportMessageId } from './reports';
+import { reportMessageId } from '../runtime/reportIds';
 import { buildRequested, jobConfig, TEST_SEALING_KEY } from './testFixtures';
 import { BuildResource } from './types';
 
@@ -447,8 +447,11 @@ describeIntegration('build controller (testenv)', () => {
       ),
     );
     expect(built.queue).toBe(informQueue);
+    // Keyed by the Build's own random key, stored before its first report.
+    const { reportKey } = (await getBuild(deploymentId)).status!;
+    expect(reportKey).toMatch(/^[\w-]{43}$/);
     expect(built.message).toMatchObject({
-      messageId: reportMessageId(deploymentId, 'built'),
+      messageId: reportMessageId(reportKey!, 'build', deploymentId, 'built'),
       payload: {
         app: 'shop',
         cluster,
@@ -725,7 +728,7 @@ describeIntegration('build controller (testenv)', () => {
       expect(jobs.uids.size).toBe(1);
       // Killed after publishing, the successor publishes the same message
       // again (it cannot know the first got out); consumers de-duplicate it
-      // by its deterministic id.
+      // by its id, keyed with the report key the first one stored.
       const builtReports = () =>
         messagesFor(deploymentId).filter(
           r =>
@@ -739,8 +742,9 @@ describeIntegration('build controller (testenv)', () => {
       );
       const built = builtReports();
       expect(built.length).toBe(point === 'afterPublish' ? 2 : 1);
+      const { reportKey } = (await getBuild(deploymentId)).status!;
       expect(new Set(built.map(r => r.message.messageId))).toEqual(
-        new Set([reportMessageId(deploymentId, 'built')]),
+        new Set([reportMessageId(reportKey!, 'build', deploymentId, 'built')]),
       );
       expect(new Set(statusesFor(deploymentId))).toEqual(
         new Set(['building', 'built']),

@@ -13,6 +13,7 @@ import { BuildClients, BuildJobs } from './buildJobs';
 import { desiredJob, remainingBuildSeconds } from './desired';
 import { imageRepository } from './jobParts';
 import { cleanLogText, formatFailure, observeJob } from './observe';
+import { newReportKey } from '../runtime/reportIds';
 import { reportsFor } from './reports';
 import {
   isReported,
@@ -228,6 +229,14 @@ export class BuildReconciler {
 
   /** Publishes the reports of the build's phase (confirmed), then marks it reported. */
   private async report(build: BuildResource, now: Date, logger: Logger) {
+    if (!build.status?.reportKey) {
+      // Stored before anything is published, so a copy sent again after a
+      // crash carries the same ids; a second writer gets a 409 and reads it.
+      await this.jobs.writeStatus(build, {
+        ...build.status,
+        reportKey: newReportKey(),
+      });
+    }
     for (const { queue, message } of reportsFor(build)) {
       await this.deps.publisher.publish(queue, message);
       logger.info('published', {

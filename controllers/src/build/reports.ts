@@ -3,41 +3,16 @@ import {
   INFORM_QUEUE,
   StatusReportMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
-import { createHash } from 'node:crypto';
+import { reportMessageId } from '../runtime/reportIds';
 import { wasReported } from './status';
 import { BuildPhase, BuildResource, REPORTED_STATUS } from './types';
 
 /*
- * The messages a build publishes. Their ids are derived from the deployment
- * and what is reported, never random: a controller that crashed after
- * publishing and before recording it publishes the very same messages again,
- * and consumers drop the duplicates by messageId.
+ * The messages a build publishes. Their ids are keyed by the Build's report
+ * key, never random per copy: a controller that crashed after publishing
+ * and before recording it publishes the very same messages again, and
+ * consumers drop the duplicates by messageId (see `runtime/reportIds.ts`).
  */
-
-// Namespace of the name-based (v5) UUIDs below; fixed forever.
-const NAMESPACE = Buffer.from('5b0c6f8e2a7d4c1e9f3b8a6d4e2c0b1a', 'hex');
-
-/** A name-based UUID (RFC 9562 version 5) for `name`. */
-export function deterministicUuid(name: string): string {
-  const hash = createHash('sha1')
-    .update(NAMESPACE)
-    .update(name, 'utf8')
-    .digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(
-    12,
-    16,
-  )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** The messageId of a build's report of `status`. */
-export function reportMessageId(deploymentId: string, status: string): string {
-  return deterministicUuid(
-    `kli8nt/build/${deploymentId.toLowerCase()}/StatusReport/${status}`,
-  );
-}
 
 /** A message and the queue it goes to. */
 export type Outgoing = { queue: string; message: StatusReportMessage };
@@ -53,7 +28,12 @@ function statusReport(
     queue: INFORM_QUEUE,
     message: createMessage('StatusReport', {
       deploymentId: build.spec.deploymentId,
-      messageId: reportMessageId(build.spec.deploymentId, status),
+      messageId: reportMessageId(
+        build.status?.reportKey ?? '',
+        'build',
+        build.spec.deploymentId,
+        status,
+      ),
       occurredAt,
       payload: {
         app: build.spec.app,

@@ -1,5 +1,4 @@
 import { desiredBuild } from './desired';
-import { reportMessageId, reportsFor, deterministicUuid } from './reports';
 import {
   isReported,
   markReported,
@@ -9,10 +8,9 @@ import {
   transitionEvent,
   withCondition,
 } from './status';
-import { buildRequested, DEPLOYMENT_ID } from './testFixtures';
+import { buildRequested } from './testFixtures';
 import type { JobObservation } from './observe';
 import { BuildResource } from './types';
-import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
 
 const T0 = new Date('2025-01-02T03:04:05.000Z');
 const T1 = new Date('2025-01-02T03:09:05.000Z');
@@ -194,92 +192,6 @@ describe('transitionEvent', () => {
       type: 'Normal',
       reason: 'Cancelled',
       message: 'Cancelled on request',
-    });
-  });
-});
-
-describe('reports', () => {
-  it('derives message ids from the deployment and what is reported', () => {
-    const id = reportMessageId(DEPLOYMENT_ID, 'built');
-    expect(id).toBe(reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'built'));
-    expect(id).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    );
-    expect(
-      new Set([
-        id,
-        reportMessageId(DEPLOYMENT_ID, 'building'),
-        reportMessageId('00000000-0000-4000-8000-000000000001', 'built'),
-      ]).size,
-    ).toBe(3);
-    expect(deterministicUuid('x')).toBe(deterministicUuid('x'));
-  });
-
-  it('publishes nothing while pending', () => {
-    expect(reportsFor(build())).toEqual([]);
-  });
-
-  it('reports built with image, digest and plan to INFORM only (with building first if never reported)', () => {
-    const b = build();
-    b.status = {
-      phase: 'Succeeded',
-      startedAt: T0.toISOString(),
-      finishedAt: T1.toISOString(),
-      image: `${REPO}@${DIGEST}`,
-      imageDigest: DIGEST,
-      plan: { stack: 'node', port: 3000 },
-    };
-    const out = reportsFor(b);
-    expect(out.map(o => [o.queue, o.message.payload.status])).toEqual([
-      ['inform', 'building'],
-      ['inform', 'built'],
-    ]);
-    expect(out[1].message).toEqual({
-      type: 'StatusReport',
-      version: 2,
-      messageId: reportMessageId(DEPLOYMENT_ID, 'built'),
-      deploymentId: DEPLOYMENT_ID,
-      occurredAt: T1.toISOString(),
-      payload: {
-        app: 'shop',
-        cluster: 'prod',
-        status: 'built',
-        image: `${REPO}@${DIGEST}`,
-        imageDigest: DIGEST,
-        plan: { stack: 'node', port: 3000 },
-        source: 'build',
-      },
-    });
-    for (const { message } of out)
-      expect(parseMessage(message)).toMatchObject({ ok: true });
-
-    b.status = markReported(b, { ...b.status, phase: 'Building' }, T0);
-    b.status.phase = 'Succeeded';
-    expect(reportsFor(b).map(o => o.message.payload.status)).toEqual(['built']);
-  });
-
-  it('reports failures with their reason and cancellations', () => {
-    const b = build();
-    b.status = {
-      phase: 'Failed',
-      finishedAt: T1.toISOString(),
-      reason: 'BuildFailed',
-      message: 'kaniko exited with code 1',
-    };
-    const [failed] = reportsFor(b);
-    expect(failed.queue).toBe('inform');
-    expect(failed.message.payload).toEqual({
-      app: 'shop',
-      cluster: 'prod',
-      status: 'failed',
-      reason: 'BuildFailed',
-      message: 'kaniko exited with code 1',
-      source: 'build',
-    });
-    b.status = { phase: 'Cancelled', finishedAt: T1.toISOString() };
-    expect(reportsFor(b)[0].message.payload).toMatchObject({
-      status: 'cancelled',
-      reason: 'Cancelled',
     });
   });
 });

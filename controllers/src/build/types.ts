@@ -102,6 +102,11 @@ export interface BuildStatus {
   reason?: string;
   message?: string;
   conditions?: BuildCondition[];
+  /**
+   * The key of this Build's report ids (`runtime/reportIds.ts`), random,
+   * written before its first report is published.
+   */
+  reportKey?: string;
 }
 
 export interface BuildResource {

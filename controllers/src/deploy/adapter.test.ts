@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   StatusReportMessage,
   createMessage,
+  uuidSchema,
 } from '@internal/backstage-plugin-kli8nt-common';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
 import { CONFLICT_ATTEMPTS, ManualClock, createLogger } from '../runtime';
@@ -223,16 +224,21 @@ describe('DeployAdapter', () => {
 
   it('reports failed for a secret it cannot open, applying nothing', async () => {
     const world = fakeCluster();
-    await world.adapter.handle(
-      buildRollout({
-        config: { secretEnv: { TOKEN: 'v1.deadbeef.AAAA.AAAA.AAAA' } },
-      }),
-    );
+    const message = buildRollout({
+      config: { secretEnv: { TOKEN: 'v1.deadbeef.AAAA.AAAA.AAAA' } },
+    });
+    await world.adapter.handle(message);
     expect(world.applied).toEqual([]);
     expect(world.reports[0].payload).toMatchObject({
       status: 'failed',
       reason: 'SecretEnvUnreadable',
     });
+    // No App keys a refusal's id: each copy gets a random one (the portal
+    // drops whatever follows a final report).
+    await world.adapter.handle(message);
+    const [first, again] = world.reports.map(r => r.messageId);
+    expect(again).not.toBe(first);
+    expect(uuidSchema.safeParse(again).success).toBe(true);
   });
 
   it('turns a deleted App into a tombstone at the delete sequence', async () => {

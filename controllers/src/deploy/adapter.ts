@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   CoreV1Api,
   CustomObjectsApi,
@@ -160,6 +161,11 @@ export class DeployAdapter {
     }
   }
 
+  /**
+   * Reports a refused message. No App keys its id (see reportIds.ts), so it
+   * is random: a refusal is final, and the portal drops whatever comes after
+   * a deployment's final report, a copy sent for a redelivery included.
+   */
   private async report(app: App, report: PlannedReport) {
     await this.options.publish(
       reportMessage(
@@ -167,6 +173,7 @@ export class DeployAdapter {
         this.options.config.cluster,
         report,
         new Date(this.clock.now()),
+        randomUUID(),
       ),
     );
   }

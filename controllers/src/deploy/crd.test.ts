@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
+import { newReportKey } from '../runtime/reportIds';
 import { desiredApp } from './builders';
 import { planStatus } from './status';
 import { APP_GROUP, APP_KIND, APP_PLURAL, APP_VERSION } from './types';
@@ -93,7 +94,11 @@ describe('the App CRD', () => {
     );
     app.spec.deleted = false;
     const { status } = planStatus({
-      app: { ...app, metadata: { ...app.metadata, generation: 1 } },
+      app: {
+        ...app,
+        metadata: { ...app.metadata, generation: 1 },
+        status: { reportKey: newReportKey() },
+      },
       outcome: { kind: 'complete', message: 'ok' },
       now: new Date(),
       releaseHistory: 10,

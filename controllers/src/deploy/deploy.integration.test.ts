@@ -3,7 +3,7 @@ import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
 import { desiredDeployment, desiredService } from './builders';
 import { desiredIngress } from './exposure';
-import { reportMessageId } from './status';
+import { reportMessageId } from '../runtime/reportIds';
 import {
   SEALING_KEY,
   describeWithCluster,
@@ -47,7 +47,12 @@ describeWithCluster('deploy controller (ingress mode)', () => {
     const live = await world.bus.waitForStatus(first, 'live');
     await settle();
     expect(world.bus.statusesOf(first)).toEqual(['deploying', 'live']);
-    expect(live.messageId).toBe(reportMessageId(first, 'live'));
+    // Keyed by the App's own random key, stored before the first report.
+    const { reportKey } = (await readApp('shop')).status!;
+    expect(reportKey).toMatch(/^[\w-]{43}$/);
+    expect(live.messageId).toBe(
+      reportMessageId(reportKey!, 'deploy', first, 'live'),
+    );
     expect(live.payload).toEqual({
       app: 'shop',
       cluster: names.cluster,

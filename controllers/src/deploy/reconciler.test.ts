@@ -1,4 +1,5 @@
 import { ManualClock } from '../runtime';
+import { reportMessageId } from '../runtime/reportIds';
 import { DEPLOYMENT_ID } from './__testUtils__/fixtures';
 import {
   NOW,
@@ -29,8 +30,9 @@ describe('AppReconciler', () => {
       { kind: 'Ingress', name: 'shop' },
     ]);
     expect(world.reports.map(r => r.payload.status)).toEqual(['deploying']);
-    expect(world.statuses).toHaveLength(1);
-    expect(world.statuses[0].conditions?.[0]).toMatchObject({
+    // The report key first (see 'AppReconciler report ids'), then the status.
+    expect(world.statuses).toHaveLength(2);
+    expect(world.statuses[1].conditions?.[0]).toMatchObject({
       type: 'Ready',
       status: 'False',
       reason: 'Progressing',
@@ -42,7 +44,7 @@ describe('AppReconciler', () => {
     const world = fakeWorld(storedApp());
     const clock = new ManualClock(NOW);
     await reconciler(world, clock).reconcile('kli8nt-apps/shop');
-    const again = fakeWorld(storedApp({}, world.statuses[0]));
+    const again = fakeWorld(storedApp({}, world.statuses.at(-1)));
     await reconciler(again, clock).reconcile('kli8nt-apps/shop');
     expect(again.statuses).toEqual([]);
     expect(again.reports).toEqual([]);
@@ -83,11 +85,11 @@ describe('AppReconciler', () => {
     const result = await reconciler(world, clock).reconcile('kli8nt-apps/shop');
     expect(result).toEqual({ requeueAfterMs: 5000 });
     expect(world.applied).toEqual([]);
-    expect(world.statuses[0].conditions?.[0]).toMatchObject({
+    expect(world.statuses.at(-1)?.conditions?.[0]).toMatchObject({
       reason: 'WaitingForSecretEnv',
     });
 
-    const later = fakeWorld(storedApp({ secretEnv }, world.statuses[0]));
+    const later = fakeWorld(storedApp({ secretEnv }, world.statuses.at(-1)));
     clock.advance(61_000);
     await reconciler(later, clock).reconcile('kli8nt-apps/shop');
     expect(
@@ -244,5 +246,86 @@ describe('AppReconciler', () => {
       ['deploying', undefined],
       ['failed', 'ExposureUnavailable'],
     ]);
+  });
+});
+
+/*
+ * Report ids an INFORM publisher cannot predict, yet the same for every
+ * copy: the App's random report key is stored before its first report.
+ */
+describe('AppReconciler report ids', () => {
+  it('stores a random report key before the first report, and keys every report with it', async () => {
+    const world = fakeWorld(storedApp());
+    const reportsAtWrite: number[] = [];
+    world.state.beforeStatusWrite = () => {
+      reportsAtWrite.push(world.reports.length);
+    };
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+
+    const reportKey = world.statuses[0].reportKey!;
+    expect(world.statuses[0]).toEqual({ reportKey });
+    expect(reportKey).toMatch(/^[\w-]{43}$/);
+    // The key was stored with nothing published yet; the status recording
+    // the report came after it.
+    expect(reportsAtWrite).toEqual([0, 1]);
+    expect(world.reports.map(r => r.messageId)).toEqual([
+      reportMessageId(reportKey, 'deploy', DEPLOYMENT_ID, 'deploying'),
+    ]);
+    expect(world.state.stored?.status).toMatchObject({
+      reportKey,
+      report: { messageId: world.reports[0].messageId },
+    });
+
+    // Later passes keep it and write no key again.
+    world.state.deploymentStatus = {
+      ...world.state.deploymentStatus,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    };
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    expect(world.statuses.map(s => s.reportKey)).toEqual([
+      reportKey,
+      reportKey,
+      reportKey,
+    ]);
+    expect(world.reports.map(r => [r.payload.status, r.messageId])).toEqual([
+      [
+        'deploying',
+        reportMessageId(reportKey, 'deploy', DEPLOYMENT_ID, 'deploying'),
+      ],
+      ['live', reportMessageId(reportKey, 'deploy', DEPLOYMENT_ID, 'live')],
+    ]);
+  });
+
+  it('sends a report again with the same id after a crash before its status was written', async () => {
+    const world = fakeWorld(storedApp());
+    let writes = 0;
+    world.state.beforeStatusWrite = () => {
+      if (++writes === 2) throw new Error('killed before the status write');
+    };
+    await expect(
+      reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop'),
+    ).rejects.toThrow('killed');
+    // A restarted controller reads the stored key, not the report.
+    await reconciler(world, new ManualClock(NOW)).reconcile('kli8nt-apps/shop');
+    const [first, again] = world.reports;
+    expect([first.payload.status, again.payload.status]).toEqual([
+      'deploying',
+      'deploying',
+    ]);
+    expect(again.messageId).toBe(first.messageId);
+  });
+
+  it('gives another App (another key) other ids for the same deployment and status', async () => {
+    const ids = await Promise.all(
+      [1, 2].map(async () => {
+        const world = fakeWorld(storedApp());
+        await reconciler(world, new ManualClock(NOW)).reconcile(
+          'kli8nt-apps/shop',
+        );
+        return world.reports[0].messageId;
+      }),
+    );
+    expect(ids[0]).not.toBe(ids[1]);
   });
 });

@@ -24,6 +24,7 @@ import {
   systemClock,
   writeStatusAt,
 } from '../runtime';
+import { newReportKey } from '../runtime/reportIds';
 import { PodPlacement, desiredService } from './builders';
 import {
   HTTPROUTE_API_VERSION,
@@ -151,6 +152,15 @@ export class AppReconciler {
     if (isTombstone(app)) {
       await this.tearDown(app);
       return undefined;
+    }
+    if (!app.status?.reportKey) {
+      // Stored before this App's first report goes out, so that a report
+      // sent again after a crash carries the same id (runtime/reportIds.ts).
+      await this.writeStatus(
+        app,
+        { ...app.status, reportKey: newReportKey() },
+        [],
+      );
     }
 
     const outcome = await this.observe(app);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { isNotFound } from '../runtime';
-import { reportMessageId } from './status';
+import { reportMessageId } from '../runtime/reportIds';
 import { App } from './types';
 import {
   TestBus,
@@ -131,7 +131,23 @@ describeWithCluster('deploy controller killed mid-rollout', () => {
     const live = await bus.waitForStatus(id, 'live', 120_000).catch(error => {
       throw new Error(`${error.message}\ncontroller log:\n${log.join('')}`);
     });
-    expect(live.messageId).toBe(reportMessageId(id, 'live'));
+    // The successor keyed its report with the key the first one stored.
+    const { reportKey } = (
+      (await custom.getNamespacedCustomObject({
+        group: 'kli8nt.io',
+        version: 'v1alpha1',
+        namespace: ns,
+        plural: 'apps',
+        name: 'shop',
+      })) as App
+    ).status!;
+    expect(bus.reportsFor(id).map(r => r.messageId)).toEqual([
+      reportMessageId(reportKey!, 'deploy', id, 'deploying'),
+      reportMessageId(reportKey!, 'deploy', id, 'live'),
+    ]);
+    expect(live.messageId).toBe(
+      reportMessageId(reportKey!, 'deploy', id, 'live'),
+    );
     await new Promise(r => setTimeout(r, 3000));
     expect(bus.statusesOf(id)).toEqual(['deploying', 'live']);
   });

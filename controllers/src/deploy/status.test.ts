@@ -1,15 +1,7 @@
-import {
-  parseMessage,
-  uuidSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { newReportKey, reportMessageId } from '../runtime/reportIds';
 import { desiredApp } from './builders';
-import {
-  Outcome,
-  planStatus,
-  reportMessage,
-  reportMessageId,
-  sameStatus,
-} from './status';
+import { Outcome, planStatus, reportMessage, sameStatus } from './status';
 import { App, AppStatus } from './types';
 import {
   DEPLOYMENT_ID,
@@ -23,12 +15,18 @@ const IMAGE = `registry.example.com/apps/shop@${DIGEST}`;
 const T0 = new Date('2026-11-30T10:00:00.000Z');
 const T1 = new Date('2026-11-30T10:01:00.000Z');
 
-function app(status?: AppStatus): App {
+const KEY = newReportKey();
+/** The id of a report of the App keyed with KEY. */
+const idOf = (deploymentId: string, status: string) =>
+  reportMessageId(KEY, 'deploy', deploymentId, status);
+
+/** The App with `status`, its report key already stored (as the reconciler does first). */
+function app(status?: AppStatus, reportKey = KEY): App {
   const base = desiredApp(buildRollout(), baseConfig);
   return {
     ...base,
     metadata: { ...base.metadata, uid: 'u', generation: 3 },
-    ...(status ? { status } : {}),
+    status: { ...(reportKey ? { reportKey } : {}), ...status },
   };
 }
 
@@ -51,16 +49,27 @@ function plan(a: App, outcome: Outcome, now = T0) {
   return planStatus({ app: a, outcome, now, releaseHistory: 3 });
 }
 
-describe('reportMessageId', () => {
-  it('is a stable UUID per deployment and status', () => {
-    const id = reportMessageId(DEPLOYMENT_ID, 'live');
-    expect(uuidSchema.safeParse(id).success).toBe(true);
-    expect(id).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+describe('report ids', () => {
+  it("are keyed by the App's report key, which the status keeps", () => {
+    const first = plan(app(), progressing);
+    expect(first.status.reportKey).toBe(KEY);
+    expect(first.status.report?.messageId).toBe(
+      idOf(DEPLOYMENT_ID, 'deploying'),
     );
-    expect(reportMessageId(DEPLOYMENT_ID.toUpperCase(), 'live')).toBe(id);
-    expect(reportMessageId(DEPLOYMENT_ID, 'deploying')).not.toBe(id);
-    expect(reportMessageId(OLD_ID, 'live')).not.toBe(id);
+    expect(plan(app(first.status), complete, T1).status.reportKey).toBe(KEY);
+    // Another App's key (or a forger's guess) gives another id for the same
+    // deployment and status.
+    const other = newReportKey();
+    expect(
+      plan(app(undefined, other), progressing).status.report?.messageId,
+    ).toBe(reportMessageId(other, 'deploy', DEPLOYMENT_ID, 'deploying'));
+    expect(
+      reportMessageId(other, 'deploy', DEPLOYMENT_ID, 'deploying'),
+    ).not.toBe(idOf(DEPLOYMENT_ID, 'deploying'));
+  });
+
+  it('refuses to plan a report for an App without a report key', () => {
+    expect(() => plan(app(undefined, ''), progressing)).toThrow(/report key/);
   });
 });
 
@@ -71,12 +80,13 @@ describe('planStatus', () => {
       { deploymentId: DEPLOYMENT_ID, status: 'deploying', image: IMAGE },
     ]);
     expect(first.status).toEqual({
+      reportKey: KEY,
       observedGeneration: 3,
       hosts: ['shop.apps.example.com'],
       report: {
         deploymentId: DEPLOYMENT_ID,
         status: 'deploying',
-        messageId: reportMessageId(DEPLOYMENT_ID, 'deploying'),
+        messageId: idOf(DEPLOYMENT_ID, 'deploying'),
         time: T0.toISOString(),
       },
       conditions: [
@@ -230,7 +240,7 @@ describe('planStatus', () => {
       report: {
         deploymentId: OLD_ID,
         status: 'deploying',
-        messageId: reportMessageId(OLD_ID, 'deploying'),
+        messageId: idOf(OLD_ID, 'deploying'),
         time: T0.toISOString(),
       },
     };
@@ -249,7 +259,7 @@ describe('planStatus', () => {
       report: {
         deploymentId: OLD_ID,
         status: 'live',
-        messageId: reportMessageId(OLD_ID, 'live'),
+        messageId: idOf(OLD_ID, 'live'),
         time: T0.toISOString(),
       },
     };
@@ -300,7 +310,7 @@ describe('reportMessage', () => {
     expect(message).toEqual({
       type: 'StatusReport',
       version: 2,
-      messageId: reportMessageId(DEPLOYMENT_ID, 'live'),
+      messageId: idOf(DEPLOYMENT_ID, 'live'),
       deploymentId: DEPLOYMENT_ID,
       occurredAt: T1.toISOString(),
       payload: {

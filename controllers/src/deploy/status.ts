@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import {
   ProcessReadiness,
   StatusReportMessage,
   createMessage,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { reportMessageId } from '../runtime/reportIds';
 import { appUrl } from './builders';
 import {
   App,
@@ -16,26 +16,18 @@ import {
   ReportedStatus,
 } from './types';
 
-/**
- * The message id of the report of `status` for a deployment: the same for
- * every attempt, so a report re-sent after a crash is a duplicate the
- * portal drops, not a second report. A UUID (version 8, name-based).
- */
-export function reportMessageId(
+/** The message id of `app`'s report of `status` for a deployment. */
+function reportId(
+  app: App,
   deploymentId: string,
   status: ReportedStatus,
 ): string {
-  const hex = createHash('sha256')
-    .update(`kli8nt.deploy/${deploymentId.toLowerCase()}/${status}`)
-    .digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return [
-    hex.slice(0, 8),
-    hex.slice(8, 12),
-    `8${hex.slice(13, 16)}`,
-    `${variant}${hex.slice(17, 20)}`,
-    hex.slice(20, 32),
-  ].join('-');
+  return reportMessageId(
+    app.status?.reportKey ?? '',
+    'deploy',
+    deploymentId,
+    status,
+  );
 }
 
 const TERMINAL: ReadonlySet<ReportedStatus> = new Set(['live', 'failed']);
@@ -162,7 +154,7 @@ export function planStatus(options: {
         deploymentId: last.deploymentId,
         status: last.status,
         ...(last.reason ? { reason: last.reason } : {}),
-        messageId: reportMessageId(last.deploymentId, last.status),
+        messageId: reportId(app, last.deploymentId, last.status),
         time: now,
       }
     : prev;
@@ -222,6 +214,7 @@ export function planStatus(options: {
   }
 
   const status: AppStatus = {
+    ...(previous.reportKey ? { reportKey: previous.reportKey } : {}),
     observedGeneration: app.metadata.generation,
     ...(live
       ? { url: appUrl(spec), currentDeploymentId: id }
@@ -249,18 +242,22 @@ function hostsServed(
   return before ? { hosts: before } : {};
 }
 
-/** The StatusReport message for a planned report. */
+/**
+ * The StatusReport message for a planned report, with the id keyed by the
+ * App's report key unless `messageId` is given.
+ */
 export function reportMessage(
   app: App,
   cluster: string,
   report: PlannedReport,
   now: Date,
+  messageId: string = reportId(app, report.deploymentId, report.status),
 ): StatusReportMessage {
   const image = report.image;
   const digest = image?.slice(image.indexOf('@') + 1);
   return createMessage('StatusReport', {
     deploymentId: report.deploymentId,
-    messageId: reportMessageId(report.deploymentId, report.status),
+    messageId,
     occurredAt: now,
     payload: {
       app: app.metadata.name,

@@ -112,6 +112,11 @@ export interface AppRelease {
 }
 
 export interface AppStatus {
+  /**
+   * The key of this App's report ids (`runtime/reportIds.ts`), random,
+   * written before its first report is published.
+   */
+  reportKey?: string;
   observedGeneration?: number;
   url?: string;
   currentDeploymentId?: string;
