@@ -170,6 +170,12 @@ describe('kli8nt chart', () => {
     expect(canI('build', 'create', 'events', apps)).toBe('no');
     expect(canI('deploy', 'create', 'events', builds)).toBe('no');
     expect(canI('deploy', 'delete', 'events', apps)).toBe('no');
+    // Its apps' env Secrets by name only: it cannot enumerate their values.
+    for (const verb of ['get', 'create', 'patch', 'delete']) {
+      expect(canI('deploy', verb, 'secrets', apps)).toBe('yes');
+    }
+    expect(canI('deploy', 'list', 'secrets', apps)).toBe('no');
+    expect(canI('deploy', 'watch', 'secrets', apps)).toBe('no');
 
     expect(canI('logs', 'get', 'pods/log', apps)).toBe('yes');
     expect(canI('logs', 'get', 'pods/log', builds)).toBe('yes');

@@ -312,10 +312,14 @@ export function testLogger(): Logger {
   );
 }
 
-/** Runs the deploy controller in this process against the testenv. */
+/**
+ * Runs the deploy controller in this process against the testenv, as the
+ * cluster admin unless `kubeConfig` names another identity.
+ */
 export async function startTestController(
   config: DeployConfig,
   logger: Logger = testLogger(),
+  kubeConfig: KubeConfig = testKubeConfig(),
 ): Promise<{ controller: DeployController; stop(): Promise<void> }> {
   const messages = await AmqpWorkQueue.create<
     DeployQueueMessage | StatusReportMessage
@@ -326,7 +330,7 @@ export async function startTestController(
   });
   const controller = await startDeployController({
     config,
-    kubeConfig: testKubeConfig(),
+    kubeConfig,
     messages,
     logger,
   });
