@@ -8,7 +8,8 @@
 #   scripts/test.sh <path>...       only the Jest suites under those paths
 #
 # Every phase runs even when an earlier one failed, so a red run shows all
-# that is wrong at once; the exit status is non-zero if any phase failed.
+# that is wrong at once, and its last lines repeat each failed phase's
+# failures; the exit status is non-zero if any phase failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -40,16 +41,25 @@ if [ $# -gt 0 ]; then
 fi
 
 failed=()
+# Each phase's output is kept, so the end of a red run repeats what failed
+# (a CI log often shows only its last lines, after the benchmarks).
+logs=$(mktemp -d "${TMPDIR:-/tmp}/kli8nt-test.XXXXXX")
+log_of() { echo "$logs/$(tr -c 'a-z0-9\n' - <<<"$1").log"; }
 phase() {  # <name> <command...>
-  local name=$1 t=$SECONDS
+  local name=$1 t=$SECONDS log
   shift
+  log=$(log_of "$name")
   echo "kli8nt: --- $name ---" >&2
-  if "$@"; then
+  if "$@" 2>&1 | tee "$log"; then
     echo "kli8nt: $name passed in $((SECONDS - t)) s" >&2
   else
     echo "kli8nt: $name FAILED after $((SECONDS - t)) s" >&2
     failed+=("$name")
   fi
+}
+# The failures of a phase's log: Jest's and Playwright's markers, else its end.
+failures_of() {
+  grep -n -E '^\s*(●|✘|FAIL |[0-9]+\) )|Error:' "$1" | head -60 | grep . || tail -40 "$1"
 }
 phase "unit and service tests" yarn backstage-cli repo test --testPathIgnorePatterns "$SERIAL"
 phase "test-world suites (one at a time)" yarn backstage-cli repo test --runInBand --testPathPatterns "$SERIAL"
@@ -57,6 +67,11 @@ phase "browser tests" scripts/e2e.sh
 phase "benchmarks (quick)" yarn bench --quick
 
 if [ ${#failed[@]} -gt 0 ]; then
+  for name in "${failed[@]}"; do
+    log=$(log_of "$name")
+    echo "kli8nt: --- what failed in $name (all of it: $log) ---" >&2
+    failures_of "$log" >&2
+  done
   echo "kli8nt: failed: ${failed[*]}" >&2
   exit 1
 fi
