@@ -18,6 +18,7 @@ import {
   Clock,
   EventRecorder,
   Logger,
+  OwnWrites,
   ResilientInformer,
   SpecChanges,
   WorkQueue,
@@ -80,8 +81,10 @@ export async function startDeployController(options: {
     if (app) queue.add(key(app));
   };
 
-  // Our own status writes need no second pass.
+  // Our own writes, already judged by the pass that made them, need no
+  // second pass: status writes to Apps, applied Deployments.
   const appChanges = new SpecChanges();
+  const deploymentWrites = new OwnWrites();
   const appInformer = new ResilientInformer<App>({
     kubeConfig,
     path: `/apis/${APP_GROUP}/${APP_VERSION}/namespaces/${namespace}/${APP_PLURAL}`,
@@ -115,7 +118,11 @@ export async function startDeployController(options: {
         namespace,
         labelSelector: RUNTIME_SELECTOR,
       }),
-    onEvent: enqueueOwner,
+    onEvent: (event, deployment) => {
+      if (!deploymentWrites.isEcho(event, deployment)) {
+        enqueueOwner(event, deployment);
+      }
+    },
     logger,
     clock,
     staleAfterMs: config.watchStaleMs,
@@ -141,6 +148,7 @@ export async function startDeployController(options: {
     cache: {
       deployments: app => ownedBy(app, deploymentInformer.list()),
       pods: app => ownedBy(app, podInformer.list()),
+      applied: deployment => deploymentWrites.wrote(deployment),
     },
     publish,
     cluster: config.cluster,

@@ -189,7 +189,11 @@ export function reconciler(world: FakeWorld, clock: ManualClock) {
     clients: world.clients,
     listApps: () => world.others,
     // No Deployments left over from earlier processes.
-    cache: { deployments: () => [], pods: () => world.state.pods },
+    cache: {
+      deployments: () => [],
+      pods: () => world.state.pods,
+      applied: () => {},
+    },
     publish: async report => {
       world.reports.push(report);
     },
