@@ -25,6 +25,7 @@ import {
   createLogger,
   isNotFound,
   Logger,
+  PooledKubeConfig,
   queueLogger,
 } from '../../runtime';
 import { DeployQueueMessage, deployMessageParser } from '../adapter';
@@ -68,7 +69,8 @@ export function waitFor<T>(
 }
 
 export function testKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
+  // Pooled as in the controller process (loadKubeConfig).
+  const kubeConfig = new PooledKubeConfig();
   kubeConfig.loadFromDefault();
   return kubeConfig;
 }
