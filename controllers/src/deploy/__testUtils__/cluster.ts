@@ -25,7 +25,6 @@ import {
   createLogger,
   isNotFound,
   Logger,
-  PooledKubeConfig,
   queueLogger,
 } from '../../runtime';
 import { DeployQueueMessage, deployMessageParser } from '../adapter';
@@ -69,8 +68,7 @@ export function waitFor<T>(
 }
 
 export function testKubeConfig(): KubeConfig {
-  // Pooled as in the controller process (loadKubeConfig).
-  const kubeConfig = new PooledKubeConfig();
+  const kubeConfig = new KubeConfig();
   kubeConfig.loadFromDefault();
   return kubeConfig;
 }
