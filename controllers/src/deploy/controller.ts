@@ -18,7 +18,6 @@ import {
   Clock,
   EventRecorder,
   Logger,
-  OwnWrites,
   ResilientInformer,
   SpecChanges,
   WorkQueue,
@@ -81,10 +80,8 @@ export async function startDeployController(options: {
     if (app) queue.add(key(app));
   };
 
-  // Our own writes, already judged by the pass that made them, need no
-  // second pass: status writes to Apps, applied Deployments.
+  // Our own status writes need no second pass.
   const appChanges = new SpecChanges();
-  const deploymentWrites = new OwnWrites();
   const appInformer = new ResilientInformer<App>({
     kubeConfig,
     path: `/apis/${APP_GROUP}/${APP_VERSION}/namespaces/${namespace}/${APP_PLURAL}`,
@@ -118,11 +115,7 @@ export async function startDeployController(options: {
         namespace,
         labelSelector: RUNTIME_SELECTOR,
       }),
-    onEvent: (event, deployment) => {
-      if (!deploymentWrites.isEcho(event, deployment)) {
-        enqueueOwner(event, deployment);
-      }
-    },
+    onEvent: enqueueOwner,
     logger,
     clock,
     staleAfterMs: config.watchStaleMs,
@@ -148,7 +141,6 @@ export async function startDeployController(options: {
     cache: {
       deployments: app => ownedBy(app, deploymentInformer.list()),
       pods: app => ownedBy(app, podInformer.list()),
-      applied: deployment => deploymentWrites.wrote(deployment),
     },
     publish,
     cluster: config.cluster,

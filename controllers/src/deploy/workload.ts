@@ -42,11 +42,6 @@ export interface WorkloadCache {
   deployments(app: App): V1Deployment[];
   /** The pods labelled as the App's. */
   pods(app: App): V1Pod[];
-  /**
-   * Told of each Deployment as the API server answered its apply: the pass
-   * judges that answer, so the informer's echo of it needs no pass.
-   */
-  applied(deployment: V1Deployment): void;
 }
 
 /** A process and the Deployment the API server returned for it. */
@@ -268,11 +263,10 @@ export async function applyProcesses(
   const keep = new Set(desired.map(d => d.deployment.metadata!.name!));
   const [applied] = await settleAll([
     settleAll(
-      desired.map(async ({ process, deployment }) => {
-        const answer = await applyObject(objects, deployment);
-        cache.applied(answer);
-        return { process, deployment: answer };
-      }),
+      desired.map(async ({ process, deployment }) => ({
+        process,
+        deployment: await applyObject(objects, deployment),
+      })),
     ),
     deleteUnkept(
       objects,

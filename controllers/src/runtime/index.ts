@@ -9,7 +9,6 @@ export * from './informer';
 export * from './kube';
 export * from './leaderElection';
 export * from './logger';
-export * from './ownWrites';
 export * from './queueRole';
 export * from './reconcileLoop';
 export * from './settle';

@@ -189,11 +189,7 @@ export function reconciler(world: FakeWorld, clock: ManualClock) {
     clients: world.clients,
     listApps: () => world.others,
     // No Deployments left over from earlier processes.
-    cache: {
-      deployments: () => [],
-      pods: () => world.state.pods,
-      applied: () => {},
-    },
+    cache: { deployments: () => [], pods: () => world.state.pods },
     publish: async report => {
       world.reports.push(report);
     },
