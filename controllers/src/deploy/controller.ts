@@ -19,7 +19,6 @@ import {
   EventRecorder,
   Logger,
   ResilientInformer,
-  SpecChanges,
   WorkQueue,
   startReconcileLoop,
   systemClock,
@@ -34,13 +33,6 @@ export interface DeployController {
   /** Reconciles one App now (tests, debugging). */
   enqueue(app: string): void;
   stop(): Promise<void>;
-}
-
-/** The objects labelled as `app`'s. */
-function ownedBy<T extends KubernetesObject>(app: App, objects: T[]): T[] {
-  return objects.filter(
-    o => o.metadata?.labels?.[LABELS.app] === app.metadata.name,
-  );
 }
 
 /** Selects what the deploy role renders: app runtime objects. */
@@ -80,8 +72,6 @@ export async function startDeployController(options: {
     if (app) queue.add(key(app));
   };
 
-  // Our own status writes need no second pass.
-  const appChanges = new SpecChanges();
   const appInformer = new ResilientInformer<App>({
     kubeConfig,
     path: `/apis/${APP_GROUP}/${APP_VERSION}/namespaces/${namespace}/${APP_PLURAL}`,
@@ -93,7 +83,6 @@ export async function startDeployController(options: {
         plural: APP_PLURAL,
       })) as KubernetesListObject<App>,
     onEvent: (event, app) => {
-      if (!appChanges.changed(event, app)) return;
       queue.add(key(app.metadata.name));
       // A deleted App frees its hosts for Apps that were refused them.
       if (event === 'delete') {
@@ -138,10 +127,6 @@ export async function startDeployController(options: {
   const reconciler = new AppReconciler({
     clients,
     listApps: () => appInformer.list(),
-    cache: {
-      deployments: app => ownedBy(app, deploymentInformer.list()),
-      pods: app => ownedBy(app, podInformer.list()),
-    },
     publish,
     cluster: config.cluster,
     placement: {

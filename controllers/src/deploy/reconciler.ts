@@ -21,7 +21,6 @@ import {
   isNotFound,
   parseObjectKey,
   retryOnConflict,
-  settleAll,
   systemClock,
   writeStatusAt,
 } from '../runtime';
@@ -47,7 +46,6 @@ import {
   deleteWorkload,
   judgeProcesses,
   runRelease,
-  WorkloadCache,
 } from './workload';
 import {
   APP_GROUP,
@@ -72,8 +70,6 @@ export interface AppReconcilerOptions {
   clients: DeployKubeClients;
   /** Every App in the namespace, from the informer cache. */
   listApps: () => App[];
-  /** The Apps' Deployments and pods, from the informer caches. */
-  cache: WorkloadCache;
   publish: (report: StatusReportMessage) => Promise<void>;
   cluster: string;
   placement: PodPlacement;
@@ -275,53 +271,32 @@ export class AppReconciler {
 
     const { objects } = clients;
     const web = webProcess(app.spec);
-    // The children do not depend on one another: applied all at once. An
-    // app of workers only exposes nothing (nothing listens).
-    const [, deployments, unexposed] = await settleAll([
-      web
-        ? applyObject(objects, desiredService(app))
-        : this.deleteOwned(app, 'v1', 'Service'),
-      applyProcesses(objects, app, placement, this.options.cache),
-      web ? this.route(app) : this.unroute(app),
-    ]);
-    return unexposed ?? judgeProcesses(app, deployments, this.options.cache);
-  }
-
-  /**
-   * Applies the route of the App's exposure mode. The other mode's route
-   * goes only once this one is applied: an app that switches keeps serving
-   * through the old route until then.
-   */
-  private async route(app: App): Promise<Outcome | undefined> {
-    const { objects } = this.options.clients;
-    if (app.spec.exposure.mode === 'ingress') {
+    if (web) await applyObject(objects, desiredService(app));
+    const deployments = await applyProcesses(objects, app, placement);
+    if (!web) {
+      // Only workers: nothing listens, so nothing is exposed.
+      await this.deleteOwned(app, 'v1', 'Service');
+      await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
+      await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
+    } else if (app.spec.exposure.mode === 'ingress') {
       await applyObject(objects, desiredIngress(app));
       await this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute');
-      return undefined;
+    } else {
+      try {
+        await applyObject(objects, desiredHTTPRoute(app));
+      } catch (error) {
+        if (!isUnknownKind(error)) throw error;
+        // A platform misconfiguration, not a passing failure: say so once;
+        // the periodic resync picks the App up when the CRD is installed.
+        return {
+          kind: 'failed',
+          reason: 'ExposureUnavailable',
+          message: `This cluster does not serve ${HTTPROUTE_API_VERSION} HTTPRoute; install the Gateway API CRDs or use Ingress exposure`,
+        };
+      }
+      await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     }
-    try {
-      await applyObject(objects, desiredHTTPRoute(app));
-    } catch (error) {
-      if (!isUnknownKind(error)) throw error;
-      // A platform misconfiguration, not a passing failure: say so once;
-      // the periodic resync picks the App up when the CRD is installed.
-      return {
-        kind: 'failed',
-        reason: 'ExposureUnavailable',
-        message: `This cluster does not serve ${HTTPROUTE_API_VERSION} HTTPRoute; install the Gateway API CRDs or use Ingress exposure`,
-      };
-    }
-    await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
-    return undefined;
-  }
-
-  /** Removes both routes of an app that serves nothing. */
-  private async unroute(app: App): Promise<undefined> {
-    await settleAll([
-      this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress'),
-      this.deleteOwned(app, HTTPROUTE_API_VERSION, 'HTTPRoute'),
-    ]);
-    return undefined;
+    return judgeProcesses(clients.core, app, deployments);
   }
 
   /**

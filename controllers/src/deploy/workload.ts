@@ -8,7 +8,7 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import { LABELS, processKey } from '@internal/backstage-plugin-kli8nt-common';
-import { applyObject, isNotFound, settleAll } from '../runtime';
+import { applyObject, isNotFound } from '../runtime';
 import { CONTAINER_NAME, PodPlacement, desiredDeployment } from './builders';
 import { processDeploymentName } from './appMeta';
 import {
@@ -32,18 +32,6 @@ export interface WorkloadClients {
   core: CoreV1Api;
 }
 
-/**
- * The App's objects as the controller's informers hold them: read there
- * instead of listed from the API server every pass. A cache a moment
- * behind is harmless: the event that brings it up to date queues the App.
- */
-export interface WorkloadCache {
-  /** The Deployments labelled as the App's. */
-  deployments(app: App): V1Deployment[];
-  /** The pods labelled as the App's. */
-  pods(app: App): V1Pod[];
-}
-
 /** A process and the Deployment the API server returned for it. */
 export interface ProcessDeployment {
   process: AppProcess;
@@ -61,42 +49,6 @@ function owns(app: App, object: KubernetesObject): boolean {
     object.metadata?.ownerReferences?.some(o => o.uid === app.metadata.uid) ??
     false
   );
-}
-
-/** Deletes those of `items` the App owns and `keep` does not name. */
-async function deleteUnkept(
-  objects: KubernetesObjectApi,
-  app: App,
-  apiVersion: string,
-  kind: string,
-  items: KubernetesObject[],
-  keep: ReadonlySet<string>,
-): Promise<string[]> {
-  const doomed = items
-    .filter(item => owns(app, item))
-    .map(item => item.metadata?.name)
-    .filter((name): name is string => !!name && !keep.has(name));
-  await settleAll(
-    doomed.map(async name => {
-      try {
-        await objects.delete(
-          {
-            apiVersion,
-            kind,
-            metadata: { name, namespace: app.metadata.namespace },
-          },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          'Background',
-        );
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }),
-  );
-  return doomed;
 }
 
 /**
@@ -120,7 +72,29 @@ export async function deleteOwnedExcept(
     undefined,
     appSelector(app),
   );
-  return deleteUnkept(objects, app, apiVersion, kind, list.items, keep);
+  const deleted: string[] = [];
+  for (const item of list.items) {
+    const name = item.metadata?.name;
+    if (!name || keep.has(name) || !owns(app, item)) continue;
+    try {
+      await objects.delete(
+        {
+          apiVersion,
+          kind,
+          metadata: { name, namespace: app.metadata.namespace },
+        },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
+      deleted.push(name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  return deleted;
 }
 
 /** Removes every Deployment and release Job of the App (its tombstone). */
@@ -247,36 +221,31 @@ export async function runRelease(
 }
 
 /**
- * Applies a Deployment per web and worker process, all at once, and
- * deletes the ones of processes the App no longer has (found in `cache`).
+ * Applies a Deployment per web and worker process and deletes the ones of
+ * processes the App no longer has.
  */
 export async function applyProcesses(
   objects: KubernetesObjectApi,
   app: App,
   placement: PodPlacement,
-  cache: WorkloadCache,
 ): Promise<ProcessDeployment[]> {
-  const desired = runningProcesses(app.spec).map(process => ({
-    process,
-    deployment: desiredDeployment(app, placement, process),
-  }));
-  const keep = new Set(desired.map(d => d.deployment.metadata!.name!));
-  const [applied] = await settleAll([
-    settleAll(
-      desired.map(async ({ process, deployment }) => ({
-        process,
-        deployment: await applyObject(objects, deployment),
-      })),
-    ),
-    deleteUnkept(
-      objects,
-      app,
-      'apps/v1',
-      'Deployment',
-      cache.deployments(app),
-      keep,
-    ),
-  ]);
+  const applied: ProcessDeployment[] = [];
+  for (const process of runningProcesses(app.spec)) {
+    applied.push({
+      process,
+      deployment: await applyObject(
+        objects,
+        desiredDeployment(app, placement, process),
+      ),
+    });
+  }
+  await deleteOwnedExcept(
+    objects,
+    app,
+    'apps/v1',
+    'Deployment',
+    new Set(applied.map(a => a.deployment.metadata!.name!)),
+  );
   return applied;
 }
 
@@ -285,11 +254,11 @@ export async function applyProcesses(
  * fails, complete when all are. With several processes each message says
  * whose it is. Carries each process's ready count, from the same pods.
  */
-export function judgeProcesses(
+export async function judgeProcesses(
+  core: CoreV1Api,
   app: App,
   applied: ProcessDeployment[],
-  cache: WorkloadCache,
-): Outcome {
+): Promise<Outcome> {
   const states = [];
   const readiness = [];
   for (const { process, deployment } of applied) {
@@ -299,14 +268,14 @@ export function judgeProcesses(
     const complete = state.phase === 'complete';
     let pods: V1Pod[] = [];
     if (!complete) {
-      // This deployment's pods of the process.
-      pods = cache.pods(app).filter(pod => {
-        const labels = pod.metadata?.labels ?? {};
-        return (
-          labels[LABELS.deployment] === app.spec.deploymentId &&
-          labels[LABELS.process] === processKey(process.name)
-        );
-      });
+      pods = (
+        await core.listNamespacedPod({
+          namespace: app.metadata.namespace,
+          labelSelector: `${appSelector(app)},${LABELS.deployment}=${
+            app.spec.deploymentId
+          },${LABELS.process}=${processKey(process.name)}`,
+        })
+      ).items;
       state = rolloutState(deployment, pods, healthCheckPath);
     }
     states.push({ process, state });

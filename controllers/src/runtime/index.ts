@@ -11,7 +11,5 @@ export * from './leaderElection';
 export * from './logger';
 export * from './queueRole';
 export * from './reconcileLoop';
-export * from './settle';
-export * from './specChanges';
 export * from './workQueue';
 export * from './tolerations';

@@ -188,8 +188,6 @@ export function reconciler(world: FakeWorld, clock: ManualClock) {
   return new AppReconciler({
     clients: world.clients,
     listApps: () => world.others,
-    // No Deployments left over from earlier processes.
-    cache: { deployments: () => [], pods: () => world.state.pods },
     publish: async report => {
       world.reports.push(report);
     },
