@@ -40,12 +40,6 @@ export const CONTAINER_NAME = 'app';
 export const PORT_NAME = 'http';
 /** The Service listens on 80 and forwards to the container's port. */
 export const SERVICE_PORT = 80;
-/**
- * A worker has no readiness probe, so its pod is ready the moment its
- * container starts: it counts as available only after running this long,
- * so one that crashes at start is not taken for live.
- */
-export const WORKER_MIN_READY_SECONDS = 10;
 
 /** Scheduling settings of the controller that are not part of an App. */
 export interface PodPlacement {
@@ -298,9 +292,6 @@ export function desiredDeployment(
       },
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: placement.progressDeadlineSeconds,
-      ...(process.type === 'worker'
-        ? { minReadySeconds: WORKER_MIN_READY_SECONDS }
-        : {}),
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
