@@ -56,7 +56,8 @@ export interface Config {
       /**
        * Failed publishes of one row after which it is parked and its
        * deployment fails (later messages of the app go on). A broker that is
-       * down does not count: publishes wait for it. Default 20.
+       * down does not count: publishes wait for it. A `DeleteRequested` is
+       * never parked: it is retried until it is sent. Default 20.
        */
       maxAttempts?: number;
     };

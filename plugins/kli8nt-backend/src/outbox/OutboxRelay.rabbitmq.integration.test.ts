@@ -8,14 +8,16 @@ import {
   AmqpWorkQueue,
   readKli8ntNodeConfig,
 } from '@internal/backstage-plugin-kli8nt-node';
+import amqp from 'amqplib';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
+import { deleteRequest } from '../ledger/requests';
 import { acceptedDeploy, testApp } from '../__testUtils__/messages';
 import { describeWithTestEnv } from '../__testUtils__/testenv';
-import { OutboxRelay } from './OutboxRelay';
+import { MessagePublisher, OutboxRelay } from './OutboxRelay';
 import { OutboxStore } from './OutboxStore';
 
 const TESTENV = resolvePath(__dirname, '../../../../scripts/testenv/testenv');
@@ -25,6 +27,50 @@ const databases = TestDatabases.create({
 });
 const logger = { info() {}, warn() {}, error() {} };
 const run = promisify(execFile);
+
+function rabbitConfig() {
+  return readKli8ntNodeConfig(
+    new ConfigReader({
+      kli8nt: {
+        rabbitmq: {
+          url: process.env.KLI8NT_TEST_AMQP_URL,
+          reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
+        },
+      },
+    }),
+  ).rabbitmq!;
+}
+
+/** A relay over the outbox of a fresh PostgreSQL database; 3 attempts. */
+async function relayOnPostgres(
+  publisher: MessagePublisher,
+  maxBackoffMs: number,
+) {
+  const knex = await databases.init('POSTGRES_15');
+  const database = { getClient: async () => knex };
+  const store = await DatabaseKli8ntStore.create({ database });
+  const failDeployment = jest.fn(async () => {});
+  const relay = new OutboxRelay({
+    outbox: await OutboxStore.create({ database }),
+    failDeployment,
+    maxAttempts: 3,
+    publisher: async () => publisher,
+    mintCloneToken: async () => 'ghs_token',
+    logger: mockServices.logger.mock(),
+    pollIntervalMs: 200,
+    batchSize: 10,
+    maxBackoffMs,
+  });
+  return { knex, store, relay, failDeployment };
+}
+
+async function until(what: string, condition: () => Promise<boolean>) {
+  const deadline = Date.now() + 60_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
 
 async function rabbitPid(): Promise<string> {
   const { stdout } = await run(TESTENV, ['status']);
@@ -40,23 +86,14 @@ describeWithTestEnv(
   () => {
     it('publishes every accepted deploy once and delivers it', async () => {
       const cluster = `outbox-${randomBytes(4).toString('hex')}`;
-      const { rabbitmq } = readKli8ntNodeConfig(
-        new ConfigReader({
-          kli8nt: {
-            rabbitmq: {
-              url: process.env.KLI8NT_TEST_AMQP_URL,
-              reconnect: { initialDelayMs: 200, maxDelayMs: 2000 },
-            },
-          },
-        }),
-      );
+      const rabbitmq = rabbitConfig();
       const publisherQueue = await AmqpWorkQueue.create<Kli8ntMessage>({
-        config: rabbitmq!,
+        config: rabbitmq,
         parser: parseMessage,
         logger,
       });
       const consumerQueue = await AmqpWorkQueue.create<Kli8ntMessage>({
-        config: rabbitmq!,
+        config: rabbitmq,
         parser: parseMessage,
         logger,
       });
@@ -69,26 +106,15 @@ describeWithTestEnv(
         },
       );
 
-      const knex = await databases.init('POSTGRES_15');
-      const database = { getClient: async () => knex };
-      const store = await DatabaseKli8ntStore.create({ database });
-      const failDeployment = jest.fn(async () => {});
-      const relay = new OutboxRelay({
-        outbox: await OutboxStore.create({ database }),
-        failDeployment,
-        maxAttempts: 3,
-        publisher: async () => ({
-          publish: async (queue: string, message: Kli8ntMessage) => {
+      const { store, relay, knex, failDeployment } = await relayOnPostgres(
+        {
+          publish: async (queue, message) => {
             await publisherQueue.publish(queue, message);
             confirmed.push(message.messageId);
           },
-        }),
-        mintCloneToken: async () => 'ghs_token',
-        logger: mockServices.logger.mock(),
-        pollIntervalMs: 200,
-        batchSize: 10,
-        maxBackoffMs: 1000,
-      });
+        },
+        1000,
+      );
       relay.start();
 
       const accepted: string[] = [];
@@ -147,5 +173,77 @@ describeWithTestEnv(
         await publisherQueue.close();
       }
     }, 240_000);
+
+    it('keeps sending a delete the broker cannot route, past maxAttempts, while a build is parked', async () => {
+      const cluster = `outbox-${randomBytes(4).toString('hex')}`;
+      const rabbitmq = rabbitConfig();
+      const queue = await AmqpWorkQueue.create<Kli8ntMessage>({
+        config: rabbitmq,
+        parser: parseMessage,
+        logger,
+      });
+      const received: string[] = [];
+      const names = [`build.${cluster}`, `deploy.${cluster}`];
+      const consumers = await Promise.all(
+        names.map(name =>
+          queue.consume(name, async message => {
+            received.push(message.messageId);
+          }),
+        ),
+      );
+      // Unbinding the (declared) queues behind the work queue's back makes
+      // every publish to them come back unroutable: a failure that counts.
+      const admin = await amqp.connect(rabbitmq.url);
+      const channel = await admin.createChannel();
+      for (const name of names) {
+        await channel.unbindQueue(name, rabbitmq.exchange, name);
+      }
+
+      const { store, relay, knex, failDeployment } = await relayOnPostgres(
+        queue,
+        200,
+      );
+      const build = acceptedDeploy(cluster);
+      const remove = deleteRequest({ appName: 'gone', cluster }, 3);
+      await store.createDeployment({
+        deployment: build.deployment,
+        app: testApp,
+        outbox: [build.outbox],
+      });
+      await store.enqueue([remove]);
+      const row = (messageId: string) =>
+        knex('outbox').where({ message_id: messageId }).first();
+      relay.start();
+      try {
+        await until(
+          'the build to be parked and the delete to outlive maxAttempts',
+          async () =>
+            (await row(build.message.messageId)).parked_at !== null &&
+            (await row(remove.messageId)).attempts > 3,
+        );
+        const failing = await row(remove.messageId);
+        expect(failing.parked_at).toBeNull();
+        expect(failing.last_error).toMatch(/Unroutable/);
+
+        await channel.bindQueue(names[1], rabbitmq.exchange, names[1]);
+        await until('the delete to arrive', async () =>
+          received.includes(remove.messageId),
+        );
+        expect((await row(remove.messageId)).sent_at).not.toBeNull();
+        // Only the build, parked, ended its deployment; it never arrived.
+        expect(failDeployment).toHaveBeenCalledTimes(1);
+        expect(failDeployment).toHaveBeenCalledWith(
+          expect.objectContaining({ deploymentId: build.deployment.id }),
+          'PublishFailed',
+          expect.stringMatching(/Unroutable/),
+        );
+        expect(received).toEqual([remove.messageId]);
+      } finally {
+        await relay.stop();
+        await admin.close();
+        await Promise.all(consumers.map(c => c.cancel()));
+        await queue.close();
+      }
+    }, 120_000);
   },
 );

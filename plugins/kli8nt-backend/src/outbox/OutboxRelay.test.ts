@@ -7,6 +7,7 @@ import { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
 import { openCloneToken } from '@internal/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
+import { deleteRequest } from '../ledger/requests';
 import { acceptedDeploy, testApp } from '../__testUtils__/messages';
 import { describeWithTestEnv } from '../__testUtils__/testenv';
 import { backoffMs, OutboxRelay } from './OutboxRelay';
@@ -252,6 +253,84 @@ describe.each(databases.eachSupportedId())('OutboxRelay on %p', id => {
       'PublishFailed',
       expect.stringMatching(/Invalid outbox message/),
     );
+  });
+
+  it('never parks a delete: it retries past maxAttempts, holding back only its app, until it arrives', async () => {
+    let refused = 0;
+    const published: string[] = [];
+    const { store, relay, knex, failDeployment, logger } = await setup(
+      id,
+      async (_q, m) => {
+        if (m.type === 'DeleteRequested' && refused < 6) {
+          refused++;
+          throw new Error('Unroutable message: no queue bound');
+        }
+        published.push(m.messageId);
+      },
+      { maxAttempts: 3, batchSize: 10 },
+    );
+    const remove = deleteRequest({ appName: 'shop', cluster: 'default' }, 7);
+    const after = acceptedDeploy();
+    const other = deployOf('healthy');
+    await store.enqueue([remove]);
+    await store.createDeployment({
+      deployment: after.deployment,
+      app: testApp,
+      outbox: [after.outbox],
+    });
+    await store.createDeployment({
+      deployment: other.deployment,
+      app: other.app,
+      outbox: [other.outbox],
+    });
+    relay.start();
+    await until(
+      () => published.length === 3,
+      'the delete and the rows after it',
+    );
+    await relay.stop();
+    // The other app went first; shop's deploy waited for shop's delete.
+    expect(published).toEqual([
+      other.message.messageId,
+      remove.messageId,
+      after.message.messageId,
+    ]);
+    const row = await knex('outbox')
+      .where({ message_id: remove.messageId })
+      .first();
+    expect(row.attempts).toBe(6);
+    expect(row.parked_at).toBeNull();
+    expect(row.sent_at).not.toBeNull();
+    expect(failDeployment).not.toHaveBeenCalled();
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringMatching(/attempt 3\); it must arrive, so it is not parked/),
+      { error: 'Unroutable message: no queue bound' },
+    );
+  });
+
+  it('does not park an invalid delete either: it backs off and stays pending', async () => {
+    const published: string[] = [];
+    const { store, relay, knex, failDeployment } = await setup(
+      id,
+      async (_q, m) => {
+        published.push(m.messageId);
+      },
+    );
+    const remove = deleteRequest({ appName: 'shop', cluster: 'default' }, 7);
+    const message = remove.message as { payload: object };
+    await store.enqueue([
+      { ...remove, message: { ...message, payload: { sequence: 'x' } } },
+    ]);
+    expect(await relay.publishBatch()).toBe(1);
+    // Backing off: the next pass does not take it.
+    expect(await relay.publishBatch()).toBe(0);
+    const [row] = await knex('outbox');
+    expect(row.attempts).toBe(1);
+    expect(row.parked_at).toBeNull();
+    expect(row.sent_at).toBeNull();
+    expect(row.last_error).toMatch(/Invalid outbox message/);
+    expect(published).toEqual([]);
+    expect(failDeployment).not.toHaveBeenCalled();
   });
 
   it('publishes right after a kick instead of waiting for the poll', async () => {

@@ -5,6 +5,7 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
 import { FailDeployment, failTargetOf } from '../deadLetters/failDeployment';
+import { mustArrive } from './mustArrive';
 import { ClaimedRow, OutboxStore } from './OutboxStore';
 
 /** The part of kli8nt-node's WorkQueue the relay needs. */
@@ -36,7 +37,7 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   batchSize: number;
   maxBackoffMs: number;
-  /** Failed attempts after which a row is parked. */
+  /** Failed attempts after which a row is parked (unless it must arrive). */
   maxAttempts: number;
   /** How long a claimed row is reserved for this instance. Default 60 s. */
   leaseMs?: number;
@@ -60,7 +61,9 @@ export function backoffMs(
  * broker confirmed them. A row that fails waits with its own backoff and
  * holds back only its app's later rows; after `maxAttempts` failures (or at
  * once when it is invalid) it is parked and its deployment fails, so one bad
- * row never stops other apps or its own app for good. A broker that is down
+ * row never stops other apps or its own app for good. A row that must
+ * arrive (`mustArrive`: a delete) is never parked; it keeps retrying with
+ * backoff and its app's later rows wait for it. A broker that is down
  * makes publishes wait rather than fail, so an outage parks nothing.
  * Delivery is at least once (a crash between confirm and marking
  * re-publishes); consumers de-duplicate by messageId.
@@ -154,17 +157,26 @@ export class OutboxRelay {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       const attempts = row.attempts + 1;
-      if (error instanceof UnpublishableError || attempts >= maxAttempts) {
+      const wouldPark =
+        error instanceof UnpublishableError || attempts >= maxAttempts;
+      if (wouldPark && !mustArrive(row.message)) {
         await this.park(row, text, attempts);
         return true;
       }
       const retryAt = Date.now() + backoffMs(attempts, maxBackoffMs);
       this.noteRetryAt(retryAt);
       await outbox.markFailed(row.id, text, new Date(retryAt));
-      logger.warn(
-        `Could not publish message ${row.messageId} to ${row.queue} (attempt ${attempts} of ${maxAttempts}); will retry, later messages of ${row.app} wait`,
-        { error: text },
-      );
+      if (wouldPark) {
+        logger.error(
+          `Could not publish message ${row.messageId} to ${row.queue} (attempt ${attempts}); it must arrive, so it is not parked but retried until it is sent, later messages of ${row.app} wait`,
+          { error: text },
+        );
+      } else {
+        logger.warn(
+          `Could not publish message ${row.messageId} to ${row.queue} (attempt ${attempts} of ${maxAttempts}); will retry, later messages of ${row.app} wait`,
+          { error: text },
+        );
+      }
       return false;
     }
     await outbox.markSent(row.id, new Date());
