@@ -109,17 +109,21 @@ describe('LogHub replay to a slow socket', () => {
 
   const turn = () => new Promise(r => setTimeout(r, 5));
 
-  async function slowViewer(from: LogReplayFrom, maxReplayLines = 50_000) {
+  async function slowViewer(
+    from: LogReplayFrom,
+    hub = new LogHub(source, 50_000),
+    maxBuffered = MAX_BUFFERED,
+  ) {
     const socket = new SlowSocket();
     const errors: Error[] = [];
-    const viewing = await new LogHub(source, maxReplayLines).join({
+    const viewing = await hub.join({
       app: 'shop',
       from,
       filter: {},
       client: new LogClient(
         socket as unknown as WebSocket,
         socket as unknown as Duplex,
-        MAX_BUFFERED,
+        maxBuffered,
       ),
       onError: error => errors.push(error),
     });
@@ -218,14 +222,34 @@ describe('LogHub replay to a slow socket', () => {
   });
 
   it('cuts a `since` replay once the limit is sent, to the live lines then, and follows from there', async () => {
-    await produce(6000);
+    const hub = new LogHub(source, 4000);
+    // A live viewer of the same app whose socket never fills: once it has a
+    // line, so have the app's shared live stream and the source's ring. The
+    // test waits for that data; a timer lost this race on a busy machine
+    // (the cut then skipped to line 6000 only, before the last 200 arrived).
+    const watcher = await slowViewer({ tail: 0 }, hub, 1 << 30);
+    const deadline = Date.now() + 30_000;
+    const watched = async (line: number) => {
+      while (!watcher.lines().includes(line) && watcher.errors.length === 0) {
+        if (Date.now() > deadline) throw new Error(`line ${line} not live`);
+        await turn();
+        watcher.socket.read();
+      }
+    };
+    // In rounds: one delivery larger than the subscriber buffer would
+    // overflow the shared live stream however fast its viewers read.
+    for (let round = 1; round <= 12; round++) {
+      await produce(500);
+      await watched(round * 500);
+    }
     const { socket, errors, viewing, lines } = await slowViewer(
       { sinceTime: '2000-01-01T00:00:00.000Z' },
-      4000,
+      hub,
     );
-    await turn();
+    // The replay stops at the unread socket before line 4000 (3,500 lines
+    // of 341 bytes fill its 1 MiB), so the cut comes after these are live.
     await produce(200);
-    const deadline = Date.now() + 30_000;
+    await watched(6200);
     while (lines().length < 4000 && errors.length === 0) {
       if (Date.now() > deadline) throw new Error('timed out');
       await turn();
@@ -240,8 +264,10 @@ describe('LogHub replay to a slow socket', () => {
       socket.read();
     }
     viewing.leave();
+    watcher.viewing.leave();
 
     expect(errors).toEqual([]);
+    expect(watcher.errors).toEqual([]);
     // One marker: the older lines and those logged while the 4000 were
     // paced out, up to where the live stream was then.
     expect(socket.frames.filter(f => f.type === 'dropped')).toEqual([
