@@ -8,12 +8,48 @@ import {
   createKli8ntWorkQueue,
   readKli8ntNodeConfig,
 } from '@internal/backstage-plugin-kli8nt-node';
+import { LRUCache } from 'lru-cache';
 
 export interface WorkQueueHandle {
   /** Resolves once connected; connecting retries until the broker is up. */
   queue: Promise<Kli8ntWorkQueue>;
   /** True for the in-memory twin (no `kli8nt.rabbitmq` config). */
   embedded: boolean;
+  /**
+   * The consumers of `queue` on the broker, undefined when it did not answer
+   * within 2 s; a positive count is reused for 10 s (`cachedConsumerCount`).
+   */
+  consumerCount: ConsumerCount;
+}
+
+export type ConsumerCount = (queue: string) => Promise<number | undefined>;
+
+/**
+ * Asks `count` about a queue at most once per `ttlMs` (default 10 s) while
+ * the queue has consumers: POST /deployments checks the build queue on every
+ * request, and a broker round trip each time is wasted while controllers
+ * are connected. A zero or unknown count is not kept, so that a missing
+ * controller is reported at once and its return seen on the next request.
+ */
+export function cachedConsumerCount(
+  count: ConsumerCount,
+  options: { ttlMs?: number; now?: () => number } = {},
+): ConsumerCount {
+  const cache = new LRUCache<string, number>({
+    max: 100,
+    ttl: options.ttlMs ?? 10_000,
+    // Read the clock on every lookup: by default a reading is reused for
+    // 1 ms of real time, which would hide a move of an injected clock.
+    ttlResolution: 0,
+    ...(options.now && { perf: { now: options.now } }),
+  });
+  return async queue => {
+    const cached = cache.get(queue);
+    if (cached !== undefined) return cached;
+    const consumers = await count(queue);
+    if (consumers) cache.set(queue, consumers);
+    return consumers;
+  };
 }
 
 /**
@@ -43,7 +79,13 @@ export function openWorkQueue(
   });
   // Failures surface to the callers that await the queue.
   queue.catch(() => undefined);
-  return { queue, embedded };
+  const consumerCount = cachedConsumerCount(name =>
+    settledWithin(
+      queue.then(q => q.consumerCount(name)),
+      2000,
+    ),
+  );
+  return { queue, embedded, consumerCount };
 }
 
 /** Resolves to the promise's value, or to undefined after `ms`. */

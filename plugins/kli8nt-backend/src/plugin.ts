@@ -168,11 +168,7 @@ export const kli8ntPlugin = createBackendPlugin({
           notifier,
           logger,
           embeddedQueue: workQueue.embedded,
-          consumerCount: queue =>
-            settledWithin(
-              workQueue.queue.then(q => q.consumerCount(queue)),
-              2000,
-            ),
+          consumerCount: workQueue.consumerCount,
         });
         const domainsConfig = readDomainsConfig(config);
         const domains = new DomainService({
