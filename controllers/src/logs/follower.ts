@@ -1,4 +1,4 @@
-import type { LogLine, LogSink } from '@internal/backstage-plugin-kli8nt-node';
+import type { LogSink } from '@internal/backstage-plugin-kli8nt-node';
 import {
   BackoffOptions,
   Clock,
@@ -18,7 +18,8 @@ import {
 } from './podTargets';
 import { ResumeFilter, ResumePoint, advanceResumePoint } from './resume';
 import type { ResumeStore } from './resumeIndex';
-import { sinceTimeOf, timestampMs } from './timestamps';
+import { ContainerShipper, ShipFailure } from './shipper';
+import { sinceTimeOf } from './timestamps';
 
 export interface FollowerDeps {
   opener: LogStreamOpener;
@@ -39,13 +40,6 @@ export interface FollowerDeps {
 /** Why a read of a stream stopped before its end. */
 type Interruption = 'ship_failed' | 'stalled' | 'refresh' | 'stopped';
 
-class ShipFailure extends Error {
-  constructor(cause: unknown) {
-    super('Shipping log lines failed', { cause });
-    this.name = 'ShipFailure';
-  }
-}
-
 const COMPLETED_KEPT = 8;
 
 /**
@@ -60,10 +54,7 @@ export class ContainerFollower {
   private point: ResumePoint | undefined;
   private pointKnown = false;
   private completed: string[] = [];
-  private held: LogEntry[] = [];
-  private heldBytes = 0;
-  private inFlight: Promise<void> | undefined;
-  private shipError: unknown;
+  private readonly shipper: ContainerShipper;
   private interrupt: ((why: Interruption) => void) | undefined;
   private notify: () => void = () => {};
   private changed: Promise<void> = new Promise(resolve => {
@@ -86,6 +77,17 @@ export class ContainerFollower {
       pod: pod.name,
       container: target.name,
     });
+    this.shipper = new ContainerShipper(
+      pod,
+      target.name,
+      { ...deps, clock: this.clock },
+      {
+        shipped: batch => {
+          this.point = advanceResumePoint(this.point, batch);
+        },
+        failed: () => this.interrupt?.('ship_failed'),
+      },
+    );
   }
 
   get container(): string {
@@ -185,7 +187,7 @@ export class ContainerFollower {
         this.changed,
       );
     }
-    await this.drain().catch(() => undefined);
+    await this.shipper.drain().catch(() => undefined);
   }
 
   private complete(instance: string) {
@@ -245,16 +247,18 @@ export class ContainerFollower {
       }
     } catch (error) {
       if (!interruption) {
-        await this.drain().catch(() => undefined);
-        if (this.shipError) throw new ShipFailure(this.takeShipError());
+        await this.shipper.drain().catch(() => undefined);
+        if (this.shipper.failed) {
+          throw new ShipFailure(this.shipper.takeError());
+        }
         throw error;
       }
     } finally {
       this.clock.clearTimeout(refresh);
       this.interrupt = undefined;
     }
-    if (interruption === 'stalled') this.dropHeld();
-    await this.drain();
+    if (interruption === 'stalled') this.shipper.dropHeld();
+    await this.shipper.drain();
     return { ended, entries, interruption };
   }
 
@@ -267,79 +271,11 @@ export class ContainerFollower {
         continue;
       }
       if (entry.continued) this.deps.metrics.linesSplit.inc();
-      this.held.push(entry);
-      this.heldBytes += entry.bytes;
-      this.deps.budget.hold(entry.bytes);
-      this.deps.metrics.bufferedBytes.inc(entry.bytes);
+      this.shipper.hold(entry);
       kept++;
     }
-    this.pump();
+    this.shipper.pump();
     return kept;
-  }
-
-  /** Keeps one append in flight, so batches are acknowledged in order. */
-  private pump() {
-    if (this.inFlight || this.held.length === 0 || this.shipError) return;
-    const batch = this.held.splice(0, this.deps.maxBatchEntries);
-    const lines: LogLine[] = batch.map(entry => ({
-      deploymentId: this.pod.deploymentId,
-      source: this.pod.source,
-      pod: this.pod.name,
-      container: this.target.name,
-      timestamp: entry.timestamp,
-      line: entry.text,
-    }));
-    const bytes = batch.reduce((sum, entry) => sum + entry.bytes, 0);
-    this.inFlight = this.deps.sink.append(this.pod.app, lines).then(
-      () => {
-        this.point = advanceResumePoint(this.point, batch);
-        const labels = { source: this.pod.source };
-        this.deps.metrics.linesShipped.inc(labels, batch.length);
-        this.deps.metrics.bytesShipped.inc(labels, bytes);
-        const newest = batch[batch.length - 1].timestamp;
-        this.deps.metrics.lagSeconds.set(
-          Math.max(0, (this.clock.now() - timestampMs(newest)) / 1000),
-        );
-        this.release(bytes);
-        this.inFlight = undefined;
-        this.pump();
-      },
-      error => {
-        this.shipError = error;
-        this.release(bytes);
-        this.inFlight = undefined;
-        this.dropHeld();
-        this.interrupt?.('ship_failed');
-      },
-    );
-  }
-
-  private release(bytes: number) {
-    this.heldBytes -= bytes;
-    this.deps.metrics.bufferedBytes.dec(bytes);
-    this.deps.budget.release(bytes);
-  }
-
-  /** Forgets entries not yet handed to the sink: they are read again on resume. */
-  private dropHeld() {
-    const bytes = this.held.reduce((sum, entry) => sum + entry.bytes, 0);
-    this.held = [];
-    if (bytes > 0) this.release(bytes);
-  }
-
-  /** Waits until everything held is acknowledged; throws if shipping failed. */
-  private async drain(): Promise<void> {
-    while (this.inFlight) {
-      await this.inFlight;
-      this.pump();
-    }
-    if (this.shipError) throw new ShipFailure(this.takeShipError());
-  }
-
-  private takeShipError(): unknown {
-    const error = this.shipError;
-    this.shipError = undefined;
-    return error;
   }
 
   /** Pauses reading while memory is short; disconnects if that lasts. */
@@ -347,7 +283,7 @@ export class ContainerFollower {
     const { budget } = this.deps;
     const decide = (pausedSince?: number) =>
       flowDecision({
-        held: this.heldBytes,
+        held: this.shipper.bytes,
         total: budget.total,
         limits: budget.limits,
         pausedSince,
@@ -358,7 +294,7 @@ export class ContainerFollower {
     this.deps.metrics.pausedFollowers.inc();
     try {
       for (;;) {
-        if (this.shipError || this.stopping) return;
+        if (this.shipper.failed || this.stopping) return;
         const decision = decide(pausedSince);
         if (decision === 'read') return;
         if (decision === 'disconnect') {
