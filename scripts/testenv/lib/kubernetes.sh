@@ -191,7 +191,14 @@ kube-controller-manager_start() {
   # One instance only, so no leader election (it would delay start by a
   # lease period after every restart). Per-controller service accounts as
   # in a real cluster, so RBAC mistakes show up here too.
+  # --node-monitor-grace-period: a kwok node that misses it is marked
+  # NotReady, which sets Ready=False on all its pods, and kwok never makes a
+  # running pod Ready again: Deployments stayed unavailable for good (the
+  # chart suite's `helm --wait` timed out on CI). kwok renews leases (see
+  # kwok_start); the long grace also rides out an apiserver restart on two
+  # saturated cores. No test needs a node to go NotReady.
   spawn kube-controller-manager "$BIN_DIR/kube-controller-manager" \
+    --node-monitor-grace-period=10m \
     --kubeconfig="$kc" --authentication-kubeconfig="$kc" --authorization-kubeconfig="$kc" \
     --bind-address=127.0.0.1 --secure-port="$CM_PORT" --leader-elect=false \
     --controllers='*' --use-service-account-credentials=true \
@@ -242,7 +249,12 @@ apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
 options: {}
 EOF
+  # --node-lease-duration-seconds: without it kwok keeps no node Lease and
+  # heartbeats in node status only every 20-45 s, which under load missed
+  # the controller-manager's 50 s default: the kwok nodes flapped NotReady
+  # every few minutes. With a lease, kwok renews it every 10 s.
   spawn kwok "$BIN_DIR/kwok" --config "$d/kwok.yaml" --kubeconfig "$ADMIN_KUBECONFIG" \
+    --node-lease-duration-seconds=40 \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --node-port="$KWOK_PORT" --server-address="127.0.0.1:$KWOK_PORT" \
     --tls-cert-file="$PKI/kwok-serving.crt" --tls-private-key-file="$PKI/kwok-serving.key" \
