@@ -80,6 +80,16 @@ export interface Config {
         ringBufferBytes?: number;
         /** Live lines queued per subscriber (behind its replay, which it may pace) before it is cut off (it may resume from its cursor). Default 10000. */
         subscriberBufferSize?: number;
+        /**
+         * Bytes (UTF-8 key, value and headers) queued per subscriber, such
+         * as one log viewer's WebSocket, a positive integer. Live lines
+         * queued behind a slow viewer beyond it cut its stream off as
+         * subscriberBufferSize does (the viewer is sent a `dropped` frame
+         * with the cursor to fetch the skipped lines from, and follows the
+         * live lines again); a replay older than the ring is read from Kafka
+         * at most this far ahead of the viewer. Default 16777216 (16 MiB).
+         */
+        subscriberBufferBytes?: number;
       };
     };
   };

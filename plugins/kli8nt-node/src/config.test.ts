@@ -44,6 +44,7 @@ describe('readKli8ntNodeConfig', () => {
         ringBufferSize: 10000,
         ringBufferBytes: 16777216,
         subscriberBufferSize: 10000,
+        subscriberBufferBytes: 16777216,
       },
     });
   });
@@ -77,6 +78,7 @@ describe('readKli8ntNodeConfig', () => {
               ringBufferSize: 9,
               ringBufferBytes: 10,
               subscriberBufferSize: 11,
+              subscriberBufferBytes: 12,
             },
           },
         },
@@ -106,6 +108,7 @@ describe('readKli8ntNodeConfig', () => {
         ringBufferSize: 9,
         ringBufferBytes: 10,
         subscriberBufferSize: 11,
+        subscriberBufferBytes: 12,
       },
     });
   });
@@ -127,5 +130,14 @@ describe('readKli8ntNodeConfig', () => {
     expect(
       read({ kafka: { brokers: ['a:1'], source: { ringBufferBytes: 0 } } }),
     ).toThrow(/ringBufferBytes/);
+    for (const subscriberBufferBytes of [0, -1, 1.5]) {
+      expect(
+        read({
+          kafka: { brokers: ['a:1'], source: { subscriberBufferBytes } },
+        }),
+      ).toThrow(
+        `Invalid config kli8nt.kafka.source.subscriberBufferBytes: expected a positive integer, got ${subscriberBufferBytes}`,
+      );
+    }
   });
 });

@@ -53,6 +53,7 @@ export interface KafkaConfig {
     ringBufferSize: number;
     ringBufferBytes: number;
     subscriberBufferSize: number;
+    subscriberBufferBytes: number;
   };
 }
 
@@ -79,21 +80,28 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** `kli8nt.kafka.source.ringBufferBytes` by default: 16 MiB per app viewed. */
 export const DEFAULT_RING_BUFFER_BYTES = 16 * 1024 ** 2;
 
-function positiveInt(config: Config, key: string, fallback: number): number {
-  const value = config.getOptionalNumber(key) ?? fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InputError(
-      `Invalid config ${key}: expected a positive integer, got ${value}`,
-    );
-  }
-  return value;
+/** `kli8nt.kafka.source.subscriberBufferBytes` by default: 16 MiB per viewer. */
+export const DEFAULT_SUBSCRIBER_BUFFER_BYTES = 16 * 1024 ** 2;
+
+/** Reads `key` of the `section` (e.g. `kli8nt.kafka`) that `config` is. */
+function positiveIntOf(config: Config, section: string) {
+  return (key: string, fallback: number): number => {
+    const value = config.getOptionalNumber(key) ?? fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new InputError(
+        `Invalid config ${section}.${key}: expected a positive integer, got ${value}`,
+      );
+    }
+    return value;
+  };
 }
 
 function readRabbitMq(config: Config): RabbitMqConfig {
-  const initialDelayMs = positiveInt(config, 'reconnect.initialDelayMs', 500);
-  const maxDelayMs = positiveInt(config, 'reconnect.maxDelayMs', 30_000);
-  const retryInitialMs = positiveInt(config, 'retry.initialDelayMs', 2000);
-  const retryMaxMs = positiveInt(config, 'retry.maxDelayMs', 60_000);
+  const positiveInt = positiveIntOf(config, 'kli8nt.rabbitmq');
+  const initialDelayMs = positiveInt('reconnect.initialDelayMs', 500);
+  const maxDelayMs = positiveInt('reconnect.maxDelayMs', 30_000);
+  const retryInitialMs = positiveInt('retry.initialDelayMs', 2000);
+  const retryMaxMs = positiveInt('retry.maxDelayMs', 60_000);
   return {
     url: config.getString('url'),
     exchange: config.getOptionalString('exchange') ?? 'kli8nt',
@@ -101,8 +109,8 @@ function readRabbitMq(config: Config): RabbitMqConfig {
       config.getOptionalString('deadLetterExchange') ?? 'kli8nt.dlx',
     deadLetterQueue:
       config.getOptionalString('deadLetterQueue') ?? 'kli8nt.dlq',
-    deliveryLimit: positiveInt(config, 'deliveryLimit', 5),
-    prefetch: positiveInt(config, 'prefetch', 10),
+    deliveryLimit: positiveInt('deliveryLimit', 5),
+    prefetch: positiveInt('prefetch', 10),
     reconnect: {
       initialDelayMs,
       maxDelayMs: Math.max(initialDelayMs, maxDelayMs),
@@ -115,6 +123,7 @@ function readRabbitMq(config: Config): RabbitMqConfig {
 }
 
 function readKafka(config: Config): KafkaConfig {
+  const positiveInt = positiveIntOf(config, 'kli8nt.kafka');
   const brokers = config.getStringArray('brokers');
   if (brokers.length === 0) {
     throw new InputError('Invalid config kli8nt.kafka.brokers: empty');
@@ -130,27 +139,26 @@ function readKafka(config: Config): KafkaConfig {
     clientId: config.getOptionalString('clientId') ?? 'kli8nt',
     client,
     topic: {
-      partitions: positiveInt(config, 'topic.partitions', 1),
-      replicationFactor: positiveInt(config, 'topic.replicationFactor', 1),
-      retentionMs: positiveInt(config, 'topic.retentionMs', 7 * DAY_MS),
-      retentionBytes: positiveInt(config, 'topic.retentionBytes', 1024 ** 3),
-      segmentMs: positiveInt(config, 'topic.segmentMs', DAY_MS),
+      partitions: positiveInt('topic.partitions', 1),
+      replicationFactor: positiveInt('topic.replicationFactor', 1),
+      retentionMs: positiveInt('topic.retentionMs', 7 * DAY_MS),
+      retentionBytes: positiveInt('topic.retentionBytes', 1024 ** 3),
+      segmentMs: positiveInt('topic.segmentMs', DAY_MS),
     },
     sink: {
-      batchSize: positiveInt(config, 'sink.batchSize', 500),
-      lingerMs: positiveInt(config, 'sink.lingerMs', 50),
+      batchSize: positiveInt('sink.batchSize', 500),
+      lingerMs: positiveInt('sink.lingerMs', 50),
     },
     source: {
-      ringBufferSize: positiveInt(config, 'source.ringBufferSize', 10_000),
+      ringBufferSize: positiveInt('source.ringBufferSize', 10_000),
       ringBufferBytes: positiveInt(
-        config,
         'source.ringBufferBytes',
         DEFAULT_RING_BUFFER_BYTES,
       ),
-      subscriberBufferSize: positiveInt(
-        config,
-        'source.subscriberBufferSize',
-        10_000,
+      subscriberBufferSize: positiveInt('source.subscriberBufferSize', 10_000),
+      subscriberBufferBytes: positiveInt(
+        'source.subscriberBufferBytes',
+        DEFAULT_SUBSCRIBER_BUFFER_BYTES,
       ),
     },
   };

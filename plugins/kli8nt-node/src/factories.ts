@@ -4,6 +4,7 @@ import {
 } from '@internal/backstage-plugin-kli8nt-common';
 import {
   DEFAULT_RING_BUFFER_BYTES,
+  DEFAULT_SUBSCRIBER_BUFFER_BYTES,
   KafkaConfig,
   Kli8ntNodeConfig,
   LogTopicSettings,
@@ -91,6 +92,7 @@ function kafkaOrDefaults(kafka?: KafkaConfig) {
       ringBufferSize: 10_000,
       ringBufferBytes: DEFAULT_RING_BUFFER_BYTES,
       subscriberBufferSize: 10_000,
+      subscriberBufferBytes: DEFAULT_SUBSCRIBER_BUFFER_BYTES,
     },
   };
 }

@@ -37,7 +37,12 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
     let sink: LogBusSink;
     let source: LogBusSource;
     const setup = (
-      options: { ring?: number; ringBytes?: number; buffer?: number } = {},
+      options: {
+        ring?: number;
+        ringBytes?: number;
+        buffer?: number;
+        bufferBytes?: number;
+      } = {},
     ) => {
       sink = new LogBusSink({
         client,
@@ -51,6 +56,7 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
         ringBufferSize: options.ring ?? 1000,
         ringBufferBytes: options.ringBytes,
         subscriberBufferSize: options.buffer ?? 10_000,
+        subscriberBufferBytes: options.bufferBytes,
       });
     };
     beforeEach(() => {
@@ -80,6 +86,8 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
       };
     };
     const lines = (records: LogRecord[]) => records.map(r => r.line);
+    const big = (n: number, from: number) =>
+      makeLines(n, { from }).map(l => ({ ...l, line: l.line.padEnd(1024) }));
 
     it('creates the topic on demand and replays the last N lines with metadata', async () => {
       const app = newApp();
@@ -181,8 +189,6 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
       setup({ ring: 1000, ringBytes: 10 * 1024 });
       const reads = jest.spyOn(client, 'read');
       const app = newApp();
-      const big = (n: number, from: number) =>
-        makeLines(n, { from }).map(l => ({ ...l, line: l.line.padEnd(1024) }));
       const warm = collect();
       await source.subscribe(app, { tail: 0 }, warm.subscriber);
       await sink.append(app, big(60, 0));
@@ -195,6 +201,38 @@ describe.each(cases.filter(([, status]) => status === 'available'))(
       expect(lines(c.records)).toEqual(big(50, 10).map(l => l.line));
       // The live reader, then one range read for what the ring let go.
       expect(reads).toHaveBeenCalledTimes(2);
+    });
+
+    it('reads a replay past the ring in windows of the subscriber byte budget, complete and in order', async () => {
+      await source.close();
+      // About ten of these 1 KiB lines per window.
+      // The tail's first read (the ring's 5 lines) comes while it catches
+      // up: replay, not live lines queued behind it.
+      setup({ ring: 5, bufferBytes: 10 * 1024 });
+      const reads = jest.spyOn(client, 'read');
+      const app = newApp();
+      await sink.append(app, big(100, 0));
+      await sink.flush();
+      const records: LogRecord[] = [];
+      const errors: Error[] = [];
+      await source.subscribe(
+        app,
+        { tail: 100 },
+        {
+          onRecords: async batch => {
+            records.push(...batch);
+            await new Promise(r => setTimeout(r, 5));
+          },
+          onError: e => errors.push(e),
+        },
+      );
+      await sink.append(app, big(5, 100));
+      await waitFor(() => records.length >= 105, 30_000, '105 records');
+      await new Promise(r => setTimeout(r, 200));
+      expect(errors).toEqual([]);
+      expect(lines(records)).toEqual(big(105, 0).map(l => l.line));
+      // The live reader, then a window per ~10 lines of the 95 before the ring.
+      expect(reads.mock.calls.length).toBeGreaterThan(5);
     });
 
     it('lets a subscriber pace a replay longer than its buffer, then follow', async () => {

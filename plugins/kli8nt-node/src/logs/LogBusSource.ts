@@ -1,109 +1,20 @@
 import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
-import { DEFAULT_RING_BUFFER_BYTES, LogTopicSettings } from '../config';
+import {
+  DEFAULT_RING_BUFFER_BYTES,
+  DEFAULT_SUBSCRIBER_BUFFER_BYTES,
+  LogTopicSettings,
+} from '../config';
 import { ConsumedLogBusRecord, LogBusClient, LogBusReader } from './client';
 import { LogRing } from './LogRing';
+import { decodeCursor, nextOffset, offsetLess } from './records';
+import { readReplayRange } from './replayRange';
+import { SubscriberLimits, SubscriberState } from './SubscriberState';
 import {
-  decodeCursor,
-  encodeCursor,
-  nextOffset,
-  offsetLess,
-  toLogRecord,
-} from './records';
-import {
-  LogRecord,
   LogReplayFrom,
   LogSource,
   LogSubscriber,
-  LogSubscriberOverflowError,
   LogSubscription,
 } from './types';
-
-const DELIVERY_BATCH = 500;
-
-class SubscriberState {
-  readonly next: Map<number, string>;
-  readonly queue: LogRecord[] = [];
-  pendingLive: ConsumedLogBusRecord[] = [];
-  catchingUp = true;
-  closed = false;
-  cursor: string;
-  /** Replayed records at the head of the queue: not counted against `maxQueued`. */
-  #replayQueued = 0;
-  #pumping = false;
-
-  constructor(
-    readonly app: string,
-    start: Map<number, string>,
-    readonly subscriber: LogSubscriber,
-    readonly maxQueued: number,
-    readonly onClose: (state: SubscriberState) => void,
-  ) {
-    this.next = new Map(start);
-    this.cursor = encodeCursor(this.next);
-  }
-
-  /**
-   * Queues a record; `limit` is off for replays, which are finite. A
-   * subscriber that paces its replay (by awaiting) is cut off only when the
-   * live records queued behind it exceed `maxQueued`.
-   */
-  accept(record: ConsumedLogBusRecord, limit = true) {
-    if (this.closed) return;
-    const expected = this.next.get(record.partition);
-    if (expected !== undefined && offsetLess(record.offset, expected)) return;
-    this.next.set(record.partition, nextOffset(record.offset));
-    this.queue.push(toLogRecord(this.app, record, encodeCursor(this.next)));
-    if (!limit) this.#replayQueued++;
-    if (limit && this.queue.length - this.#replayQueued > this.maxQueued) {
-      this.fail(new LogSubscriberOverflowError(this.cursor));
-      return;
-    }
-    this.pump();
-  }
-
-  live(record: ConsumedLogBusRecord) {
-    if (!this.catchingUp) {
-      this.accept(record);
-      return;
-    }
-    this.pendingLive.push(record);
-    if (this.pendingLive.length > this.maxQueued) {
-      this.fail(new LogSubscriberOverflowError(this.cursor));
-    }
-  }
-
-  fail(error: Error) {
-    if (this.closed) return;
-    this.close();
-    this.subscriber.onError?.(error);
-  }
-
-  close() {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
-    this.#replayQueued = 0;
-    this.pendingLive = [];
-    this.onClose(this);
-  }
-
-  async pump() {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    try {
-      while (!this.closed && this.queue.length > 0) {
-        const batch = this.queue.splice(0, DELIVERY_BATCH);
-        this.#replayQueued = Math.max(0, this.#replayQueued - batch.length);
-        await this.subscriber.onRecords(batch);
-        this.cursor = batch[batch.length - 1].cursor;
-      }
-    } catch (error) {
-      this.fail(error as Error);
-    } finally {
-      this.#pumping = false;
-    }
-  }
-}
 
 class Tail {
   refs = 0;
@@ -121,8 +32,8 @@ class Tail {
     for (const record of records) {
       this.next.set(record.partition, nextOffset(record.offset));
       this.ring.push(record);
-      for (const subscriber of this.subscribers) subscriber.live(record);
     }
+    for (const subscriber of this.subscribers) subscriber.live(records);
   };
 }
 
@@ -130,9 +41,10 @@ class Tail {
  * A {@link LogSource} over any {@link LogBusClient}. One live reader per app
  * per process, shared by reference-counted subscribers and feeding a ring
  * buffer bounded in records and bytes (filled with the newest lines when the
- * reader starts); replays older than the ring use a short-lived group-less
- * reader.
- * Each subscriber has its own queue, so a slow one never stalls the others.
+ * reader starts); replays older than the ring use short-lived group-less
+ * readers, a window of the subscriber's byte budget at a time.
+ * Each subscriber has its own queue (`SubscriberState`), bounded in
+ * records and bytes, so a slow one never stalls the others.
  *
  * @public
  */
@@ -141,7 +53,7 @@ export class LogBusSource implements LogSource {
   readonly #topic: LogTopicSettings;
   readonly #ringBufferSize: number;
   readonly #ringBufferBytes: number;
-  readonly #subscriberBufferSize: number;
+  readonly #limits: SubscriberLimits;
   readonly #tails = new Map<string, Promise<Tail>>();
   readonly #states = new Set<SubscriberState>();
   readonly #catchUps = new Set<LogBusReader>();
@@ -154,13 +66,18 @@ export class LogBusSource implements LogSource {
     /** Bytes of records the ring of one app holds at most. Default 16 MiB. */
     ringBufferBytes?: number;
     subscriberBufferSize: number;
+    /** Bytes queued per subscriber, live or read ahead of it. Default 16 MiB. */
+    subscriberBufferBytes?: number;
   }) {
     this.#client = options.client;
     this.#topic = options.topic;
     this.#ringBufferSize = options.ringBufferSize;
     this.#ringBufferBytes =
       options.ringBufferBytes ?? DEFAULT_RING_BUFFER_BYTES;
-    this.#subscriberBufferSize = options.subscriberBufferSize;
+    this.#limits = {
+      records: options.subscriberBufferSize,
+      bytes: options.subscriberBufferBytes ?? DEFAULT_SUBSCRIBER_BUFFER_BYTES,
+    };
   }
 
   async subscribe(
@@ -173,12 +90,12 @@ export class LogBusSource implements LogSource {
     const tail = await this.#acquire(app, topic);
     let state: SubscriberState | undefined;
     try {
-      const start = await this.#startOffsets(topic, from);
+      const { start, high } = await this.#startOffsets(topic, from);
       state = new SubscriberState(
         app,
-        start,
+        { start, liveFrom: high },
         subscriber,
-        this.#subscriberBufferSize,
+        this.#limits,
         s => this.#release(app, tail, s),
       );
       this.#states.add(state);
@@ -216,7 +133,7 @@ export class LogBusSource implements LogSource {
   async #startOffsets(
     topic: string,
     from: LogReplayFrom,
-  ): Promise<Map<number, string>> {
+  ): Promise<{ start: Map<number, string>; high: Map<number, string> }> {
     const offsets = await this.#client.partitionOffsets(topic);
     const start = new Map<number, string>();
     let wanted: (partition: number, low: string, high: string) => string;
@@ -238,7 +155,10 @@ export class LogBusSource implements LogSource {
       if (offsetLess(high, offset)) offset = high;
       start.set(partition, offset);
     }
-    return start;
+    return {
+      start,
+      high: new Map(offsets.map(({ partition, high }) => [partition, high])),
+    };
   }
 
   async #catchUp(
@@ -254,65 +174,12 @@ export class LogBusSource implements LogSource {
       if (offsetLess(next, target)) targets.set(partition, target);
     }
     if (targets.size > 0) {
-      await this.#readRange(topic, state, targets);
-    }
-    if (state.closed) return;
-    for (const record of ring) state.accept(record, false);
-    const pending = state.pendingLive;
-    state.pendingLive = [];
-    state.catchingUp = false;
-    for (const record of pending) state.accept(record, false);
-  }
-
-  #readRange(
-    topic: string,
-    state: SubscriberState,
-    targets: Map<number, string>,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let reader: LogBusReader | undefined;
-      let finished = false;
-      const finish = (error?: Error) => {
-        if (finished) return;
-        finished = true;
-        const r = reader;
-        if (r) {
-          this.#catchUps.delete(r);
-          r.close().catch(() => undefined);
-        }
-        if (error) reject(error);
-        else resolve();
-      };
-      const done = () =>
-        state.closed ||
-        [...targets].every(
-          ([p, target]) => !offsetLess(state.next.get(p) ?? '0', target),
-        );
-      const start = new Map(
-        [...targets.keys()].map(p => [p, state.next.get(p)!]),
+      await readReplayRange(
+        { client: this.#client, topic, state, readers: this.#catchUps },
+        targets,
       );
-      this.#client
-        .read(
-          topic,
-          start,
-          records => {
-            for (const record of records) {
-              const target = targets.get(record.partition);
-              if (target !== undefined && offsetLess(record.offset, target)) {
-                state.accept(record, false);
-              }
-            }
-            if (done()) finish();
-          },
-          error => finish(error),
-        )
-        .then(r => {
-          reader = r;
-          if (finished) r.close().catch(() => undefined);
-          else this.#catchUps.add(r);
-          if (done()) finish();
-        }, finish);
-    });
+    }
+    if (!state.closed) state.caughtUp(ring);
   }
 
   #acquire(app: string, topic: string): Promise<Tail> {

@@ -60,9 +60,11 @@ export type LogReplayFrom =
 /**
  * Receives records of one subscription, in order per container. The next
  * batch is sent once the returned promise settles, so a subscriber may pace
- * its replay; one that falls behind by more than the configured buffer of
- * live records is cut off with {@link LogSubscriberOverflowError} (resume
- * with its cursor).
+ * its replay (which is read ahead by at most `subscriberBufferBytes`); one
+ * with more live records queued than the configured buffer
+ * (`subscriberBufferSize` records or `subscriberBufferBytes` bytes) is cut
+ * off with {@link LogSubscriberOverflowError} (resume with its cursor).
+ * A subscriber returning no promise takes each batch at once.
  *
  * @public
  */
@@ -105,9 +107,12 @@ export interface LogSource {
 export class LogSubscriberOverflowError extends Error {
   readonly cursor: string;
 
-  constructor(cursor: string) {
+  /** `reason`: which buffer it overran, and by how much. */
+  constructor(cursor: string, reason?: string) {
     super(
-      'Log subscriber fell behind and was disconnected; resume from its cursor',
+      `Log subscriber fell behind and was disconnected${
+        reason ? ` (${reason})` : ''
+      }; resume from its cursor`,
     );
     this.name = 'LogSubscriberOverflowError';
     this.cursor = cursor;
