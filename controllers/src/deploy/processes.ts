@@ -4,6 +4,7 @@ import {
   ProcessReadiness,
   processKey,
 } from '@internal/backstage-plugin-kli8nt-common';
+import { isReadyPod } from './rollout';
 import type { AppProcess, AppSpec } from './types';
 
 /** The App's processes; without a list, one web process running the image's command. */
@@ -75,15 +76,4 @@ export function processReadiness(
     ready,
     desired: deployment.spec?.replicas ?? 1,
   };
-}
-
-/** Ready as the ReplicaSet controller counts it: Ready and not terminating. */
-function isReadyPod(pod: V1Pod): boolean {
-  return (
-    !pod.metadata?.deletionTimestamp &&
-    (pod.status?.conditions?.some(
-      c => c.type === 'Ready' && c.status === 'True',
-    ) ??
-      false)
-  );
 }

@@ -13,7 +13,6 @@ import {
 import {
   Clock,
   EventRecorder,
-  FIELD_MANAGER,
   Logger,
   RecordedEvent,
   ReconcileResult,
@@ -26,6 +25,7 @@ import {
 } from '../runtime';
 import { newReportKey } from '../runtime/reportIds';
 import { PodPlacement, desiredService } from './builders';
+import { failIfOverdue, specAppliedAt } from './deadline';
 import {
   HTTPROUTE_API_VERSION,
   desiredHTTPRoute,
@@ -55,7 +55,6 @@ import {
   AppStatus,
   CONDITION_READY,
   isTombstone,
-  timestampOf,
 } from './types';
 
 /** The Kubernetes clients the reconciler needs; tests pass real ones. */
@@ -99,17 +98,6 @@ export async function readApp(
     if (isNotFound(error)) return undefined;
     throw error;
   }
-}
-
-/**
- * When the adapter last changed the App's spec (its server-side apply
- * entry), else when the deployment was requested.
- */
-function specAppliedAt(app: App): number {
-  const entry = app.metadata.managedFields?.find(
-    f => f.manager === FIELD_MANAGER && !f.subresource && f.time,
-  );
-  return timestampOf(entry?.time ?? app.spec.requestedAt);
 }
 
 function isUnknownKind(error: unknown): boolean {
@@ -163,8 +151,12 @@ export class AppReconciler {
       );
     }
 
-    const outcome = await this.observe(app);
     const now = new Date(this.clock.now());
+    const outcome = failIfOverdue(
+      await this.observe(app),
+      now.getTime(),
+      this.options.placement.progressDeadlineSeconds,
+    );
     const plan = planStatus({
       app,
       outcome,
@@ -317,18 +309,15 @@ export class AppReconciler {
       if (!isNotFound(error)) throw error;
     }
     if (label === app.spec.deploymentId) return undefined;
-    const waitedMs = this.clock.now() - specAppliedAt(app);
-    if (waitedMs > this.options.placement.progressDeadlineSeconds * 1000) {
-      return {
-        kind: 'failed',
-        reason: 'SecretEnvMissing',
-        message: `Secret ${ref.secretName} with the secret env of deployment ${app.spec.deploymentId} did not appear`,
-      };
-    }
     return {
       kind: 'progressing',
       reason: 'WaitingForSecretEnv',
       message: `Waiting for Secret ${ref.secretName} of deployment ${app.spec.deploymentId}`,
+      overdue: {
+        since: specAppliedAt(app),
+        reason: 'SecretEnvMissing',
+        message: `Secret ${ref.secretName} with the secret env of deployment ${app.spec.deploymentId} did not appear`,
+      },
     };
   }
 

@@ -5,9 +5,18 @@ import type {
 } from '@kubernetes/client-node';
 import { overStorageLimit } from '../runtime/evictions';
 
-/** Where a Deployment's rollout stands, with what a human needs to know. */
+/**
+ * Where a Deployment's rollout stands, with what a human needs to know. A
+ * progressing rollout that Kubernetes' progress deadline will not end says
+ * how it fails when our own deadline passes (`atDeadline`).
+ */
 export type RolloutState =
-  | { phase: 'progressing'; reason: string; message: string }
+  | {
+      phase: 'progressing';
+      reason: string;
+      message: string;
+      atDeadline?: PodProblem;
+    }
   | { phase: 'complete'; message: string }
   | { phase: 'failed'; reason: string; message: string };
 
@@ -184,6 +193,66 @@ function condition(deployment: V1Deployment, type: string) {
   return deployment.status?.conditions?.find(c => c.type === type);
 }
 
+/** Ready as the ReplicaSet controller counts it: Ready and not terminating. */
+export function isReadyPod(pod: V1Pod): boolean {
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions?.some(
+      c => c.type === 'Ready' && c.status === 'True',
+    ) ??
+      false)
+  );
+}
+
+/** The pods that are not Ready, each with what its conditions say. */
+function notReadyPods(pods: V1Pod[]): string {
+  const shown = 5;
+  const notReady = pods.filter(
+    p => !p.metadata?.deletionTimestamp && !isReadyPod(p),
+  );
+  if (notReady.length === 0) return 'no pod of the new ReplicaSet is left';
+  const described = notReady.slice(0, shown).map(pod => {
+    const ready = pod.status?.conditions?.find(c => c.type === 'Ready');
+    const containersReady = pod.status?.conditions?.some(
+      c => c.type === 'ContainersReady' && c.status === 'True',
+    );
+    const why = ready
+      ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}`
+      : 'no Ready condition';
+    return `pod ${pod.metadata?.name} ${why}${
+      containersReady ? ' though its containers are ready' : ''
+    }`;
+  });
+  const more =
+    notReady.length > shown ? ` and ${notReady.length - shown} more` : '';
+  return `not ready: ${described.join(', ')}${more}`;
+}
+
+/**
+ * Kubernetes stops timing a rollout once it has counted the new ReplicaSet
+ * available (reason NewReplicaSetAvailable): pods that turn unready after
+ * that moment (a node that lost its heartbeat, a worker that crashed after
+ * a moment up) are never reported ProgressDeadlineExceeded.
+ */
+const NEW_REPLICA_SET_AVAILABLE = 'NewReplicaSetAvailable';
+
+/**
+ * How such a rollout fails at our deadline: with the pods' own reason if
+ * they have one, else saying what it still waits for (`detail`).
+ */
+function stalledFailure(
+  deployment: V1Deployment,
+  detail: string,
+  problem: PodProblem | undefined,
+): PodProblem {
+  return (
+    problem ?? {
+      reason: 'ProgressDeadlineExceeded',
+      message: `Still not ready ${deployment.spec?.progressDeadlineSeconds} s after the rollout was applied (Kubernetes counted its new ReplicaSet available once, so it will not time it out): ${detail}`,
+    }
+  );
+}
+
 /**
  * The rollout state of a Deployment, judged as `kubectl rollout status`
  * does: the controller must have observed the current generation, every
@@ -245,11 +314,27 @@ export function rolloutState(
     };
   }
   const problem = podProblem(pods, healthCheckPath);
+  const atDeadline =
+    progressing?.reason === NEW_REPLICA_SET_AVAILABLE
+      ? {
+          atDeadline: stalledFailure(
+            deployment,
+            `${waiting}; ${notReadyPods(pods)}`,
+            problem,
+          ),
+        }
+      : {};
   return problem
     ? {
         phase: 'progressing',
         reason: problem.reason,
         message: `${waiting}; ${problem.message}`,
+        ...atDeadline,
       }
-    : { phase: 'progressing', reason: 'Progressing', message: waiting };
+    : {
+        phase: 'progressing',
+        reason: 'Progressing',
+        message: waiting,
+        ...atDeadline,
+      };
 }

@@ -47,12 +47,22 @@ export interface PlannedReport {
   readiness?: ProcessReadiness[];
 }
 
+/**
+ * How a wait that nothing else will end fails: with this reason and
+ * message once it has lasted the rollout deadline from `since` (ms).
+ */
+export interface Overdue {
+  since: number;
+  reason: string;
+  message: string;
+}
+
 /** Where the App's current deployment stands after one reconcile pass. */
 type OutcomeState =
   /** Nothing was rolled out: the deployment is refused. */
   | { kind: 'refused'; reason: string; message: string }
   /** Children applied (or waiting to be); the rollout is not done. */
-  | { kind: 'progressing'; reason: string; message: string }
+  | { kind: 'progressing'; reason: string; message: string; overdue?: Overdue }
   | { kind: 'complete'; message: string }
   | { kind: 'failed'; reason: string; message: string };
 

@@ -22,8 +22,9 @@ import {
   releaseJobName,
   releaseState,
 } from './release';
-import { rolloutState } from './rollout';
-import type { Outcome } from './status';
+import { appliedAt, specAppliedAt } from './deadline';
+import { RolloutState, rolloutState } from './rollout';
+import type { Outcome, Overdue } from './status';
 import { App, AppProcess } from './types';
 
 /** The clients the workload needs; tests pass real ones. */
@@ -250,6 +251,34 @@ export async function applyProcesses(
 }
 
 /**
+ * The first process whose rollout Kubernetes will not time out fails the
+ * whole rollout at our deadline, counted from when its Deployment (or, if
+ * later, the App) was last applied.
+ */
+function overdue(
+  app: App,
+  states: Array<{
+    process: AppProcess;
+    deployment: V1Deployment;
+    state: RolloutState;
+  }>,
+  say: (process: AppProcess, message: string) => string,
+): { overdue?: Overdue } {
+  for (const { process, deployment, state } of states) {
+    if (state.phase !== 'progressing' || !state.atDeadline) continue;
+    const since = Math.max(specAppliedAt(app), appliedAt(deployment) ?? 0);
+    return {
+      overdue: {
+        since,
+        reason: state.atDeadline.reason,
+        message: say(process, state.atDeadline.message),
+      },
+    };
+  }
+  return {};
+}
+
+/**
  * The rollout of every process, judged together: failed as soon as one
  * fails, complete when all are. With several processes each message says
  * whose it is. Carries each process's ready count, from the same pods.
@@ -278,7 +307,7 @@ export async function judgeProcesses(
       ).items;
       state = rolloutState(deployment, pods, healthCheckPath);
     }
-    states.push({ process, state });
+    states.push({ process, deployment, state });
     readiness.push(processReadiness(process, deployment, complete, pods));
   }
   const say = (process: AppProcess, message: string) =>
@@ -301,6 +330,7 @@ export async function judgeProcesses(
       kind: 'progressing',
       reason: progressing.state.reason,
       message: messages,
+      ...overdue(app, states, say),
       readiness,
     };
   }
