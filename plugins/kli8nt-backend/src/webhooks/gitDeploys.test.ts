@@ -29,8 +29,9 @@ import { GITHUB_TOPICS } from './WebhookSubscriber';
  * Git-driven deploys through the real plugin (SQLite, GitHub answered by
  * msw): webhook payloads are published on the backend's events service as
  * the events backend's GitHub module does after checking the signature.
- * The test world's suite (webhooks.integration.test.ts) runs the same flows
- * through the portal process and real brokers.
+ * The test world's suites (webhooks.push and webhooks.previews
+ * .integration.test.ts) run the same flows through the portal process and
+ * real brokers.
  */
 
 const CATALOG = 'url:https://github.com/acme/catalog/';
