@@ -1,4 +1,4 @@
-/* eslint-disable jest/no-export, jest/require-top-level-describe */
+/* eslint-disable jest/no-export */
 import { ConfigReader } from '@backstage/config';
 import {
   INFORM_QUEUE,
