@@ -1,7 +1,7 @@
 /*
  * Produce and replay throughput of the two Kafka client adapters against the
  * same broker in one run. Usage:
- *   KLI8NT_TEST_KAFKA_BROKERS=host:port yarn workspace @internal/backstage-plugin-kli8nt-node bench [lines] [rounds]
+ *   KLI8NT_TEST_KAFKA_BROKERS=host:port yarn workspace @kli8nt/backstage-plugin-kli8nt-node bench [lines] [rounds]
  * Figures are msgs/s and ratios against kafkajs (the baseline) measured in
  * the same run, so machine speed cancels out.
  */
@@ -13,7 +13,7 @@ import {
   LogBusClient,
   LogBusRecord,
   PlatformaticLogBusClient,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 
 const brokers = (process.env.KLI8NT_TEST_KAFKA_BROKERS ?? '').split(',');
 const lines = Number(process.argv[2] ?? 50_000);

@@ -4,7 +4,7 @@
  * the time the controller observed it (`occurredAt`) and the time the
  * backend recorded it (`receivedAt`). Pure, so the split is unit-tested.
  */
-import type { DeploymentStatus } from '@internal/backstage-plugin-kli8nt-common';
+import type { DeploymentStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { quantile } from './stats';
 
 /** What `GET /deployments/:id` returns that the split reads. */

@@ -20,7 +20,7 @@
 // @internal/testenv resolves from the workspace (see inClusterBuild.ts).
 // eslint-disable-next-line @backstage/no-undeclared-imports
 import { getThroughIngress } from '@internal/testenv';
-import { isTerminalStatus } from '@internal/backstage-plugin-kli8nt-common';
+import { isTerminalStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

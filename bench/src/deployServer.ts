@@ -10,7 +10,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import kli8ntPlugin from '@internal/backstage-plugin-kli8nt-backend';
+import kli8ntPlugin from '@kli8nt/backstage-plugin-kli8nt-backend';
 import knexFactory from 'knex';
 import { AddressInfo } from 'node:net';
 

@@ -10,8 +10,8 @@
 import {
   buildQueueName,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { AmqpWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { AmqpWorkQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import knexFactory from 'knex';
 import { randomBytes } from 'node:crypto';
 import { startCannedGithub } from './cannedGithub';

@@ -5,13 +5,13 @@
  * the producer, raw consumer and viewers run here, on the same clock.
  */
 import { ConfigReader } from '@backstage/config';
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   LogBusClient,
   LogBusRecord,
   createLogBusClient,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { Relay, Viewer, latencyOf, now } from './relay';
 import { median, percentiles, quantile, sleep, until } from './stats';

@@ -10,12 +10,12 @@
  * the live phase (each after a forced GC, outside the measured phases).
  */
 import { ConfigReader } from '@backstage/config';
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   LogBusClient,
   createLogBusClient,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

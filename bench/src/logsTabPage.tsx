@@ -27,7 +27,7 @@ import {
   Kli8ntClient,
   kli8ntApiRef,
   type Kli8ntApi,
-} from '@internal/backstage-plugin-kli8nt';
+} from '@kli8nt/backstage-plugin-kli8nt';
 import { LogsTab } from '../../plugins/kli8nt/src/components/LogsTab';
 import type { BenchPage, PageEntry } from './logsTabStats';
 

@@ -9,11 +9,11 @@
  * lag behind the container runtime's timestamp.
  */
 import { ConfigReader } from '@backstage/config';
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   createLogBusClient,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { ControllerProcess } from './controllerProcess';
 import { PlainKube } from './kube';

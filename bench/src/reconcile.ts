@@ -11,8 +11,8 @@ import {
   createMessage,
   deployQueueName,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { AmqpWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { AmqpWorkQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import { LOG_STREAM_TOKEN_PROTOCOL_PREFIX } from '@internal/backstage-plugin-kli8nt-common';
+import { LOG_STREAM_TOKEN_PROTOCOL_PREFIX } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { ChildProcess, fork } from 'node:child_process';
 import WebSocket from 'ws';
 import { BENCH_ENTITY, BENCH_TOKEN } from './relayServer';

@@ -17,12 +17,12 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EntityAccess,
   LogStreamHandler,
-} from '@internal/backstage-plugin-kli8nt-backend/logStream';
+} from '@kli8nt/backstage-plugin-kli8nt-backend/logStream';
 import {
   createLogBusClient,
   createLogSource,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resourceQuantitySchema } from '@internal/backstage-plugin-kli8nt-common';
+import { resourceQuantitySchema } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { parseTolerations } from './runtime/tolerations';
 
 /*

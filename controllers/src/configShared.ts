@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { clusterNameSchema } from '@internal/backstage-plugin-kli8nt-common';
-import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
+import { clusterNameSchema } from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { RabbitMqConfig } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { z } from 'zod';
 import { integer, seconds, variable } from './configFields';
 

@@ -11,7 +11,7 @@ export interface Config {
      * @visibility secret
      */
     secretKey?: string;
-    /** The default permission policy (`@internal/backstage-plugin-kli8nt-backend/policy`). */
+    /** The default permission policy (`@kli8nt/backstage-plugin-kli8nt-backend/policy`). */
     permissions?: {
       /**
        * Entity refs of users and groups (`group:default/platform`) allowed

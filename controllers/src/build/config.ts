@@ -1,5 +1,5 @@
-import { clusterNameSchema } from '@internal/backstage-plugin-kli8nt-common';
-import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
+import { clusterNameSchema } from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { RabbitMqConfig } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { z } from 'zod';
 import {
   PINNED_IMAGE,

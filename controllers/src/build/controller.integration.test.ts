@@ -13,14 +13,14 @@ import {
   INFORM_QUEUE,
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AmqpWorkQueue,
   DeadLetter,
   Kli8ntLogger,
   RabbitMqConfig,
   WorkQueue as MessageQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { clusterDiagnostics, waitFor } from '@internal/testenv';
 import {
   ApiextensionsV1Api,

@@ -3,8 +3,8 @@ import {
   Kli8ntMessage,
   LABELS,
   MANAGED_BY,
-} from '@internal/backstage-plugin-kli8nt-common';
-import type { WorkQueue as MessageQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { WorkQueue as MessageQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   BatchV1Api,
   CoreV1Api,

@@ -3,7 +3,7 @@ import {
   buildObjectName,
   cloneSecretName,
   kli8ntLabels,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type {
   V1Container,
   V1Job,

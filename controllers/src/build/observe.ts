@@ -2,7 +2,7 @@ import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import {
   BuildPlanReport,
   buildPlanReportSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { overStorageLimit } from '../runtime/evictions';
 import { CONTAINERS } from './types';
 

@@ -1,4 +1,4 @@
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { parseBuildQueueMessage } from './queueAdapter';
 import { buildRequested, DEPLOYMENT_ID } from './testFixtures';
 

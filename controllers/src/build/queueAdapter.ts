@@ -4,11 +4,11 @@ import {
   CancelRequestedMessage,
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   openCloneToken,
   TerminalError,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { applyObject, isNotFound, Logger } from '../runtime';
 import { desiredBuild, desiredCloneSecret } from './desired';

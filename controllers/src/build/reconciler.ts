@@ -1,4 +1,4 @@
-import type { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
+import type { Kli8ntMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import type { V1Job } from '@kubernetes/client-node';
 import {
   Clock,

@@ -2,7 +2,7 @@ import {
   createMessage,
   INFORM_QUEUE,
   StatusReportMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { reportMessageId } from '../runtime/reportIds';
 import { wasReported } from './status';
 import { BuildPhase, BuildResource, REPORTED_STATUS } from './types';

@@ -1,5 +1,5 @@
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealCloneToken } from '@kli8nt/backstage-plugin-kli8nt-node';
 import type { JobConfig } from './jobParts';
 
 /** Shared inputs of the build role's unit tests. */

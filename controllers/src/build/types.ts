@@ -2,7 +2,7 @@ import type {
   AppConfig,
   BuildPlanReport,
   DeploymentStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 /** API group, version and names of the `Build` custom resource. */

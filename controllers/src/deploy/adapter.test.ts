@@ -3,8 +3,8 @@ import {
   StatusReportMessage,
   createMessage,
   uuidSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { CONFLICT_ATTEMPTS, ManualClock, createLogger } from '../runtime';
 import { DeployAdapter, deployMessageParser } from './adapter';
 import { desiredApp } from './builders';

@@ -11,11 +11,11 @@ import {
   StatusReportMessage,
   appEnvSecretName,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   MessageParser,
   openSecret,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   Clock,
   Logger,

@@ -5,7 +5,7 @@ import {
   kli8ntLabels,
   processKey,
   workerDeploymentName,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { APP_API_VERSION, APP_KIND, App, AppProcess } from './types';
 
 /** Labels of every object rendered for the App's current deployment. */

@@ -17,7 +17,7 @@ import {
   appHost,
   kli8ntLabels,
   processKey,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from './config';
 import { webProcess } from './processes';
 import {

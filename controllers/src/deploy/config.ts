@@ -2,8 +2,8 @@ import {
   INFORM_QUEUE,
   dnsNameSchema,
   resourceQuantitySchema,
-} from '@internal/backstage-plugin-kli8nt-common';
-import type { RabbitMqConfig } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { RabbitMqConfig } from '@kli8nt/backstage-plugin-kli8nt-node';
 import type { V1Toleration } from '@kubernetes/client-node';
 import { z } from 'zod';
 import {

@@ -12,8 +12,8 @@ import {
   MANAGED_BY,
   StatusReportMessage,
   deployQueueName,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { WorkQueue as MessageQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { WorkQueue as MessageQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   Clock,
   EventRecorder,

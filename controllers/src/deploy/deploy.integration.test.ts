@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { desiredDeployment, desiredService } from './builders';
 import { desiredIngress } from './exposure';
 import { reportMessageId } from '../runtime/reportIds';

@@ -4,7 +4,7 @@ import type {
   V1IngressTLS,
   V1OwnerReference,
 } from '@kubernetes/client-node';
-import { appTlsSecretName } from '@internal/backstage-plugin-kli8nt-common';
+import { appTlsSecretName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { PORT_NAME, SERVICE_PORT } from './builders';
 import { objectMeta } from './appMeta';
 import { App } from './types';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppsV1Api } from '@kubernetes/client-node';
-import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   describeWithCluster,
   testConfig,

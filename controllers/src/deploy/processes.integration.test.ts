@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { describeWithCluster, waitFor } from './__testUtils__/cluster';
 import { buildRollout, deleteRequested } from './__testUtils__/fixtures';
 import { useKwokDeploySuite, exists, portalClock } from './__testUtils__/suite';

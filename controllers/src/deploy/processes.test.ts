@@ -6,7 +6,7 @@ import type {
   V1Job,
   V1Pod,
 } from '@kubernetes/client-node';
-import type { Process } from '@internal/backstage-plugin-kli8nt-common';
+import type { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   appUrl,
   desiredApp,

@@ -3,7 +3,7 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import {
   ProcessReadiness,
   processKey,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { isReadyPod } from './rollout';
 import type { AppProcess, AppSpec } from './types';
 

@@ -9,8 +9,8 @@ import {
   V1Role,
   loadAllYaml,
 } from '@kubernetes/client-node';
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   SEALING_KEY,
   TestBus,

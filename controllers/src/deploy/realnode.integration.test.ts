@@ -19,7 +19,7 @@ import {
   AppConfig,
   Process,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { getThroughIngress } from '@internal/testenv';
 import {
   testConfig,

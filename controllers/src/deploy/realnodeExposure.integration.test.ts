@@ -12,7 +12,7 @@ import https from 'node:https';
 import {
   AppConfig,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { getThroughIngress, readTestEnv } from '@internal/testenv';
 import type { DeployConfig } from './config';
 import {

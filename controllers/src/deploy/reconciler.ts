@@ -9,7 +9,7 @@ import {
   LABELS,
   StatusReportMessage,
   appEnvSecretName,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   Clock,
   EventRecorder,

@@ -1,4 +1,4 @@
-import { parseMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { parseMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { newReportKey, reportMessageId } from '../runtime/reportIds';
 import { desiredApp } from './builders';
 import { Outcome, planStatus, reportMessage, sameStatus } from './status';

@@ -2,7 +2,7 @@ import {
   ProcessReadiness,
   StatusReportMessage,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { reportMessageId } from '../runtime/reportIds';
 import { appUrl } from './builders';
 import {

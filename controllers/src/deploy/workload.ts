@@ -7,7 +7,7 @@ import type {
   V1Job,
   V1Pod,
 } from '@kubernetes/client-node';
-import { LABELS, processKey } from '@internal/backstage-plugin-kli8nt-common';
+import { LABELS, processKey } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { applyObject, isNotFound } from '../runtime';
 import { CONTAINER_NAME, PodPlacement, desiredDeployment } from './builders';
 import { processDeploymentName } from './appMeta';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {
   buildPlanReportSchema,
   buildPlanSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { MAX_PLAN_FILE_BYTES, planFileText, runDetectCli } from './cli';
 import { fixturePath } from './__testUtils__/fixtures';
 

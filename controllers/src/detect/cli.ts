@@ -1,7 +1,7 @@
 import {
   BuildPlan,
   buildPlanSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { detect } from './detect';

@@ -1,7 +1,7 @@
 import type {
   PackageManager,
   Stack,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { parse as parseToml } from 'smol-toml';
 import { DEFAULT_PORT, RUNTIME_USER } from './baseImages';
 import { DockerfileBuilder } from './dockerfile';

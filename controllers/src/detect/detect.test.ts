@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { buildPlanSchema } from '@internal/backstage-plugin-kli8nt-common';
+import { buildPlanSchema } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { BASE_IMAGES } from './baseImages';
 import { detect } from './detect';
 import { NoStackDetectedError, UnsafeValueError } from './errors';

@@ -2,7 +2,7 @@ import {
   BuildPlan,
   Process,
   Stack,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DEFAULT_PORT } from './baseImages';
 import { DetectContext, StackDetector, StackResult } from './common';
 import { DETECT_WAYS_OUT, NoStackDetectedError } from './errors';

@@ -1,4 +1,4 @@
-import type { Stack } from '@internal/backstage-plugin-kli8nt-common';
+import type { Stack } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /**
  * Machine-readable reasons, usable as a status report `reason`.

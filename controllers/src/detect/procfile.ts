@@ -1,4 +1,4 @@
-import type { Process } from '@internal/backstage-plugin-kli8nt-common';
+import type { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { UnsafeValueError } from './errors';
 import { TreeIndex } from './fileTree';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BuildPlan } from '@internal/backstage-plugin-kli8nt-common';
+import { BuildPlan } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /**
  * Writes a generated plan's Dockerfile and .dockerignore into `dir` and

@@ -1,7 +1,7 @@
 import type {
   KafkaClientKind,
   LogTopicSettings,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { z } from 'zod';
 import { NAMESPACE, always, integer, list, variable } from '../configFields';
 import { roleSection } from '../configShared';

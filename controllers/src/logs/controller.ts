@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '@internal/backstage-plugin-kli8nt-common';
-import type { LogSink } from '@internal/backstage-plugin-kli8nt-node';
+import { LABELS } from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { LogSink } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   BackoffOptions,
   Clock,

@@ -1,4 +1,4 @@
-import { LogBusSink } from '@internal/backstage-plugin-kli8nt-node';
+import { LogBusSink } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { createLogger } from '../runtime';
 import { FlowBudget, FlowLimits } from './flow';
 import { ContainerFollower } from './follower';

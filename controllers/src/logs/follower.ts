@@ -1,4 +1,4 @@
-import type { LogSink } from '@internal/backstage-plugin-kli8nt-node';
+import type { LogSink } from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   BackoffOptions,
   Clock,

@@ -7,13 +7,13 @@ import {
   KubeConfig,
   V1Pod,
 } from '@kubernetes/client-node';
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   ConsumedLogBusRecord,
   LogBusClient,
   LogBusSink,
   PlatformaticLogBusClient,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { createLogger } from '../runtime';
 import { LogsController } from './controller';
 import { createLogsMetrics, LogsMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { LABELS } from '@internal/backstage-plugin-kli8nt-common';
-import type { LogLineSource } from '@internal/backstage-plugin-kli8nt-node';
+import { LABELS } from '@kli8nt/backstage-plugin-kli8nt-common';
+import type { LogLineSource } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { LogTimestamp, normalizeTimestamp } from './timestamps';
 
 /** A pod whose logs are shipped, and the headers its lines carry. */

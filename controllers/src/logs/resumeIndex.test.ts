@@ -1,4 +1,4 @@
-import { LogBusRecord } from '@internal/backstage-plugin-kli8nt-node';
+import { LogBusRecord } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { contentHash } from './resume';
 import { KafkaResumeIndex } from './resumeIndex';
 import { FlakyBusClient, topicSettings } from './__testUtils__/fakes';

@@ -1,9 +1,9 @@
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import type {
   ConsumedLogBusRecord,
   LogBusClient,
   LogTopicSettings,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { ResumePoint, advanceResumePoint } from './resume';
 import { normalizeTimestamp, timestampFromMs } from './timestamps';
 

@@ -2,7 +2,7 @@ import {
   KafkaJsLogBusClient,
   LogBusSink,
   PlatformaticLogBusClient,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import type { ControllerRole } from '../role';
 import { LogsController } from './controller';
 import { createLogsMetrics, serveMetrics } from './metrics';

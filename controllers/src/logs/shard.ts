@@ -1,4 +1,4 @@
-import { fnv1a32 } from '@internal/backstage-plugin-kli8nt-common';
+import { fnv1a32 } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /** This replica's share of the pods: replica `index` of `count`. */
 export interface Shard {

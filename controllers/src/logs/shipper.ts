@@ -1,4 +1,4 @@
-import type { LogLine, LogSink } from '@internal/backstage-plugin-kli8nt-node';
+import type { LogLine, LogSink } from '@kli8nt/backstage-plugin-kli8nt-node';
 import type { Clock } from '../runtime';
 import type { FlowBudget } from './flow';
 import type { LogEntry } from './lineReader';

@@ -14,7 +14,7 @@
  * (scripts/images/prepare builds them; `build-builder-images env` names
  * them). Skipped without the node unless KLI8NT_TESTENV=required.
  */
-import { createMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { randomBytes } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildPlan } from '@internal/backstage-plugin-kli8nt-common';
+import { BuildPlan } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { detect, readDirectoryTree, writePlan } from '../detect';
 import {
   IMAGES_SCRIPT,

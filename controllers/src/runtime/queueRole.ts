@@ -6,7 +6,7 @@ import {
   RabbitMqConfig,
   WorkMessage,
   WorkQueue as MessageQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { startElectedRole } from './electedRole';
 import type { LogFields, Logger } from './logger';
 

@@ -1,4 +1,4 @@
-import type { ConsumerHandle } from '@internal/backstage-plugin-kli8nt-node';
+import type { ConsumerHandle } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { ManualClock } from './clock';
 import type { ResilientInformer } from './informer';
 import { createLogger } from './logger';

@@ -1,4 +1,4 @@
-import type { ConsumerHandle } from '@internal/backstage-plugin-kli8nt-node';
+import type { ConsumerHandle } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { Clock, systemClock } from './clock';
 import { Reconciler, runWorkers } from './controller';
 import type { ResilientInformer } from './informer';

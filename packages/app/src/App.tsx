@@ -1,7 +1,7 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
-import kli8ntPlugin from '@internal/backstage-plugin-kli8nt/alpha';
+import kli8ntPlugin from '@kli8nt/backstage-plugin-kli8nt/alpha';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 

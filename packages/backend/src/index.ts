@@ -50,7 +50,7 @@ backend.add(import('@backstage/plugin-permission-backend'));
 // statuses (plugins/kli8nt-backend/README.md); every other permission is
 // allowed. Replace it with a policy of your own that calls
 // kli8ntPolicyDecision.
-backend.add(import('@internal/backstage-plugin-kli8nt-backend/policy'));
+backend.add(import('@kli8nt/backstage-plugin-kli8nt-backend/policy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
@@ -82,8 +82,8 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-events-backend-module-github'));
 
-backend.add(import('@internal/backstage-plugin-kli8nt-backend'));
+backend.add(import('@kli8nt/backstage-plugin-kli8nt-backend'));
 backend.add(
-  import('@internal/backstage-plugin-scaffolder-backend-module-kli8nt'),
+  import('@kli8nt/backstage-plugin-scaffolder-backend-module-kli8nt'),
 );
 backend.start();

@@ -3,8 +3,8 @@ import { ConfigReader } from '@backstage/config';
 import {
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { InMemoryWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { InMemoryWorkQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { cachedConsumerCount, openWorkQueue } from './messaging';
 
 const BUILD = 'build.default';

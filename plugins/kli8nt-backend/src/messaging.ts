@@ -7,7 +7,7 @@ import {
   Kli8ntWorkQueue,
   createKli8ntWorkQueue,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { LRUCache } from 'lru-cache';
 
 export interface WorkQueueHandle {

@@ -1,7 +1,7 @@
 import {
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   DEFAULT_RING_BUFFER_BYTES,
   DEFAULT_SUBSCRIBER_BUFFER_BYTES,

@@ -14,12 +14,12 @@ import {
   StatusReportMessage,
   deployQueueName,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AmqpWorkQueue,
   ConsumerHandle,
   DeadLetter,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import {
   applyObject,
   createLogger,

@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import type { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
+import type { StatusReportMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { EventRecorder, ManualClock, createLogger } from '../../runtime';
 import { desiredApp } from '../builders';
 import { AppReconciler, DeployKubeClients } from '../reconciler';

@@ -5,7 +5,7 @@ import {
   DeployRequestedMessage,
   Process,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type { DeployConfig } from '../config';
 
 export const DEPLOYMENT_ID = '0b7f1c3e-2a4d-4e6f-8a9b-1c2d3e4f5a6b';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import {
   BuildPlan,
   buildPlanSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { detect, DetectOptions } from '../detect';
 import { readDirectoryTree } from '../readDirectoryTree';
 

@@ -1,4 +1,4 @@
-import type { PackageManager } from '@internal/backstage-plugin-kli8nt-common';
+import type { PackageManager } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { asRecord, asString, parseJsonManifest } from '../common';
 import { InvalidManifestError } from '../errors';
 import { TreeIndex } from '../fileTree';

@@ -1,4 +1,4 @@
-import type { PackageManager } from '@internal/backstage-plugin-kli8nt-common';
+import type { PackageManager } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { BASE_IMAGES, RUNTIME_USER, TOOL_VERSIONS } from '../baseImages';
 import {
   BASE_IGNORE,

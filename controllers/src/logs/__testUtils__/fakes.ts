@@ -6,7 +6,7 @@ import {
   LogBusRecord,
   LogTopicSettings,
   PartitionOffsets,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { PassThrough } from 'node:stream';
 import type { Counter, Gauge } from 'prom-client';
 import {

@@ -2,7 +2,7 @@ import {
   buildObjectName,
   createMessage,
   Kli8ntMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   clusterDiagnostics,
   TestGithub,
@@ -11,7 +11,7 @@ import {
 } from '@internal/testenv';
 import { addRepository } from '@internal/testenv/src/github/repos';
 import { randomUUID } from 'node:crypto';
-import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { sealCloneToken } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { buildRequested, TEST_SEALING_KEY } from '../../build/testFixtures';
 import { run } from './buildah';
 import {

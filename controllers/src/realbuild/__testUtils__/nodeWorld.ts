@@ -2,13 +2,13 @@ import {
   INFORM_QUEUE,
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AmqpWorkQueue,
   Kli8ntLogger,
   RabbitMqConfig,
   WorkQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import type { TestGithub } from '@internal/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';

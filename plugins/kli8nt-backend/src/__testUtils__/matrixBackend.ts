@@ -33,7 +33,7 @@ import { JsonObject } from '@backstage/types';
 import {
   kli8ntLogSinkServiceRef,
   LogSink,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import express from 'express';
 import { Knex } from 'knex';
 

@@ -1,7 +1,7 @@
 import {
   BuildRequestedMessage,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
 import { AppRecord, DeploymentRecord, OutboxMessage } from '../database/types';
 

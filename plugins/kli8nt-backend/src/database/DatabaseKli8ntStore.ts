@@ -29,7 +29,7 @@ import {
 } from './types';
 
 const migrationsDir = resolvePackagePath(
-  '@internal/backstage-plugin-kli8nt-backend',
+  '@kli8nt/backstage-plugin-kli8nt-backend',
   'migrations',
 );
 

@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 import {
   DeploymentStatus,
   TERMINAL_DEPLOYMENT_STATUSES,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AppRecord,
   DeploymentEventRecord,

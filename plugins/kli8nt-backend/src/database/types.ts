@@ -1,7 +1,7 @@
 import {
   DeploymentStatus,
   DeploymentTrigger,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 export type { DeploymentTrigger };
 

@@ -3,13 +3,13 @@ import { ConfigReader } from '@backstage/config';
 import {
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AmqpWorkQueue,
   readKli8ntNodeConfig,
   sealCloneToken,
   TerminalError,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

@@ -4,8 +4,8 @@ import {
   INFORM_QUEUE,
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { InMemoryWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { InMemoryWorkQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { Knex } from 'knex';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

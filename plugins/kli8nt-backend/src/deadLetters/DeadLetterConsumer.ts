@@ -3,13 +3,13 @@ import {
   INFORM_QUEUE,
   parseMessage,
   StatusReportMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   ConsumerHandle,
   DeadLetter,
   Kli8ntWorkQueue,
   redactText,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { FailDeployment, failTargetOf } from './failDeployment';
 import { ResendDelete } from './resendDelete';
 

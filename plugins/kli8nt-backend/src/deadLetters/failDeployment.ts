@@ -1,8 +1,8 @@
 import {
   createMessage,
   StatusReportMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { redactText } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { redactText } from '@kli8nt/backstage-plugin-kli8nt-node';
 
 /** Which deployment to end, as messages name it. */
 export interface FailTarget {

@@ -3,14 +3,14 @@ import {
   kli8ntMessageSchema,
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   DeadLetter,
   DeliveryOutcome,
   InMemoryWorkQueue,
   processDelivery,
   sealCloneToken,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import fc from 'fast-check';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { testBuildPayload } from '../__testUtils__/messages';

@@ -7,7 +7,7 @@ import { Entity } from '@backstage/catalog-model';
 import {
   DomainState,
   kli8ntAppConfigurePermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, DeploymentRecord } from '../database/types';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';
 import { AppDirectory, userRef } from '../service/apps';

@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { dnsNameSchema } from '@internal/backstage-plugin-kli8nt-common';
+import { dnsNameSchema } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /** `kli8nt.domains`: which custom domains apps may claim, and how it is proven. */
 export interface DomainsConfig {

@@ -1,5 +1,5 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { parseInput } from '@internal/backstage-plugin-kli8nt-common';
+import { parseInput } from '@kli8nt/backstage-plugin-kli8nt-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { audited, entityQuerySchema } from '../router';

@@ -1,4 +1,4 @@
-import { DeploymentStatus } from '@internal/backstage-plugin-kli8nt-common';
+import { DeploymentStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { GithubDeploymentState } from './GithubGateway';
 
 const STATES: Record<DeploymentStatus, GithubDeploymentState> = {

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { deploymentSignalChannel } from '@internal/backstage-plugin-kli8nt-common';
+import { deploymentSignalChannel } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, DeploymentState } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import {

@@ -4,11 +4,11 @@ import {
   Kli8ntMessage,
   createMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   DeadLetter,
   InMemoryWorkQueue,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { healthOf } from '../health';
 import { InformConsumer } from './InformConsumer';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

@@ -2,12 +2,12 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   INFORM_QUEUE,
   Kli8ntMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   ConsumerHandle,
   Kli8ntWorkQueue,
   TerminalError,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { RecordReport } from './ownedReports';
 
 /**

@@ -5,8 +5,8 @@ import {
   Kli8ntMessage,
   parseMessage,
   StatusReportMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { InMemoryWorkQueue } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { InMemoryWorkQueue } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { DeadLetterConsumer } from '../deadLetters/DeadLetterConsumer';
 import { failThroughLedger } from '../deadLetters/failDeployment';
 import { startSqliteLedger } from '../__testUtils__/ledger';

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { StatusReportMessage } from '@internal/backstage-plugin-kli8nt-common';
+import { StatusReportMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { Kli8ntStore } from '../database/types';
 
 /** Records a report (the ledger's `record`). */

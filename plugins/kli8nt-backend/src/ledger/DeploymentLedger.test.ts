@@ -3,7 +3,7 @@ import {
   DeployRequestedMessage,
   Kli8ntMessage,
   createMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { failThroughLedger } from '../deadLetters/failDeployment';

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import {
   StatusReportMessage,
   isTerminalStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { isDeepStrictEqual } from 'node:util';
 import {
   AppRecord,

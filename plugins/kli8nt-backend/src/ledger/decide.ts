@@ -2,7 +2,7 @@ import {
   DeploymentStatus,
   DeploymentTrigger,
   isTerminalStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /*
  * The decisions of the deployment ledger, as pure functions of the app's

@@ -2,7 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import {
   DeployRequestedMessage,
   Kli8ntMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   TEST_APP,
   TEST_PROCESSES,

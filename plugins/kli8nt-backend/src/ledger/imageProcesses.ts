@@ -1,7 +1,7 @@
 import {
   Process,
   buildPlanReportSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, LedgerTx } from '../database/types';
 
 /** Redeploys of redeploys: how far back the build of an image is looked for. */

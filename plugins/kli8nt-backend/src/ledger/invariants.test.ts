@@ -5,7 +5,7 @@ import {
   StatusReportMessage,
   createMessage,
   isTerminalStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { failThroughLedger } from '../deadLetters/failDeployment';

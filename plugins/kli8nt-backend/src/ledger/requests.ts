@@ -4,7 +4,7 @@ import {
   buildQueueName,
   createMessage,
   deployQueueName,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
 import { AppRecord, DeploymentRecord, OutboxMessage } from '../database/types';
 import { appConfigOf } from '../service/settings';

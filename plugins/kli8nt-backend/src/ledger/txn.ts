@@ -5,7 +5,7 @@ import {
   buildQueueName,
   createMessage,
   foldStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   DeploymentRecord,
   DeploymentState,

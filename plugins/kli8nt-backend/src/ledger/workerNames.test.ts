@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord } from '../database/types';
 import { AppDirectory } from '../service/apps';
 import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';

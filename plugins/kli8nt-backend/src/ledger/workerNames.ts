@@ -2,7 +2,7 @@ import { ConflictError } from '@backstage/errors';
 import {
   Process,
   workerDeploymentName,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, LedgerTx } from '../database/types';
 import { imageProcesses } from './imageProcesses';
 

@@ -1,5 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { builtReport, startSqliteLedger } from '../__testUtils__/ledger';
 import {
   testApp,

@@ -1,4 +1,4 @@
-import { Process } from '@internal/backstage-plugin-kli8nt-common';
+import { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, LedgerTx, StoredAppSettings } from '../database/types';
 
 /** The operator's caps (`kli8nt.limits`), read once by `config.ts`. */

@@ -4,7 +4,7 @@ import {
   LogBusSource,
   LogLine,
   LogReplayFrom,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';

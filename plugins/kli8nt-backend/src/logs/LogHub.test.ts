@@ -4,7 +4,7 @@ import {
   LogBusSource,
   LogLine,
   LogReplayFrom,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parse } from 'node:querystring';

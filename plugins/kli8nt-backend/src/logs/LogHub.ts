@@ -4,7 +4,7 @@ import {
   LogSource,
   LogSubscriberOverflowError,
   LogSubscription,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { LogClient } from './LogClient';
 import { encodeLine } from './frames';
 

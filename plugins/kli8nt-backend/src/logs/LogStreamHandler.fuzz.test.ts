@@ -4,7 +4,7 @@ import { Entity } from '@backstage/catalog-model';
 import { AuthenticationError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { LOG_STREAM_CLOSE_CODES } from '@internal/backstage-plugin-kli8nt-common';
+import { LOG_STREAM_CLOSE_CODES } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   createLogBusClient,
   createLogSink,
@@ -13,7 +13,7 @@ import {
   LogSink,
   LogSource,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import fc from 'fast-check';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';

@@ -11,8 +11,8 @@ import {
   LOG_STREAM_TOKEN_PROTOCOL_PREFIX,
   LogStreamCloseReason,
   kli8ntLogsReadPermission,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { LogSource } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { LogSource } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';

@@ -11,7 +11,7 @@ import {
   LogSink,
   LogSource,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import WebSocket from 'ws';

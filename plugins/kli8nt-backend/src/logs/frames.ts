@@ -1,4 +1,4 @@
-import { LogRecord } from '@internal/backstage-plugin-kli8nt-node';
+import { LogRecord } from '@kli8nt/backstage-plugin-kli8nt-node';
 
 /** What the WebSocket carries, one JSON object per text frame. */
 export type LogFrame =

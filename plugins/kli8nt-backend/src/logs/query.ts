@@ -5,8 +5,8 @@ import {
   parseInput,
   timestampSchema,
   uuidSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { LogReplayFrom } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { LogReplayFrom } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { z } from 'zod/v4';
 
 const CURSOR = /^\d{1,6}:\d{1,19}(,\d{1,6}:\d{1,19})*$/;

@@ -3,8 +3,8 @@ import {
   TestDatabaseId,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { Kli8ntMessage } from '@internal/backstage-plugin-kli8nt-common';
-import { openCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+import { Kli8ntMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
+import { openCloneToken } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { deleteRequest } from '../ledger/requests';

@@ -2,8 +2,8 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   Kli8ntMessage,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { sealCloneToken } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealCloneToken } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { FailDeployment, failTargetOf } from '../deadLetters/failDeployment';
 import { mustArrive } from './mustArrive';
 import { ClaimedRow, OutboxStore } from './OutboxStore';

@@ -10,7 +10,7 @@ import {
   kli8ntDeploymentCreatePermission,
   kli8ntDeploymentReadPermission,
   kli8ntLogsReadPermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   Kli8ntPermissionPolicy,
   kli8ntPolicyDecision,

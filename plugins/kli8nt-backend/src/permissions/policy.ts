@@ -26,7 +26,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   kli8ntDeploymentReadPermission,
   kli8ntPermissions,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /** Config key that lists the users and groups allowed everything. */
 export const ADMINS_CONFIG_KEY = 'kli8nt.permissions.admins';

@@ -3,7 +3,7 @@ import {
   UpdateAppSettingsRequest,
   kli8ntAppConfigurePermission,
   kli8ntDeploymentReadPermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, DeploymentRecord } from '../database/types';
 import { DomainService } from '../domains/DomainService';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

@@ -10,7 +10,7 @@ import {
   kli8ntAppConfigurePermission,
   kli8ntDeploymentCreatePermission,
   readSourcePath,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { randomUUID } from 'node:crypto';
 import { Kli8ntBackendConfig } from '../config';
 import {

@@ -4,7 +4,7 @@ import {
   StatusReportMessage,
   foldStatus,
   kli8ntDeploymentReadPermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DeploymentRecord, Kli8ntStore } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import { imageProcesses } from '../ledger/imageProcesses';

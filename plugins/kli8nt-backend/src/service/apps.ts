@@ -1,7 +1,7 @@
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
-import { appNameFromEntity } from '@internal/backstage-plugin-kli8nt-common';
+import { appNameFromEntity } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore } from '../database/types';
 import { assertNameFreeOfWorkers, currentWorkers } from '../ledger/workerNames';
 import { DEFAULT_SETTINGS } from './settings';

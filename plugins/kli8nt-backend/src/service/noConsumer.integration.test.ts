@@ -4,11 +4,11 @@ import {
   Kli8ntMessage,
   buildQueueName,
   parseMessage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AmqpWorkQueue,
   readKli8ntNodeConfig,
-} from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-node';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import {

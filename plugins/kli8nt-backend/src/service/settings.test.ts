@@ -1,4 +1,4 @@
-import { openSecret, sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+import { openSecret, sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { DEFAULT_SETTINGS, appConfigOf, applySettingsPatch } from './settings';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');

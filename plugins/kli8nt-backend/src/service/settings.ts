@@ -4,8 +4,8 @@ import {
   UpdateAppSettingsRequest,
   appConfigSchema,
   parseInput,
-} from '@internal/backstage-plugin-kli8nt-common';
-import { sealSecret } from '@internal/backstage-plugin-kli8nt-node';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { sealSecret } from '@kli8nt/backstage-plugin-kli8nt-node';
 import { StoredAppSettings } from '../database/types';
 
 /** Settings of an app that was never configured. */

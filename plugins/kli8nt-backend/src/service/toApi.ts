@@ -4,7 +4,7 @@ import {
   DeploymentEvent,
   Process,
   ProcessReadiness,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AppRecord,
   DeploymentEventRecord,

@@ -4,7 +4,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   readSourcePath,
   touchesSourcePath,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { AppRecord, Kli8ntStore, RepoRef } from '../database/types';
 import { GithubGateway } from '../github/GithubGateway';
 import { EntityRepoResolver } from '../github/repo';

@@ -5,7 +5,7 @@ import {
   UpdateGitSettingsRequest,
   kli8ntAppConfigurePermission,
   kli8ntDeploymentReadPermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { Kli8ntStore } from '../database/types';
 import { EntityRepoResolver } from '../github/repo';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

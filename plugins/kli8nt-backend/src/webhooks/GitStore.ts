@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { DEFAULT_PREVIEW_LIMIT } from '@internal/backstage-plugin-kli8nt-common';
+import { DEFAULT_PREVIEW_LIMIT } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { RepoRef } from '../database/types';
 import { Timestamp, toIso } from '../database/rows';
 

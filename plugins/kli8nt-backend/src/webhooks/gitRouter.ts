@@ -3,7 +3,7 @@ import {
   entityRefSchema,
   parseInput,
   updateGitSettingsRequestSchema,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v4';

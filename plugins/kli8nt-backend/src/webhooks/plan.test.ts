@@ -1,4 +1,4 @@
-import { appNameSchema } from '@internal/backstage-plugin-kli8nt-common';
+import { appNameSchema } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { GitSettingsRecord } from './GitStore';
 import {
   parsePullRequest,

@@ -1,7 +1,7 @@
 import {
   appNameSchema,
   fnv1a32,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { StoredAppSettings } from '../database/types';
 import { GitSettingsRecord } from './GitStore';
 import { PullRequestEvent, PushEvent } from './payloads';

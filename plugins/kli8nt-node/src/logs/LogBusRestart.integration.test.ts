@@ -1,4 +1,4 @@
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   deleteTopics,
   makeLines,

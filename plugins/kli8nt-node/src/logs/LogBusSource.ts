@@ -1,4 +1,4 @@
-import { logTopicName } from '@internal/backstage-plugin-kli8nt-common';
+import { logTopicName } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   DEFAULT_RING_BUFFER_BYTES,
   DEFAULT_SUBSCRIBER_BUFFER_BYTES,

@@ -13,7 +13,7 @@ import {
   type Preview,
   type UpdateAppSettingsRequest,
   type UpdateGitSettingsRequest,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type {
   DeploymentDetails,
   Kli8ntApi,

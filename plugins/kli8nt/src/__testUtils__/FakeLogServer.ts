@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { LogLine } from '@internal/backstage-plugin-kli8nt-common';
+import type { LogLine } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { loadNodeWs } from './nodeWs';
 
 type Server = InstanceType<ReturnType<typeof loadNodeWs>['WebSocketServer']>;

@@ -11,7 +11,7 @@ import type {
   Preview,
   UpdateAppSettingsRequest,
   UpdateGitSettingsRequest,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /**
  * A deployment together with its status history, oldest event first.

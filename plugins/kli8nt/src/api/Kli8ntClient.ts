@@ -19,7 +19,7 @@ import {
   type Preview,
   type UpdateAppSettingsRequest,
   type UpdateGitSettingsRequest,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   kli8ntApiRef,
   type DeploymentDetails,

@@ -7,7 +7,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import type {
   Deployment,
   DeploymentStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { createKli8ntDeployAction } from './deploy';
 
 const ENTITY_REF = 'component:default/hello';

@@ -7,7 +7,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   isTerminalStatus,
   type Deployment,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /**
  * Options of {@link createKli8ntDeployAction}.

@@ -7,7 +7,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   kli8ntDeploymentCreatePermission,
   type Deployment,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 
 export const NOT_ALLOWED_TO_DEPLOY =

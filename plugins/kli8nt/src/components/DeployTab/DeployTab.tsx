@@ -9,7 +9,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   kli8ntAppConfigurePermission,
   kli8ntDeploymentCreatePermission,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { GITHUB_PROJECT_SLUG_ANNOTATION } from '../shared/format';
 import {

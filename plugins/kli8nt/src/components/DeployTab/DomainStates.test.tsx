@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { DomainState } from '@internal/backstage-plugin-kli8nt-common';
+import type { DomainState } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { SettingsCard } from './SettingsCard';
 import {
   ENTITY_REF,

@@ -1,5 +1,5 @@
 import { Alert, Button, Flex, Text } from '@backstage/ui';
-import type { DomainState } from '@internal/backstage-plugin-kli8nt-common';
+import type { DomainState } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /**
  * The saved custom domains: a verified one is routed; a pending one shows

@@ -13,7 +13,7 @@ import {
   TextField,
 } from '@backstage/ui';
 import { useApi } from '@backstage/frontend-plugin-api';
-import type { GitSettings } from '@internal/backstage-plugin-kli8nt-common';
+import type { GitSettings } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { TitledCard } from '../shared/TitledCard';
 import { fieldError } from './fieldError';

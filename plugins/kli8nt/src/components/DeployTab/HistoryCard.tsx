@@ -16,7 +16,7 @@ import {
   isTerminalStatus,
   type Deployment,
   type DeploymentPage,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { StatusText } from '../shared/StatusText';
 import {

@@ -1,6 +1,6 @@
 import { Flex, Grid, Link, Text } from '@backstage/ui';
 import { TitledCard } from '../shared/TitledCard';
-import type { Deployment } from '@internal/backstage-plugin-kli8nt-common';
+import type { Deployment } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { StatusText } from '../shared/StatusText';
 import {
   formatRelative,

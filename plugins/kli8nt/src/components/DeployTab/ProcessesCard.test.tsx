@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import type { Process } from '@internal/backstage-plugin-kli8nt-common';
+import type { Process } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DeployTab } from './DeployTab';
 import { formatCommand } from './ProcessesCard';
 import {

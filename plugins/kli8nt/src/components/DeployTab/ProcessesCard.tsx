@@ -5,7 +5,7 @@ import type {
   Deployment,
   Process,
   ProcessReadiness,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { TitledCard } from '../shared/TitledCard';
 

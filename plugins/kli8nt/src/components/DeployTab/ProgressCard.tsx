@@ -5,7 +5,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import {
   isTerminalStatus,
   type Deployment,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { explainFailure, formatDuration, shortSha } from '../shared/format';
 import { useNow } from '../shared/hooks';

@@ -6,7 +6,7 @@ import {
   urlPathSchema,
   type AppSettings,
   type UpdateAppSettingsRequest,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 export interface EnvRow {
   key: string;

@@ -2,7 +2,7 @@ import type {
   Deployment,
   DeploymentEvent,
   DeploymentStatus,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 export type StepKey = 'queued' | 'building' | 'deploying' | 'outcome';
 

@@ -5,7 +5,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   kli8ntAppConfigurePermission,
   type DomainState,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import {
   formFromSettings,

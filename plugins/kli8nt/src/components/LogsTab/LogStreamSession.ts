@@ -2,7 +2,7 @@ import {
   LOG_STREAM_CLOSE_CODES,
   type LogLine,
   type LogSource,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import type { Kli8ntApi } from '../../api/Kli8ntApi';
 import { OffsetTracker } from './OffsetTracker';
 

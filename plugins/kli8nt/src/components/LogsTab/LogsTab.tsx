@@ -10,7 +10,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   kli8ntLogsReadPermission,
   type LogSource,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 import { STATUS_LABELS, formatRelative, shortSha } from '../shared/format';
 import { LogTextBuilder, origins, type LogFilter } from './logText';

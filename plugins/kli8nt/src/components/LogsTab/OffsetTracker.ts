@@ -1,4 +1,4 @@
-import type { LogLine } from '@internal/backstage-plugin-kli8nt-common';
+import type { LogLine } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /** A line frame may carry the server's resume cursor (`p:o,…`). */
 type LineFrame = LogLine & { cursor?: string };

@@ -1,4 +1,4 @@
-import type { LogLine } from '@internal/backstage-plugin-kli8nt-common';
+import type { LogLine } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { LogTextBuilder, formatLine, matchesFilter } from './logText';
 
 const line = (n: number, partial: Partial<LogLine> = {}): LogLine => ({

@@ -1,7 +1,7 @@
 import type {
   LogLine,
   LogSource,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 
 export interface LogFilter {
   source?: LogSource;

@@ -1,5 +1,5 @@
 import { Text } from '@backstage/ui';
-import type { DeploymentStatus } from '@internal/backstage-plugin-kli8nt-common';
+import type { DeploymentStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { STATUS_LABELS } from './format';
 
 const COLORS: Record<

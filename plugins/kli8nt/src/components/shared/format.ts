@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '@internal/backstage-plugin-kli8nt-common';
+import type { DeploymentStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 
 /** The annotation that marks an entity as deployable from GitHub. */
 export const GITHUB_PROJECT_SLUG_ANNOTATION = 'github.com/project-slug';

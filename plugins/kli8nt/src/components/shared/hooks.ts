@@ -6,7 +6,7 @@ import {
   deploymentSignalChannel,
   isTerminalStatus,
   type Deployment,
-} from '@internal/backstage-plugin-kli8nt-common';
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { kli8ntApiRef } from '../../api/Kli8ntApi';
 
 /** How often to refresh while something runs and signals are unavailable. */
