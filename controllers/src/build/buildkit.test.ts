@@ -94,7 +94,8 @@ describe('desiredJob with the BuildKit builder', () => {
         { name: 'TMPDIR', value: '/tmp' },
         {
           name: 'BUILDKITD_FLAGS',
-          value: '--oci-worker-no-process-sandbox --config=/tmp/buildkitd.toml',
+          value:
+            '--oci-worker-no-process-sandbox --config=/tmp/buildkitd.toml --root=/home/user/.local/share/buildkit/root',
         },
         { name: 'KLI8NT_BUILDKITD_TOML', value: '' },
       ],

@@ -31,15 +31,27 @@ const IMAGE_LAYOUT = `${WORKSPACE}/image`;
 const CACHE_IN = `${WORKSPACE}/cache`;
 const CACHE_OUT = `${WORKSPACE}/cache-out`;
 const CONFIG_FILE = '/tmp/buildkitd.toml';
+/** buildkitd's --root: a directory of its own in the buildkit-state volume. */
+const STATE_ROOT = `${HOME}/.local/share/buildkit/root`;
 /** The cache's tag in the app's cache repository. */
 export const BUILDKIT_CACHE_TAG = 'buildkit';
 
 /**
  * Writes buildkitd's configuration (rendered by the controller, see
  * {@link buildkitdConfig}) and runs buildctl through an ephemeral daemon.
+ *
+ * The kubelet makes the state volume group-owned by the pod's fsGroup and
+ * setgid, so what buildkitd creates there inherits a group rootlesskit's
+ * user namespace does not map: its overlayfs check then fails and it falls
+ * back to the native snapshotter, which copies every layer (minutes per
+ * build). Its root is therefore a directory of the build user's own group,
+ * without setgid.
  */
 export const BUILDKIT_SCRIPT = `set -eu
 printf '%s' "$KLI8NT_BUILDKITD_TOML" >${CONFIG_FILE}
+mkdir -p ${STATE_ROOT}
+chgrp ${BUILDKIT_USER} ${STATE_ROOT}
+chmod g-s ${STATE_ROOT}
 exec buildctl-daemonless.sh "$@"
 `;
 
@@ -157,7 +169,7 @@ export function buildkitSteps(
           { name: 'TMPDIR', value: '/tmp' },
           {
             name: 'BUILDKITD_FLAGS',
-            value: `--oci-worker-no-process-sandbox --config=${CONFIG_FILE}`,
+            value: `--oci-worker-no-process-sandbox --config=${CONFIG_FILE} --root=${STATE_ROOT}`,
           },
           { name: 'KLI8NT_BUILDKITD_TOML', value: buildkitdConfig(config) },
         ],

@@ -10,7 +10,9 @@
  * Checked: the digest the push step reports is the registry's manifest
  * digest; a rebuild after a source-only change restores the app's layer
  * cache and reports the dependency step as CACHED; the build step's
- * container cannot see the registry credential.
+ * container cannot see the registry credential; buildkitd picked the
+ * overlayfs snapshotter in the fsGroup-owned state volume (its fallback,
+ * native, copies every layer).
  *
  * The clone step is not run here (its script is tested in desired.test.ts;
  * the source is copied into the workspace instead); the detect step is
@@ -162,7 +164,16 @@ describeRealBuild('BuildKit build Job steps on the host (runc)', () => {
         );
       }
     }
-    return { pod, results };
+    return { pod, results, runner };
+  }
+
+  /** The snapshotters buildkitd kept state for (its workers' roots, runc-<name>). */
+  function snapshotters(runner: RuncPod): string[] {
+    const root = path.join(runner.volume('buildkit-state'), 'root');
+    return fs
+      .readdirSync(root)
+      .filter(name => name.startsWith('runc-'))
+      .map(name => name.slice('runc-'.length));
   }
 
   async function registryDigest(repository: string, tag: string) {
@@ -185,7 +196,7 @@ describeRealBuild('BuildKit build Job steps on the host (runc)', () => {
   it(
     'builds rootless, pushes from the trusted step, and reports the registry digest',
     async () => {
-      const { pod, results } = await buildJob(REVISION, sources);
+      const { pod, results, runner } = await buildJob(REVISION, sources);
       const digest = results.push.message;
       expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(await registryDigest(`apps/${app}`, REVISION)).toBe(digest);
@@ -199,6 +210,7 @@ describeRealBuild('BuildKit build Job steps on the host (runc)', () => {
         'registry-credential',
       );
       expect(buildkit.env!.map(e => e.name)).not.toContain('DOCKER_CONFIG');
+      expect(snapshotters(runner)).toEqual(['overlayfs']);
       figures.push(
         `BuildKit cold: restore ${results['cache-restore'].millis} ms, build ${results.buildkit.millis} ms, push ${results.push.millis} ms`,
       );
