@@ -288,7 +288,7 @@ export class AppReconciler {
       }
       await this.deleteOwned(app, 'networking.k8s.io/v1', 'Ingress');
     }
-    return judgeProcesses(clients.core, app, deployments);
+    return judgeProcesses(clients.core, app, deployments, this.clock.now());
   }
 
   /**

@@ -71,6 +71,21 @@ function lastTermination(status: V1ContainerStatus): string {
   return detail ? `${parts.join(' ')}: ${clip(detail, 768)}` : parts.join(' ');
 }
 
+/** A container that has died and been restarted, with its last termination. */
+export function crashLoopProblem(
+  pod: string,
+  status: V1ContainerStatus,
+): PodProblem {
+  return {
+    reason: 'CrashLoopBackOff',
+    message: `Container ${
+      status.name
+    } of pod ${pod} keeps crashing (restarted ${
+      status.restartCount
+    } times); last termination: ${lastTermination(status)}`,
+  };
+}
+
 function containerProblem(
   pod: string,
   status: V1ContainerStatus,
@@ -97,14 +112,7 @@ function containerProblem(
     waiting?.reason === 'CrashLoopBackOff' ||
     (crashedBefore && !(waiting?.reason && CONFIG_REASONS.has(waiting.reason)))
   ) {
-    return {
-      reason: 'CrashLoopBackOff',
-      message: `Container ${
-        status.name
-      } of pod ${pod} keeps crashing (restarted ${
-        status.restartCount
-      } times); last termination: ${lastTermination(status)}`,
-    };
+    return crashLoopProblem(pod, status);
   }
   if (waiting?.reason && CONFIG_REASONS.has(waiting.reason)) {
     // App pods run as non-root (restricted Pod Security); the kubelet
@@ -240,7 +248,7 @@ const NEW_REPLICA_SET_AVAILABLE = 'NewReplicaSetAvailable';
  * How such a rollout fails at our deadline: with the pods' own reason if
  * they have one, else saying what it still waits for (`detail`).
  */
-function stalledFailure(
+export function stalledFailure(
   deployment: V1Deployment,
   detail: string,
   problem: PodProblem | undefined,

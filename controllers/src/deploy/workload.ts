@@ -25,6 +25,7 @@ import {
 import { appliedAt, specAppliedAt } from './deadline';
 import { RolloutState, rolloutState } from './rollout';
 import type { Outcome, Overdue } from './status';
+import { workerStarted, workerStarting } from './workerStart';
 import { App, AppProcess } from './types';
 
 /** The clients the workload needs; tests pass real ones. */
@@ -280,23 +281,26 @@ function overdue(
 
 /**
  * The rollout of every process, judged together: failed as soon as one
- * fails, complete when all are. With several processes each message says
- * whose it is. Carries each process's ready count, from the same pods.
+ * fails, complete when all are (a worker once its pods have started). With
+ * several processes each message says whose it is. Carries each process's
+ * ready count, from the same pods.
  */
 export async function judgeProcesses(
   core: CoreV1Api,
   app: App,
   applied: ProcessDeployment[],
+  nowMs: number,
 ): Promise<Outcome> {
   const states = [];
   const readiness = [];
   for (const { process, deployment } of applied) {
+    const worker = process.type === 'worker';
     const healthCheckPath =
       process.type === 'web' ? app.spec.healthCheckPath : undefined;
     let state = rolloutState(deployment, [], healthCheckPath);
-    const complete = state.phase === 'complete';
     let pods: V1Pod[] = [];
-    if (!complete) {
+    // A worker is judged by its pods even once its Deployment is complete.
+    if (state.phase !== 'complete' || worker) {
       pods = (
         await core.listNamespacedPod({
           namespace: app.metadata.namespace,
@@ -306,9 +310,15 @@ export async function judgeProcesses(
         })
       ).items;
       state = rolloutState(deployment, pods, healthCheckPath);
+      if (worker && state.phase === 'complete') {
+        state = workerStarting(deployment, pods, nowMs) ?? state;
+      }
     }
+    const complete = state.phase === 'complete';
     states.push({ process, deployment, state });
-    readiness.push(processReadiness(process, deployment, complete, pods));
+    // A worker pod counts as ready once it has started.
+    const counted = worker ? pods.filter(p => workerStarted(p, nowMs)) : pods;
+    readiness.push(processReadiness(process, deployment, complete, counted));
   }
   const say = (process: AppProcess, message: string) =>
     applied.length > 1
