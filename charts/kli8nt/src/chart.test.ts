@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { canRender, renderChart } from './__testUtils__/helmTemplate';
 
 /*
@@ -12,26 +13,13 @@ interface Rule {
   verbs: string[];
 }
 
-/** `a, 'b'` of a flow-style list (`''` is the core API group). */
-const flowList = (text: string) =>
-  text.split(',').map(item => item.trim().replace(/^'(.*)'$/, '$1'));
-
-/** The rules of the Role named `name`, from its flow-style lists. */
+/** The rules of the Role named `name`. */
 function roleRules(name: string): Rule[] {
-  const doc = renderChart({}).find(
-    d =>
-      /\nkind: Role\n/.test(d) && new RegExp(`\\n  name: ${name}\\n`).test(d),
-  );
-  if (!doc) throw new Error(`no Role ${name} rendered`);
-  return [
-    ...doc.matchAll(
-      /- apiGroups: \[(.*)\]\n\s+resources: \[(.*)\]\n\s+verbs: \[(.*)\]/g,
-    ),
-  ].map(([, groups, resources, verbs]) => ({
-    apiGroups: flowList(groups),
-    resources: flowList(resources),
-    verbs: flowList(verbs),
-  }));
+  const role = renderChart({})
+    .map(doc => parse(doc))
+    .find(doc => doc?.kind === 'Role' && doc.metadata?.name === name);
+  if (!role) throw new Error(`no Role ${name} rendered`);
+  return role.rules;
 }
 
 /** Every verb `rules` grant on the core `resource`. */
