@@ -1,8 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import {
-  Process,
-  createMessage,
-} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { Process, createMessage } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { AppRecord } from '../database/types';
 import { DeploymentLedger } from '../ledger/DeploymentLedger';

@@ -1,7 +1,4 @@
-import {
-  appNameSchema,
-  fnv1a32,
-} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { appNameSchema, fnv1a32 } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { StoredAppSettings } from '../database/types';
 import { GitSettingsRecord } from './GitStore';
 import { PullRequestEvent, PushEvent } from './payloads';
