@@ -7,7 +7,6 @@ import { KnexLedgerTx } from './KnexLedgerTx';
 import {
   AppRow,
   DeploymentRow,
-  OutboxRow,
   appToRow,
   decodeCursor,
   deploymentToRow,
@@ -16,7 +15,6 @@ import {
   rowToApp,
   rowToDeployment,
   selectEvents,
-  rowToOutbox,
 } from './rows';
 import {
   AppRecord,
@@ -25,7 +23,6 @@ import {
   Kli8ntStore,
   LedgerTx,
   OutboxMessage,
-  OutboxRecord,
 } from './types';
 
 const migrationsDir = resolvePackagePath(
@@ -145,67 +142,5 @@ export class DatabaseKli8ntStore implements Kli8ntStore {
     if (outbox.length) {
       await this.db('outbox').insert(outboxRows(outbox, new Date()));
     }
-  }
-
-  async pendingOutbox(limit: number): Promise<OutboxRecord[]> {
-    const rows = await this.db<OutboxRow>('outbox')
-      .whereNull('sent_at')
-      .orderBy('id', 'asc')
-      .limit(limit);
-    return rows.map(rowToOutbox);
-  }
-
-  async claimOutbox(
-    limit: number,
-    leaseMs: number,
-    now: Date,
-  ): Promise<OutboxRecord[]> {
-    return this.db.transaction(async tx => {
-      const query = tx<OutboxRow>('outbox')
-        .whereNull('sent_at')
-        .andWhere(q =>
-          q.whereNull('claimed_until').orWhere('claimed_until', '<', now),
-        )
-        .orderBy('id', 'asc')
-        .limit(limit);
-      // SQLite serializes writers anyway; PostgreSQL lets replicas skip
-      // each other's rows instead of waiting.
-      if (tx.client.config.client === 'pg') {
-        query.forUpdate().skipLocked();
-      }
-      const rows = await query;
-      if (rows.length) {
-        await tx('outbox')
-          .whereIn(
-            'id',
-            rows.map(r => r.id),
-          )
-          .update({ claimed_until: new Date(now.getTime() + leaseMs) });
-      }
-      return rows.map(rowToOutbox);
-    });
-  }
-
-  async releaseOutbox(ids: number[]) {
-    if (ids.length) {
-      await this.db('outbox')
-        .whereIn('id', ids)
-        .whereNull('sent_at')
-        .update({ claimed_until: null });
-    }
-  }
-
-  async markSent(id: number, now: Date) {
-    await this.db('outbox').where({ id }).update({ sent_at: now });
-  }
-
-  async markFailed(id: number, error: string) {
-    await this.db('outbox')
-      .where({ id })
-      .update({
-        attempts: this.db.raw('attempts + 1'),
-        last_error: error.slice(0, 2000),
-        claimed_until: null,
-      });
   }
 }

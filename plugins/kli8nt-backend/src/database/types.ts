@@ -193,21 +193,4 @@ export interface Kli8ntStore {
   listEvents(deploymentId: string): Promise<DeploymentEventRecord[]>;
 
   enqueue(outbox: OutboxMessage[]): Promise<void>;
-  /** Pending messages, oldest first. */
-  pendingOutbox(limit: number): Promise<OutboxRecord[]>;
-  /**
-   * Leases up to `limit` pending messages, oldest first, that no other
-   * instance holds a live lease on, so that replicas do not publish the same
-   * row at once. A crashed holder's lease simply expires.
-   */
-  claimOutbox(
-    limit: number,
-    leaseMs: number,
-    now: Date,
-  ): Promise<OutboxRecord[]>;
-  markSent(id: number, now: Date): Promise<void>;
-  /** Gives up leases of rows that were not attempted. */
-  releaseOutbox(ids: number[]): Promise<void>;
-  /** Records the failure and releases the lease. */
-  markFailed(id: number, error: string): Promise<void>;
 }

@@ -14,6 +14,7 @@ import {
   testLedger,
 } from '../__testUtils__/ledger';
 import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
+import { pendingOutbox } from '../__testUtils__/outbox';
 
 /*
  * The ledger on PostgreSQL and SQLite. On PostgreSQL two "replicas" are two
@@ -38,6 +39,7 @@ async function replicas(id: TestDatabaseId) {
     second = new DatabaseKli8ntStore(other);
   }
   return {
+    knex,
     store: first,
     ledgers: [testLedger(first), testLedger(second)] as const,
     close: async () => other?.destroy(),
@@ -67,8 +69,8 @@ async function finalEvents(store: DatabaseKli8ntStore, deploymentId: string) {
     .filter(s => FINAL.includes(s));
 }
 
-async function outbox(store: DatabaseKli8ntStore): Promise<Kli8ntMessage[]> {
-  return (await store.pendingOutbox(1000)).map(r => r.message as Kli8ntMessage);
+async function outbox(knex: Knex): Promise<Kli8ntMessage[]> {
+  return (await pendingOutbox(knex)).map(r => r.message as Kli8ntMessage);
 }
 
 const rollouts = (messages: Kli8ntMessage[]) =>
@@ -99,7 +101,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   });
 
   it('rolls a finished build out with the settings current then', async () => {
-    const { store, ledgers, close } = await replicas(id);
+    const { knex, ledgers, close } = await replicas(id);
     const [ledger] = ledgers;
     const d = await ledger.accept({
       app: TEST_APP,
@@ -113,7 +115,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     });
     const after = await ledger.record(builtReport(d.id, 'shop'));
     expect(after).toMatchObject({ status: 'built', rolloutSequence: 2 });
-    const [rollout] = rollouts(await outbox(store));
+    const [rollout] = rollouts(await outbox(knex));
     expect(rollout.payload).toMatchObject({
       reason: 'build',
       sequence: 2,
@@ -122,12 +124,12 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     });
     // A redelivered report decides nothing twice.
     await ledger.record(builtReport(d.id, 'shop'));
-    expect(rollouts(await outbox(store))).toHaveLength(1);
+    expect(rollouts(await outbox(knex))).toHaveLength(1);
     await close();
   });
 
   it('orders a build finishing against a racing rollback on another replica', async () => {
-    const { store, ledgers, close } = await replicas(id);
+    const { knex, store, ledgers, close } = await replicas(id);
     const old = await ledgers[0].accept({
       app: TEST_APP,
       deployment: { ...build(), image: `registry/shop@${TEST_IMAGE_DIGEST}` },
@@ -156,7 +158,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     // The rollback was requested after the slow build: whichever committed
     // first, the rollback's rollout is the last one the cluster applies,
     // and the slow build never is after it.
-    const sent = rollouts(await outbox(store));
+    const sent = rollouts(await outbox(knex));
     const last = sent.reduce((a, b) =>
       a.payload.sequence > b.payload.sequence ? a : b,
     );
@@ -167,7 +169,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   });
 
   it('never rolls out a build of a deleted app, also when the delete races it', async () => {
-    const { store, ledgers, close } = await replicas(id);
+    const { knex, store, ledgers, close } = await replicas(id);
     const d = await ledgers[0].accept({
       app: TEST_APP,
       deployment: build(),
@@ -177,7 +179,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
       ledgers[0].record(builtReport(d.id, 'shop')),
       ledgers[1].deleteApp(TEST_APP),
     ]);
-    const messages = await outbox(store);
+    const messages = await outbox(knex);
     const deletes = messages.filter(m => m.type === 'DeleteRequested');
     expect(deletes).toHaveLength(1);
     const tombstone = (deletes[0] as { payload: { sequence: number } }).payload
@@ -198,7 +200,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
   });
 
   it('cancels a queued build once: withdraws it and asks the cluster to stop', async () => {
-    const { store, ledgers, close } = await replicas(id);
+    const { knex, store, ledgers, close } = await replicas(id);
     const d = await ledgers[0].accept({
       app: TEST_APP,
       deployment: build(),
@@ -212,7 +214,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
       'fulfilled',
       'rejected',
     ]);
-    expect((await outbox(store)).map(m => m.type)).toEqual(['CancelRequested']);
+    expect((await outbox(knex)).map(m => m.type)).toEqual(['CancelRequested']);
     expect((await store.getDeployment(d.id))!.status).toBe('cancelled');
     // The build role confirming the cancel adds no second final event.
     await ledgers[1].record(report(d.id, 'cancelled'));
@@ -221,7 +223,7 @@ describe.each(databases.eachSupportedId())('DeploymentLedger on %p', id => {
     ).toHaveLength(1);
     // Its build finishing later changes nothing.
     await ledgers[1].record(builtReport(d.id, 'shop'));
-    expect(rollouts(await outbox(store))).toEqual([]);
+    expect(rollouts(await outbox(knex))).toEqual([]);
     await close();
   });
 

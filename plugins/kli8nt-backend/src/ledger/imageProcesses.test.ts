@@ -10,6 +10,7 @@ import {
   startSqliteLedger,
 } from '../__testUtils__/ledger';
 import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
+import { pendingOutbox } from '../__testUtils__/outbox';
 
 /*
  * The processes of a build's plan reach every rollout of its image: the
@@ -19,9 +20,9 @@ import { testBuildPayload, testDeployment } from '../__testUtils__/messages';
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 async function setup() {
-  const { store, ledger } = await startSqliteLedger(databases);
+  const { knex, ledger } = await startSqliteLedger(databases);
   const rollouts = async () =>
-    (await store.pendingOutbox(1000))
+    (await pendingOutbox(knex))
       .map(r => r.message as Kli8ntMessage)
       .filter((m): m is DeployRequestedMessage => m.type === 'DeployRequested');
   return { ledger, rollouts };

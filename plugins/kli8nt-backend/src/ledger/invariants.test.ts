@@ -6,12 +6,15 @@ import {
   createMessage,
   isTerminalStatus,
 } from '@kli8nt/backstage-plugin-kli8nt-common';
+import { Knex } from 'knex';
 import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
 import { failThroughLedger } from '../deadLetters/failDeployment';
 import { DeploymentRecord } from '../database/types';
 import { TEST_APP, startSqliteLedger } from '../__testUtils__/ledger';
 import { testBuildPayload } from '../__testUtils__/messages';
+import { pendingOutbox } from '../__testUtils__/outbox';
+import { OutboxStore } from '../outbox/OutboxStore';
 import { DeploymentLedger } from './DeploymentLedger';
 
 /*
@@ -157,6 +160,7 @@ class World {
   constructor(
     readonly store: DatabaseKli8ntStore,
     readonly ledger: DeploymentLedger,
+    private readonly knex: Knex,
   ) {}
 
   private report(
@@ -274,9 +278,10 @@ class World {
         return;
       }
       case 'relay': {
-        for (const row of await this.store.pendingOutbox(1000)) {
+        const relayed = new OutboxStore(this.knex);
+        for (const row of await pendingOutbox(this.knex)) {
           this.bus.push(row.message as Kli8ntMessage);
-          await this.store.markSent(row.id, new Date());
+          await relayed.markSent(row.id, new Date());
         }
         return;
       }
@@ -407,8 +412,8 @@ class World {
 }
 
 async function check(steps: Step[]) {
-  const { store, ledger } = await startSqliteLedger(databases);
-  const world = new World(store, ledger);
+  const { knex, store, ledger } = await startSqliteLedger(databases);
+  const world = new World(store, ledger, knex);
   for (const step of steps) await world.step(step);
   await world.drain(random(steps.length));
 
