@@ -2,8 +2,9 @@ import {
   coreServices,
   createServiceFactory,
   createServiceRef,
+  ServiceRef,
 } from '@backstage/backend-plugin-api';
-import { readKli8ntNodeConfig } from './config';
+import { Kli8ntNodeConfig, readKli8ntNodeConfig } from './config';
 import {
   createLogBusClient,
   createLogSink,
@@ -36,56 +37,50 @@ const kli8ntLogBusClientServiceRef = createServiceRef<LogBusClient>({
     }),
 });
 
+/** A root service built on the shared client, closed before shutdown. */
+function logBusServiceRef<T extends { close(): Promise<void> }>(
+  id: string,
+  create: (options: { config: Kli8ntNodeConfig; client: LogBusClient }) => T,
+): ServiceRef<T, 'root', 'singleton'> {
+  return createServiceRef<T>({
+    id,
+    scope: 'root',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: {
+          config: coreServices.rootConfig,
+          lifecycle: coreServices.rootLifecycle,
+          client: kli8ntLogBusClientServiceRef,
+        },
+        async factory({ config, lifecycle, client }) {
+          const created = create({
+            config: readKli8ntNodeConfig(config),
+            client,
+          });
+          lifecycle.addBeforeShutdownHook(() => created.close());
+          return created;
+        },
+      }),
+  });
+}
+
 /**
  * Appends log lines to per-app topics.
  *
  * @public
  */
-export const kli8ntLogSinkServiceRef = createServiceRef<LogSink>({
-  id: 'kli8nt.log-sink',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: {
-        config: coreServices.rootConfig,
-        lifecycle: coreServices.rootLifecycle,
-        client: kli8ntLogBusClientServiceRef,
-      },
-      async factory({ config, lifecycle, client }) {
-        const sink = createLogSink({
-          config: readKli8ntNodeConfig(config),
-          client,
-        });
-        lifecycle.addBeforeShutdownHook(() => sink.close());
-        return sink;
-      },
-    }),
-});
+export const kli8ntLogSinkServiceRef = logBusServiceRef<LogSink>(
+  'kli8nt.log-sink',
+  createLogSink,
+);
 
 /**
  * Replays and follows per-app logs, one shared live tail per app.
  *
  * @public
  */
-export const kli8ntLogSourceServiceRef = createServiceRef<LogSource>({
-  id: 'kli8nt.log-source',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: {
-        config: coreServices.rootConfig,
-        lifecycle: coreServices.rootLifecycle,
-        client: kli8ntLogBusClientServiceRef,
-      },
-      async factory({ config, lifecycle, client }) {
-        const source = createLogSource({
-          config: readKli8ntNodeConfig(config),
-          client,
-        });
-        lifecycle.addBeforeShutdownHook(() => source.close());
-        return source;
-      },
-    }),
-});
+export const kli8ntLogSourceServiceRef = logBusServiceRef<LogSource>(
+  'kli8nt.log-source',
+  createLogSource,
+);
