@@ -3,7 +3,7 @@ import type {
   Stack,
 } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { parse as parseToml } from 'smol-toml';
-import { DEFAULT_PORT, RUNTIME_USER } from './baseImages';
+import { BASE_IMAGES, DEFAULT_PORT, RUNTIME_USER } from './baseImages';
 import { DockerfileBuilder } from './dockerfile';
 import { InvalidManifestError } from './errors';
 import { TreeIndex } from './fileTree';
@@ -83,6 +83,25 @@ export function runtimeTail(
 
 export function portEnv(extra: Record<string, string> = {}) {
   return { PORT: String(DEFAULT_PORT), ...extra };
+}
+
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * The runtime stage of a stack whose build stage compiled one server binary
+ * to /out/server: debian-slim with the build stage's CA certificates (the
+ * server may call out over TLS), started as `start` or the binary.
+ */
+export function serverBinaryStage(
+  b: DockerfileBuilder,
+  start: string[] | undefined,
+): DockerfileBuilder {
+  b.from(BASE_IMAGES.debianRuntime);
+  b.copy([CA_BUNDLE], CA_BUNDLE, { from: 'build' });
+  b.workdir('/app');
+  b.copy(['/out/server'], '/app/server', { from: 'build' });
+  b.env(portEnv());
+  return runtimeTail(b, start ?? ['/app/server']);
 }
 
 export function parseJsonManifest(

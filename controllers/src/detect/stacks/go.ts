@@ -4,15 +4,12 @@ import {
   DetectContext,
   StackResult,
   header,
-  portEnv,
   relativeArgPath,
-  runtimeTail,
+  serverBinaryStage,
 } from '../common';
 import { DockerfileBuilder } from '../dockerfile';
 import { NoStartCommandError } from '../errors';
 import { TreeIndex } from '../fileTree';
-
-const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 function isMainPackage(tree: TreeIndex, dir: string): boolean {
   const prefix = dir === '' ? '' : `${dir}/`;
@@ -130,12 +127,7 @@ export function detectGo(ctx: DetectContext): StackResult | undefined {
   }
   b.run(build);
 
-  b.from(BASE_IMAGES.debianRuntime);
-  b.copy([CA_BUNDLE], CA_BUNDLE, { from: 'build' });
-  b.workdir('/app');
-  b.copy(['/out/server'], '/app/server', { from: 'build' });
-  b.env(portEnv());
-  runtimeTail(b, ctx.startOverride ?? ['/app/server']);
+  serverBinaryStage(b, ctx.startOverride);
   return {
     stack: 'go',
     packageManager: 'go',

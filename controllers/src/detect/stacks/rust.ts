@@ -8,14 +8,12 @@ import {
   asString,
   header,
   parseTomlManifest,
-  portEnv,
-  runtimeTail,
+  serverBinaryStage,
 } from '../common';
 import { DockerfileBuilder } from '../dockerfile';
 import { NoStartCommandError, UnsafeValueError } from '../errors';
 import { TreeIndex } from '../fileTree';
 
-const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const CRATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The binaries a package builds: [[bin]] names, src/bin/*.rs, and src/main.rs as the package. */
@@ -206,12 +204,7 @@ export function detectRust(ctx: DetectContext): StackResult | undefined {
     '/out/server',
   ]);
 
-  b.from(BASE_IMAGES.debianRuntime);
-  b.copy([CA_BUNDLE], CA_BUNDLE, { from: 'build' });
-  b.workdir('/app');
-  b.copy(['/out/server'], '/app/server', { from: 'build' });
-  b.env(portEnv());
-  runtimeTail(b, ctx.startOverride ?? ['/app/server']);
+  serverBinaryStage(b, ctx.startOverride);
   return {
     stack: 'rust',
     packageManager: 'cargo',
