@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { TERMINAL_DEPLOYMENT_STATUSES } from '@kli8nt/backstage-plugin-kli8nt-common';
 import { BuildOutcome, BuildPlayer, digestOf } from './buildPlayer';
 import { PlainKube } from '../kube';
 import { Action, wasRefused, Workload } from './workload';
@@ -10,7 +11,7 @@ import { Action, wasRefused, Workload } from './workload';
  */
 
 const exec = promisify(execFile);
-const TERMINAL = ['live', 'failed', 'cancelled', 'superseded'];
+const TERMINAL: readonly string[] = TERMINAL_DEPLOYMENT_STATUSES;
 const IMAGE_BUILDS = ['manual', 'scaffolder'];
 
 export interface Row {

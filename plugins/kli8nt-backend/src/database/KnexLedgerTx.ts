@@ -1,9 +1,12 @@
+import {
+  TERMINAL_DEPLOYMENT_STATUSES,
+  isTerminalStatus,
+} from '@kli8nt/backstage-plugin-kli8nt-common';
 import { Knex } from 'knex';
 import { BUILD_TRIGGERS } from '../ledger/decide';
 import {
   AppRow,
   DeploymentRow,
-  TERMINAL,
   appToRow,
   deploymentToRow,
   eventToRow,
@@ -147,7 +150,9 @@ export class KnexLedgerTx implements LedgerTx {
     const rows = await this.tx<DeploymentRow>('deployments')
       .where({ app_name: appName })
       .andWhere(q =>
-        q.whereNotIn('status', TERMINAL as string[]).orWhere('status', 'live'),
+        q
+          .whereNotIn('status', [...TERMINAL_DEPLOYMENT_STATUSES])
+          .orWhere('status', 'live'),
       );
     return rows.map(rowToDeployment);
   }
@@ -179,7 +184,7 @@ export class KnexLedgerTx implements LedgerTx {
         image: state.image ?? null,
         image_digest: state.imageDigest ?? null,
         updated_at: now,
-        finished_at: TERMINAL.includes(state.status) ? now : null,
+        finished_at: isTerminalStatus(state.status) ? now : null,
       });
   }
 

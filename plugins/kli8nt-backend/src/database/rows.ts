@@ -1,9 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
-import {
-  DeploymentStatus,
-  TERMINAL_DEPLOYMENT_STATUSES,
-} from '@kli8nt/backstage-plugin-kli8nt-common';
+import { DeploymentStatus } from '@kli8nt/backstage-plugin-kli8nt-common';
 import {
   AppRecord,
   DeploymentEventRecord,
@@ -17,8 +14,6 @@ import {
  * Row types (snake_case, as stored) and their mapping to the domain types,
  * shared by the store and its ledger transactions.
  */
-
-export const TERMINAL: readonly string[] = TERMINAL_DEPLOYMENT_STATUSES;
 
 export type Timestamp = Date | string | number;
 

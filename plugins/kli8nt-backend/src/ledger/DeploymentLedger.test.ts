@@ -3,6 +3,7 @@ import {
   DeployRequestedMessage,
   Kli8ntMessage,
   createMessage,
+  isTerminalStatus,
 } from '@kli8nt/backstage-plugin-kli8nt-common';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseKli8ntStore } from '../database/DatabaseKli8ntStore';
@@ -60,13 +61,11 @@ function report(
   });
 }
 
-const FINAL = ['live', 'failed', 'cancelled', 'superseded'];
-
 /** The final events in the deployment's history, by status. */
 async function finalEvents(store: DatabaseKli8ntStore, deploymentId: string) {
   return (await store.listEvents(deploymentId))
     .map(e => e.status)
-    .filter(s => FINAL.includes(s));
+    .filter(isTerminalStatus);
 }
 
 async function outbox(knex: Knex): Promise<Kli8ntMessage[]> {
