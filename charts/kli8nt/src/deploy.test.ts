@@ -93,6 +93,7 @@ const DEFAULT_APP_RESOURCES = {
     });
     expect(env).toEqual({
       KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '600',
+      KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: '86400',
       ...DEFAULT_APP_RESOURCES,
       KLI8NT_DEPLOY_NODE_SELECTOR: 'kli8nt.io/node=real,pool=apps',
       KLI8NT_DEPLOY_TOLERATIONS: 'kli8nt.io/node=real:NoSchedule,dedicated',
@@ -105,6 +106,7 @@ const DEFAULT_APP_RESOURCES = {
   it('leaves both unset by default', () => {
     expect(deployController({}).env).toEqual({
       KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: '600',
+      KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: '86400',
       ...DEFAULT_APP_RESOURCES,
     });
   });

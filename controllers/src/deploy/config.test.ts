@@ -46,7 +46,19 @@ describe('deploy role configuration', () => {
       progressDeadlineSeconds: 600,
       releaseHistory: 10,
       pollMs: 10_000,
+      tombstoneRetentionMs: 86_400_000,
     });
+  });
+
+  it('keeps tombstones at least 10 minutes', () => {
+    expect(
+      read({ KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: '600' }),
+    ).toMatchObject({ tombstoneRetentionMs: 600_000 });
+    expect(
+      problems({ KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: '599' }),
+    ).toEqual([
+      'KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: expected an integer from 600 to 604800, got "599"',
+    ]);
   });
 
   it("reads the apps' ephemeral storage beside their default size", () => {

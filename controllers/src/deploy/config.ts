@@ -56,6 +56,8 @@ export interface DeployConfig
   releaseHistory: number;
   /** How often an App whose rollout is in progress is looked at again. */
   pollMs: number;
+  /** How long a deleted app's tombstone refuses older messages. */
+  tombstoneRetentionMs: number;
 }
 
 const RESOURCE_KEYS = ['cpu', 'memory', 'ephemeral-storage'] as const;
@@ -109,7 +111,9 @@ const gatewayRef = variable(
  * `gateway` (`KLI8NT_GATEWAY` = namespace/name, `KLI8NT_GATEWAY_SECTION`
  * optional). App pods go to a tainted pool with e.g.
  * `KLI8NT_DEPLOY_NODE_SELECTOR=pool=apps` and
- * `KLI8NT_DEPLOY_TOLERATIONS=pool=apps:NoSchedule`.
+ * `KLI8NT_DEPLOY_TOLERATIONS=pool=apps:NoSchedule`. A deleted app's
+ * tombstone is kept `KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS` (default a
+ * day, at least 600).
  */
 const deployVariables = z.object({
   ...amqpFields,
@@ -158,6 +162,9 @@ const deployVariables = z.object({
   KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS: integer(5, 86_400, 600),
   KLI8NT_DEPLOY_RELEASE_HISTORY: integer(1, 100, 10),
   KLI8NT_DEPLOY_POLL_SECONDS: seconds(10, 3600),
+  // A deleted app's tombstone refuses messages still on their way for the
+  // app (a redelivered deploy, say), then is deleted: at least 10 minutes.
+  KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: integer(600, 7 * 86_400, 86_400),
 });
 
 type DeployEnv = z.output<typeof deployVariables>;
@@ -197,6 +204,7 @@ const deploySchema = deployVariables
     progressDeadlineSeconds: env.KLI8NT_DEPLOY_PROGRESS_DEADLINE_SECONDS,
     releaseHistory: env.KLI8NT_DEPLOY_RELEASE_HISTORY,
     pollMs: env.KLI8NT_DEPLOY_POLL_SECONDS * 1000,
+    tombstoneRetentionMs: env.KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS * 1000,
   }));
 
 function tlsSpec(env: DeployEnv): TlsSpec {

@@ -136,6 +136,7 @@ export async function startDeployController(options: {
     },
     releaseHistory: config.releaseHistory,
     pollMs: config.pollMs,
+    tombstoneRetentionMs: config.tombstoneRetentionMs,
     logger,
     clock,
     events: new EventRecorder({

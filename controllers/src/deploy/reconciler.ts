@@ -33,13 +33,12 @@ import {
 } from './exposure';
 import { findHostConflict } from './hosts';
 import { processKeyConflict, webProcess } from './processes';
+import { Outcome, planStatus, reportMessage, sameStatus } from './status';
 import {
-  Outcome,
-  condition,
-  planStatus,
-  reportMessage,
-  sameStatus,
-} from './status';
+  deleteTombstone,
+  deletedCondition,
+  tombstoneRemainingMs,
+} from './tombstone';
 import { deletedEvents, rolloutEvents } from './transitions';
 import {
   applyProcesses,
@@ -53,7 +52,6 @@ import {
   APP_VERSION,
   App,
   AppStatus,
-  CONDITION_READY,
   isTombstone,
 } from './types';
 
@@ -74,6 +72,8 @@ export interface AppReconcilerOptions {
   placement: PodPlacement;
   releaseHistory: number;
   pollMs: number;
+  /** How long a tombstone is kept after its teardown before it is deleted. */
+  tombstoneRetentionMs: number;
   logger: Logger;
   clock?: Clock;
   /** Records each transition as an Event on the App. */
@@ -137,10 +137,7 @@ export class AppReconciler {
       app: name,
       deploymentId: app.spec.deploymentId,
     });
-    if (isTombstone(app)) {
-      await this.tearDown(app);
-      return undefined;
-    }
+    if (isTombstone(app)) return this.tearDown(app, logger);
     if (!app.status?.reportKey) {
       // Stored before this App's first report goes out, so that a report
       // sent again after a crash carries the same id (runtime/reportIds.ts).
@@ -211,8 +208,9 @@ export class AppReconciler {
   /**
    * A tombstone keeps its name and sequence only: everything the app ran
    * goes (level-triggered, so a crash half-way is finished on the next pass).
+   * It refuses older messages for its retention, then is deleted itself.
    */
-  private async tearDown(app: App) {
+  private async tearDown(app: App, logger: Logger): Promise<ReconcileResult> {
     const { name } = app.metadata;
     await deleteWorkload(this.options.clients.objects, app);
     await this.deleteOwned(app, 'v1', 'Service');
@@ -222,20 +220,21 @@ export class AppReconciler {
     const status: AppStatus = {
       observedGeneration: app.metadata.generation,
       conditions: [
-        condition(
-          app.status?.conditions,
-          {
-            type: CONDITION_READY,
-            status: 'False',
-            reason: 'Deleted',
-            message: `The app was deleted (sequence ${app.spec.sequence ?? 0})`,
-            observedGeneration: app.metadata.generation,
-          },
-          new Date(this.clock.now()).toISOString(),
-        ),
+        deletedCondition(app, new Date(this.clock.now()).toISOString()),
       ],
     };
     await this.writeStatus(app, status, deletedEvents(app));
+    const remainingMs = tombstoneRemainingMs(
+      app,
+      this.clock.now(),
+      this.options.tombstoneRetentionMs,
+    );
+    if (remainingMs > 0) return { requeueAfterMs: remainingMs };
+    await deleteTombstone(this.options.clients.custom, app);
+    logger.info('tombstone deleted after its retention', {
+      sequence: app.spec.sequence ?? 0,
+    });
+    return undefined;
   }
 
   private async observe(app: App): Promise<Outcome> {

@@ -250,6 +250,7 @@ export function testConfig(
     progressDeadlineSeconds: 120,
     releaseHistory: 10,
     pollMs: 1000,
+    tombstoneRetentionMs: 86_400_000,
     ...overrides,
   };
 }
@@ -292,6 +293,9 @@ export function testEnv(config: DeployConfig): Record<string, string> {
       config.progressDeadlineSeconds,
     ),
     KLI8NT_DEPLOY_POLL_SECONDS: String(Math.max(1, config.pollMs / 1000)),
+    KLI8NT_DEPLOY_TOMBSTONE_RETENTION_SECONDS: String(
+      config.tombstoneRetentionMs / 1000,
+    ),
     KLI8NT_RESYNC_SECONDS: String(config.resyncMs / 1000),
   };
   if (config.tls.mode === 'cert-manager') {

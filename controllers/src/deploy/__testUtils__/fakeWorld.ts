@@ -14,6 +14,7 @@ import { baseConfig, buildRollout } from './fixtures';
  */
 
 export const NOW = Date.parse('2026-11-30T10:00:00.000Z');
+export const TOMBSTONE_RETENTION_MS = 3_600_000;
 
 export function storedApp(
   overrides: Partial<App['spec']> = {},
@@ -59,6 +60,8 @@ export function fakeWorld(initial: App | undefined) {
     stored: initial ? copy(initial) : undefined,
     /** Runs before each status write, e.g. as another writer moving the App. */
     beforeStatusWrite: undefined as (() => void | Promise<void>) | undefined,
+    /** Runs before each delete of the App, e.g. as a deploy reviving it. */
+    beforeDelete: undefined as (() => void) | undefined,
     secretLabel: undefined as string | undefined,
     noGatewayApi: false,
     deploymentStatus: {
@@ -129,6 +132,20 @@ export function fakeWorld(initial: App | undefined) {
           return copy(app);
         },
       ),
+      deleteNamespacedCustomObject: jest.fn(
+        async (req: {
+          body: { preconditions: { resourceVersion: string } };
+        }) => {
+          state.beforeDelete?.();
+          if (!state.stored) throw apiError(404, 'not found');
+          const at = req.body.preconditions.resourceVersion;
+          if (at !== state.stored.metadata.resourceVersion) {
+            throw apiError(409, 'the object has been modified');
+          }
+          state.stored = undefined;
+          return {};
+        },
+      ),
     },
     core: {
       listNamespacedPod: jest.fn(async (req: { labelSelector: string }) => ({
@@ -195,6 +212,7 @@ export function reconciler(world: FakeWorld, clock: ManualClock) {
     placement: { nodeSelector: {}, progressDeadlineSeconds: 60 },
     releaseHistory: 10,
     pollMs: 5000,
+    tombstoneRetentionMs: TOMBSTONE_RETENTION_MS,
     logger,
     clock,
     events: new EventRecorder({

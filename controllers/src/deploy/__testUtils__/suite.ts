@@ -7,6 +7,7 @@ import {
   NetworkingV1Api,
 } from '@kubernetes/client-node';
 import { isNotFound } from '../../runtime';
+import { DeployConfig } from '../config';
 import { App } from '../types';
 import {
   testConfig,
@@ -44,9 +45,12 @@ export function deployClients(kubeConfig: KubeConfig, namespace: string) {
  * A kwok deploy suite with the default test config: its names, config,
  * API clients and {@link useDeployWorld} (registers beforeAll/afterAll).
  */
-export function useKwokDeploySuite(prefix: string) {
+export function useKwokDeploySuite(
+  prefix: string,
+  overrides: Partial<DeployConfig> = {},
+) {
   const names = testNames(prefix);
-  const config = testConfig(names);
+  const config = testConfig(names, overrides);
   const kubeConfig = testKubeConfig();
   return {
     names,
