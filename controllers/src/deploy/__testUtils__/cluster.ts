@@ -25,6 +25,7 @@ import {
   createLogger,
   isNotFound,
   Logger,
+  PooledKubeConfig,
   queueLogger,
 } from '../../runtime';
 import { DeployQueueMessage, deployMessageParser } from '../adapter';
@@ -68,7 +69,8 @@ export function waitFor<T>(
 }
 
 export function testKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
+  // The controllers' pooled config, so the suites run what production runs.
+  const kubeConfig = new PooledKubeConfig();
   kubeConfig.loadFromDefault();
   return kubeConfig;
 }
